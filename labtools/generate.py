@@ -1,0 +1,295 @@
+"""Generate every notebook of a lab from its one source.
+
+A lab's source is ``notebooks/source/NN_slug.py``, a jupytext percent file holding the full
+solution.  From it we write:
+
+* ``notebooks/NN_slug.ipynb``            the student notebook (answers replaced by ``# TODO``),
+* ``notebooks/solutions/NN_slug.ipynb``  the solution notebook,
+* ``notebooks/instructor/NN_slug.json``  the grading bundle: points, the student template and
+                                         the hidden tests (never given to students).
+
+Markers in the source (see CONTRIBUTING section of the README):
+
+* ``name = expression  # SOLUTION`` or ``return expression  # SOLUTION``: the student sees
+  ``name = None  # TODO``.
+* ``### BEGIN SOLUTION`` ... ``### END SOLUTION``: the block becomes ``...  # TODO: your code here``.
+* ``# %% answer="q3"``: the cell holds the answer to question q3 (required on every cell with
+  a marker; the grader takes exactly these cells from a submission).
+* ``# %% tags=["setup"]``: the standard set-up lines are put in front of this cell.
+* ``# %% tags=["hidden-tests"]``: instructor-only cells calling ``grade("q3", layer)``.
+* ``<!-- badges -->`` in markdown: replaced by the Colab and Binder badges.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import repo
+from .labs import CATALOGUE, LabInfo, info, load_lab
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+_LINE_SOLUTION = re.compile(r"^(?P<indent>\s*)(?P<body>.*?)\s*#\s*SOLUTION\s*$")
+_ASSIGN = re.compile(r"^(?P<lhs>(return\b|[A-Za-z_][\w\.\[\]'\", ]*?\s*=(?!=)))")
+_GRADE_CALL = re.compile(r"""\bgrade\(\s*["'](?P<qid>q\w+)["']""")
+PLACEHOLDER = "None  # TODO"
+BLOCK_PLACEHOLDER = "...  # TODO: your code here"
+HIDDEN_TAG = "hidden-tests"
+SETUP_TAG = "setup"
+
+
+class SourceError(ValueError):
+    """A lab source that cannot be turned into notebooks; the message says where and why."""
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def setup_prelude(number: str) -> str:
+    """The lines every lab starts with (one place for all labs)."""
+    return "\n".join([
+        "# Setup. On Colab this first installs labtools; in JupyterLab and Binder it is there.",
+        "import os, sys",
+        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow\'s log lines out',
+        'if "google.colab" in sys.modules:',
+        "    import subprocess",
+        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{repo.pip_requirement()}"], check=True)',
+        "",
+        "import labtools",
+        f'lab = labtools.start_lab("{number}")  # quiet TensorFlow, seeds, this lab\'s checks',
+    ])
+
+
+# -- turning one code cell into its student and solution versions ------------------------------
+
+def _student_code(source: str, where: str) -> str:
+    out, in_block, indent = [], False, ""
+    for n, line in enumerate(source.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN):
+            if in_block:
+                raise SourceError(f"{where}, line {n}: {BEGIN} inside another solution block")
+            in_block, indent = True, line[: len(line) - len(line.lstrip())]
+            continue
+        if stripped.startswith(END):
+            if not in_block:
+                raise SourceError(f"{where}, line {n}: {END} without {BEGIN}")
+            in_block = False
+            out.append(indent + BLOCK_PLACEHOLDER)
+            continue
+        if in_block:
+            continue
+        m = _LINE_SOLUTION.match(line)
+        if m:
+            assign = _ASSIGN.match(m["body"])
+            if not assign:
+                raise SourceError(
+                    f"{where}, line {n}: a '# SOLUTION' line must be an assignment or a return"
+                )
+            out.append(f"{m['indent']}{assign['lhs'].rstrip()} {PLACEHOLDER}")
+            continue
+        out.append(line)
+    if in_block:
+        raise SourceError(f"{where}: {BEGIN} without {END}")
+    return "\n".join(out)
+
+
+def _solution_code(source: str) -> str:
+    out = []
+    for line in source.splitlines():
+        if line.strip().startswith((BEGIN, END)):
+            continue
+        m = _LINE_SOLUTION.match(line)
+        out.append(f"{m['indent']}{m['body']}" if m else line)
+    return "\n".join(out)
+
+
+def _has_marker(source: str) -> bool:
+    return any(
+        line.strip().startswith((BEGIN, END)) or _LINE_SOLUTION.match(line)
+        for line in source.splitlines()
+    )
+
+
+def _check_parses(code: str, where: str) -> None:
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        raise SourceError(f"{where}: generated code does not parse ({exc.msg}, line {exc.lineno})") from None
+
+
+# -- the whole lab ----------------------------------------------------------------------------
+
+@dataclass
+class Generated:
+    student: dict
+    solution: dict
+    bundle: dict
+
+
+def _new_notebook(number: str, version: str):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "labtools": {"lab": number, "version": version},
+    }
+    return nb
+
+
+def _read_source(lab_info: LabInfo, root: Path):
+    import jupytext
+
+    path = root / "notebooks" / "source" / f"{lab_info.stem}.py"
+    if not path.exists():
+        raise SourceError(f"{path}: the source of lab {lab_info.number} is missing")
+    return path, jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
+
+
+def generate_lab(number: str, root: Path | None = None) -> Generated:
+    import nbformat
+
+    root = root or repo_root()
+    lab_info = info(number)
+    path, source_nb = _read_source(lab_info, root)
+    lab = load_lab(lab_info.number)
+    rel = path.relative_to(root)
+    student_path = f"notebooks/{lab_info.stem}.ipynb"
+
+    student = _new_notebook(lab_info.number, "student")
+    solution = _new_notebook(lab_info.number, "solution")
+    hidden: list[dict] = []
+    graded: set[str] = set()
+    answer_counts: dict[str, int] = {}
+    last_id = None
+
+    for index, cell in enumerate(source_nb.cells):
+        where = f"{rel}, cell {index + 1}"
+        meta = dict(cell.metadata)
+        tags = list(meta.pop("tags", []))
+        answer = meta.pop("answer", None)
+        text = cell.source
+
+        if cell.cell_type == "markdown":
+            text = text.replace("<!-- badges -->", repo.badges_markdown(student_path))
+            cell_id = f"md-{index:03d}"
+            for nb in (student, solution):
+                new = nbformat.v4.new_markdown_cell(text)
+                new.id = cell_id
+                nb.cells.append(new)
+            last_id = cell_id
+            continue
+        if cell.cell_type != "code":
+            continue
+
+        if HIDDEN_TAG in tags:
+            ids = _GRADE_CALL.findall(text)
+            if not ids:
+                raise SourceError(f"{where}: a hidden-tests cell must call grade(\"qN\", ...)")
+            unknown = [q for q in ids if q not in lab.questions]
+            if unknown:
+                raise SourceError(f"{where}: grade() names unknown question(s) {unknown}")
+            _check_parses(text, where)
+            graded.update(ids)
+            hidden.append({"after": last_id, "code": text})
+            continue
+
+        if SETUP_TAG in tags:
+            text = setup_prelude(lab_info.number) + ("\n\n" + text if text.strip() else "")
+
+        marked = _has_marker(text)
+        if marked and not answer:
+            raise SourceError(f"{where}: a cell with solution markers needs answer=\"qN\" in its # %% line")
+        if answer and not marked:
+            raise SourceError(f"{where}: answer=\"{answer}\" but the cell has no solution marker")
+        if answer and answer not in lab.questions:
+            raise SourceError(f"{where}: answer=\"{answer}\" is not a question of lab {lab_info.number}")
+
+        student_text = _student_code(text, where) if marked else text
+        solution_text = _solution_code(text) if marked else text
+        _check_parses(student_text, where + " (student)")
+        _check_parses(solution_text, where + " (solution)")
+
+        if answer:
+            answer_counts[answer] = answer_counts.get(answer, 0) + 1
+            k = answer_counts[answer]
+            cell_id = f"{answer}-answer" + (f"-{k}" if k > 1 else "")
+        else:
+            cell_id = f"code-{index:03d}"
+        for nb, code in ((student, student_text), (solution, solution_text)):
+            new = nbformat.v4.new_code_cell(code)
+            new.id = cell_id
+            if answer:
+                new.metadata["labtools"] = {"answer": answer}
+            if tags and SETUP_TAG not in tags:
+                new.metadata["tags"] = tags
+            nb.cells.append(new)
+        last_id = cell_id
+
+    missing = [q for q in lab.questions if q not in graded]
+    if missing:
+        raise SourceError(f"{rel}: no hidden test calls grade() for question(s) {missing}")
+
+    bundle = {
+        "lab": lab_info.number,
+        "stem": lab_info.stem,
+        "title": lab.title,
+        "max_points": lab.max_points,
+        "questions": [
+            {"id": q.id, "title": q.title, "points": q.points, "answers": list(q.answers)}
+            for q in lab.questions.values()
+        ],
+        "hidden_tests": hidden,
+        "template": copy.deepcopy(dict(student)),
+    }
+    return Generated(student, solution, bundle)
+
+
+def output_paths(lab_info: LabInfo, root: Path) -> dict[str, Path]:
+    nbdir = root / "notebooks"
+    return {
+        "student": nbdir / f"{lab_info.stem}.ipynb",
+        "solution": nbdir / "solutions" / f"{lab_info.stem}.ipynb",
+        "bundle": nbdir / "instructor" / f"{lab_info.stem}.json",
+    }
+
+
+def render(generated: Generated) -> dict[str, str]:
+    import nbformat
+
+    return {
+        "student": nbformat.writes(nbformat.from_dict(generated.student)) + "\n",
+        "solution": nbformat.writes(nbformat.from_dict(generated.solution)) + "\n",
+        "bundle": json.dumps(generated.bundle, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+    }
+
+
+def labs_with_sources(root: Path) -> list[LabInfo]:
+    return [i for i in CATALOGUE if (root / "notebooks" / "source" / f"{i.stem}.py").exists()]
+
+
+def run(numbers: list[str] | None = None, check: bool = False, root: Path | None = None) -> list[str]:
+    """Write (or with ``check`` only compare) the generated files; return the stale ones."""
+    root = root or repo_root()
+    chosen = [info(n) for n in numbers] if numbers else labs_with_sources(root)
+    stale = []
+    for lab_info in chosen:
+        texts = render(generate_lab(lab_info.number, root))
+        for kind, path in output_paths(lab_info, root).items():
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current == texts[kind]:
+                continue
+            stale.append(str(path.relative_to(root)))
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(path.suffix + ".tmp")
+                tmp.write_text(texts[kind], encoding="utf-8")
+                tmp.replace(path)
+    return stale
