@@ -153,13 +153,14 @@ def _read_source(lab_info: LabInfo, root: Path):
     return path, jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
 
 
-def generate_lab(number: str, root: Path | None = None) -> Generated:
+def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
+    """Build the three outputs of lab ``number`` in memory (``lab`` overrides its questions)."""
     import nbformat
 
     root = root or repo_root()
     lab_info = info(number)
     path, source_nb = _read_source(lab_info, root)
-    lab = load_lab(lab_info.number)
+    lab = lab or load_lab(lab_info.number)
     rel = path.relative_to(root)
     student_path = f"notebooks/{lab_info.stem}.ipynb"
 
