@@ -2,25 +2,307 @@
 # # Lab 01 · Tensors
 # <!-- badges -->
 #
+# Everything a neural network reads, stores and produces is a **tensor**: a box of numbers
+# with a fixed number of axes. This lab is about handling those boxes fluently.
+#
 # ## What you'll learn
-# - what the rank and shape of a tensor are
+# - the **rank** (number of axes) and **shape** (length of each axis) of a tensor, from 0-d to 4-d
+# - how to make tensors (`tf.constant`, `tf.zeros`, `tf.ones`, `tf.random`), slice them and pick a dtype
+# - why a tensor can't be changed in place, and how `tf.Variable` can
+# - moving between NumPy and TensorFlow
+# - element-wise operations, broadcasting and the dot product, and why vectorised code is fast
+# - reshaping and transposing
+# - a geometric picture of it all: translation, rotation, scaling, affine maps and ReLU
+#
+# Run the cells from top to bottom. Fill in each `# TODO`, then run the check cell below it:
+# it says **PASS**, **FAIL** (with a hint) or **NOT ATTEMPTED**. `lab.qN.hint()` gives a hint.
 
 # %% tags=["setup"]
+import time
+
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
 # %% [markdown]
-# ## 1. Rank 4
-# **Exercise 1.** Make `images`, ten 256×256 colour images filled with zeros.
+# ## 1. Rank and shape
+#
+# A tensor's **rank** is how many axes it has; its **shape** lists the length of each axis.
+# A single number is rank 0, a list of numbers is rank 1 (a vector), a table is rank 2 (a matrix).
+
+# %%
+sport = tf.constant("Tennis", tf.string)
+number = tf.constant(1.41421356237, tf.float64)
+print(f"sport: rank {tf.rank(sport).numpy()}, shape {sport.shape}")
+print(f"number: rank {tf.rank(number).numpy()}, shape {number.shape}")
+
+# %%
+sports = tf.constant(["Tennis", "Basketball"], tf.string)
+numbers = tf.constant([3.141592, 1.414213, 2.71821], tf.float64)
+print(f"sports: rank {tf.rank(sports).numpy()}, shape {sports.shape}")
+print(f"numbers: rank {tf.rank(numbers).numpy()}, shape {numbers.shape}")
+
+# %% [markdown]
+# **Exercise 1.** Make `matrix`, a rank-2 tensor of `float32` with two rows: `1, 2, 3` and `4, 5, 6`.
 
 # %% answer="q1"
+matrix = tf.constant([[1, 2, 3], [4, 5, 6]], dtype=tf.float32)  # SOLUTION
+
+# %%
+lab.q1.check(matrix)
+# lab.q1.hint()
+
+# %% tags=["hidden-tests"]
+grade("q1", matrix)
+
+# %% [markdown]
+# Images add more axes. A batch of colour pictures has four: *which image*, *row*, *column*
+# and *colour channel* (red, green, blue).
+#
+# **Exercise 2.** Make `images`, a batch of 10 colour images of 256×256 pixels, all zeros
+# (floating point).
+
+# %% answer="q2"
 images = tf.zeros([10, 256, 256, 3])  # SOLUTION
 
 # %%
-lab.q1.check(images)
+lab.q2.check(images)
 
 # %% tags=["hidden-tests"]
-grade("q1", images)
+grade("q2", images)
+
+# %% [markdown]
+# ## 2. Making tensors, dtypes and slicing
+#
+# `tf.zeros`, `tf.ones`, `tf.random.normal` and `tf.random.uniform` take a shape; every tensor has
+# a single **dtype**. TensorFlow does not mix dtypes silently: adding an `int32` to a `float32`
+# is an error until you `tf.cast` one of them.
+
+# %%
+ones = tf.ones([2, 3])
+gaussian = tf.random.normal([2, 3], mean=0.0, stddev=1.0)
+uniform = tf.random.uniform([2, 3], minval=0, maxval=10, dtype=tf.int32)
+for name, t in [("ones", ones), ("gaussian", gaussian), ("uniform", uniform)]:
+    print(f"{name:9s} dtype={t.dtype.name:8s} shape={t.shape}")
+print("cast:", tf.cast(uniform, tf.float32).dtype.name)
+
+# %% [markdown]
+# Slicing works as in NumPy: one `start:stop` per axis, `stop` excluded.
+
+# %%
+grid = tf.reshape(tf.range(24), [4, 6])
+print(grid.numpy())
+print("row 0:", grid[0].numpy(), "| column 1:", grid[:, 1].numpy(), "| last element:", grid[-1, -1].numpy())
+
+# %% [markdown]
+# **Exercise 3.** From `grid`, take `corner`: rows 1 and 2, and every column from index 2 to the end.
+
+# %% answer="q3"
+corner = grid[1:3, 2:]  # SOLUTION
+
+# %%
+lab.q3.check(corner)
+
+# %% tags=["hidden-tests"]
+grade("q3", corner)
+
+# %% [markdown]
+# ## 3. Tensors are constant; variables are not
+#
+# A `tf.Tensor` is immutable: `t[0] = 5` raises an error. Model weights must change during
+# training, so they live in a `tf.Variable`, updated in place with `assign`, `assign_add` and
+# `assign_sub`.
+
+# %%
+t = tf.zeros([3])
+try:
+    t[0] = 5.0
+except TypeError as err:
+    print("Tensors can't be assigned to:", type(err).__name__)
+
+v = tf.Variable(tf.zeros([3]))
+v[0].assign(5.0)
+v.assign_add([1.0, 1.0, 1.0])
+print("variable now:", v.numpy())
+
+# %% [markdown]
+# **Exercise 4.** `weights` starts as three ones. Without creating a new variable, add
+# `[1, 2, 3]` to it in place so that it holds `[2, 3, 4]`.
+
+# %% answer="q4"
+weights = tf.Variable(tf.ones([3]))
+### BEGIN SOLUTION
+weights.assign_add([1.0, 2.0, 3.0])
+### END SOLUTION
+
+# %%
+lab.q4.check(weights)
+
+# %% tags=["hidden-tests"]
+grade("q4", weights)
+
+# %% [markdown]
+# ## 4. NumPy and TensorFlow
+#
+# `np.asarray(t)` or `t.numpy()` turns a tensor into an array; TensorFlow functions accept
+# arrays and convert them. NumPy's default float is `float64`, TensorFlow's is `float32`.
+
+# %%
+arr = np.arange(6.0).reshape(2, 3)
+as_tensor = tf.convert_to_tensor(arr)
+print(as_tensor.dtype.name, "->", np.asarray(tf.square(as_tensor)).sum(), type(as_tensor.numpy()).__name__)
+
+# %% [markdown]
+# ## 5. Element-wise operations, vectorised
+#
+# `relu(x) = max(x, 0)` applied to each element. Written as a Python loop it touches one number
+# at a time; `tf.nn.relu` (or `np.maximum`) does the whole array in compiled code.
+
+# %%
+def naive_relu(x):
+    out = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = max(x[i, j], 0.0)
+    return out
+
+
+size = labtools.pick(fast=300, full=1000)
+x_big = np.random.normal(size=(size, size)).astype("float32")
+tf.nn.relu(x_big[:2, :2])  # the first call pays a one-off start-up cost; don't time it
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, (time.perf_counter() - start) * 1000
+
+
+slow, t_loop = timed(lambda: naive_relu(x_big))
+fast, t_tf = timed(lambda: tf.nn.relu(x_big).numpy())
+_, t_np = timed(lambda: np.maximum(x_big, 0.0))
+print(f"{size}x{size}: Python loop {t_loop:.0f} ms | tf.nn.relu {t_tf:.2f} ms | np.maximum {t_np:.2f} ms"
+      f" | same result: {np.allclose(slow, fast)}")
+
+# %% [markdown]
+# ## 6. Broadcasting and the dot product
+#
+# When two tensors of different ranks meet in an element-wise operation, the smaller one is
+# **broadcast**: repeated along the missing leading axes. That is how one bias vector is added
+# to every row of a batch.
+#
+# The **dot product** of two vectors is the sum of their element-wise product. A matrix-vector
+# product takes one dot product per row; a matrix product one per (row, column) pair, so
+# `(a, b) @ (b, c)` has shape `(a, c)`.
+
+# %%
+u = tf.constant([1.0, 2.0, 3.0]); w = tf.constant([4.0, 5.0, 6.0])
+M = tf.constant([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]])
+print("u . w       =", tf.tensordot(u, w, axes=1).numpy())
+print("M @ u       =", tf.linalg.matvec(M, u).numpy())
+print("M @ M^T     =\n", tf.matmul(M, M, transpose_b=True).numpy())
+print("M + [10, 20, 30] =\n", (M + tf.constant([10.0, 20.0, 30.0])).numpy())
+
+# %% [markdown]
+# **Exercise 5.** `x` holds 4 examples with 3 features each, `W` maps 3 features to 2 outputs and
+# `b` is one bias per output. Compute `scores = x W + b` (shape `(4, 2)`).
+
+# %%
+x = tf.random.normal([4, 3])
+W = tf.random.normal([3, 2])
+b = tf.constant([0.5, -1.0])
+
+# %% answer="q5"
+scores = tf.matmul(x, W) + b  # SOLUTION
+
+# %%
+lab.q5.check(scores, x, W, b)
+
+# %% tags=["hidden-tests"]
+grade("q5", scores, x, W, b)
+
+# %% [markdown]
+# ## 7. Reshape and transpose
+#
+# `tf.reshape` lays the same elements, in the same order, into a new shape (the number of
+# elements must match; `-1` means "work this axis out"). `tf.transpose` reverses the axes, so
+# rows become columns.
+#
+# **Exercise 6.** `pictures` holds 5 tiny 4×4 images. Make `flat` with one row of 16 pixels per
+# image (shape `(5, 16)`), then `columns`, its transpose (shape `(16, 5)`).
+
+# %%
+pictures = tf.reshape(tf.range(5 * 4 * 4, dtype=tf.float32), [5, 4, 4])
+
+# %% answer="q6"
+flat = tf.reshape(pictures, [5, -1])  # SOLUTION
+columns = tf.transpose(flat)  # SOLUTION
+
+# %%
+lab.q6.check(flat, columns, pictures)
+
+# %% tags=["hidden-tests"]
+grade("q6", flat, columns, pictures)
+
+# %% [markdown]
+# ## 8. The geometric view
+#
+# A 2-d point is a vector, so tensor operations move points around. Adding a vector
+# **translates**, multiplying by a diagonal matrix **scales**, multiplying by
+# $R(\theta) = \begin{pmatrix}\cos\theta & -\sin\theta\\ \sin\theta & \cos\theta\end{pmatrix}$
+# **rotates** anticlockwise by θ. A matrix product followed by an addition is an **affine** map,
+# exactly what a `Dense` layer computes; ReLU then folds everything negative onto the axes.
+#
+# **Exercise 7.** Write `rotate(points, degrees)`: `points` has one point per row (shape `(n, 2)`);
+# return them rotated anticlockwise by `degrees` about the origin, same shape.
+
+# %% answer="q7"
+def rotate(points, degrees):
+    ### BEGIN SOLUTION
+    theta = np.deg2rad(degrees)
+    R = tf.constant([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], tf.float32)
+    return tf.matmul(points, R, transpose_b=True)
+    ### END SOLUTION
+
+
+# %%
+lab.q7.check(rotate)
+
+# %% tags=["hidden-tests"]
+grade("q7", rotate)
+
+# %% [markdown]
+# A picture: the same square through each map.
+
+# %%
+square = tf.constant([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+shear = tf.constant([[1.0, 0.5], [0.0, 1.0]])
+maps = {
+    "translate by (1, -0.5)": square + [1.0, -0.5],
+    "scale by (2, 0.5)": square * [2.0, 0.5],
+    "rotate 30° (the reference)": tf.matmul(square, tf.constant(
+        [[np.cos(np.pi / 6), -np.sin(np.pi / 6)], [np.sin(np.pi / 6), np.cos(np.pi / 6)]], tf.float32),
+        transpose_b=True),
+    "affine: shear then shift": tf.matmul(square, shear, transpose_b=True) + [-1.5, 0.2],
+    "relu(affine)": tf.nn.relu(tf.matmul(square, shear, transpose_b=True) + [-1.5, 0.2]),
+}
+fig, axes = plt.subplots(1, len(maps), figsize=(3 * len(maps), 3), sharex=True, sharey=True)
+for ax, (title, shape) in zip(axes, maps.items()):
+    ax.plot(square[:, 0], square[:, 1], "k--", lw=1)
+    ax.plot(shape[:, 0], shape[:, 1], "o-", color="tab:blue")
+    ax.axhline(0, color="grey", lw=0.5); ax.axvline(0, color="grey", lw=0.5)
+    ax.set_title(title, fontsize=9); ax.set_aspect("equal")
+plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # ## Summary
+#
+# - Rank = number of axes, shape = their lengths. Scalars, vectors, matrices, batches of images.
+# - Tensors are immutable and single-dtype; `tf.Variable` is the mutable kind, updated with `assign*`.
+# - Vectorised operations beat Python loops by orders of magnitude; broadcasting stretches the
+#   smaller operand; `@` / `tf.matmul` contracts the last axis of the left with the first of the right.
+# - Reshape keeps element order; transpose changes it.
+# - Geometrically, `x @ W + b` is an affine map and ReLU folds space: the building blocks of a network.
+
+# %%
+labtools.progress()
