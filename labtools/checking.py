@@ -48,6 +48,19 @@ def is_placeholder(value: Any) -> bool:
     return value is None or value is Ellipsis
 
 
+def does_nothing(fn: Any) -> bool:
+    """True for a function whose body is still the ``...  # TODO`` placeholder.
+
+    It uses no names, no local variables and no constants but ``None`` and ``...``, so a
+    function that does *something* and returns ``None`` by mistake is not mistaken for it.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    return (not code.co_names and code.co_nlocals == code.co_argcount
+            and all(c is None or c is Ellipsis for c in code.co_consts))
+
+
 _STYLE = {
     Status.PASS: ("#1b7f3b", "#e8f5ec", "\u2714"),
     Status.FAIL: ("#b3261e", "#fdecea", "\u2718"),
@@ -133,6 +146,9 @@ class Question:
     extract: Callable[..., dict]
     judge: Callable[[dict], None]
     hints: Sequence[str] = ()
+    # answers whose None is a real (wrong) result, e.g. a gradient the tape could not compute;
+    # ``extract`` receives them and decides between NOT ATTEMPTED and FAIL itself
+    none_is_an_answer: Sequence[str] = ()
     lab: "Lab | None" = field(default=None, repr=False)
     _hints_shown: int = field(default=0, repr=False)
 
@@ -143,7 +159,7 @@ class Question:
             names = ", ".join(self.answers)
             raise Fail(f"this check takes {len(self.answers)} argument(s): {names}")
         for name, value in zip(self.answers, answers):
-            if is_placeholder(value):
+            if is_placeholder(value) and name not in self.none_is_an_answer:
                 raise NotAttempted(f"`{name}` is still the placeholder; replace the # TODO")
         try:
             data = self.extract(*answers)

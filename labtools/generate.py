@@ -90,12 +90,21 @@ def _student_code(source: str, where: str) -> str:
                 raise SourceError(
                     f"{where}, line {n}: a '# SOLUTION' line must be an assignment or a return"
                 )
-            out.append(f"{m['indent']}{assign['lhs'].rstrip()} {PLACEHOLDER}")
+            out.append(f"{m['indent']}{assign['lhs'].rstrip()} {_placeholder_for(assign['lhs'])}")
             continue
         out.append(line)
     if in_block:
         raise SourceError(f"{where}: {BEGIN} without {END}")
     return "\n".join(out)
+
+
+def _placeholder_for(lhs: str) -> str:
+    """``None  # TODO``, or ``None, None  # TODO`` for ``a, b = ...`` so unpacking still works."""
+    if lhs.startswith("return"):
+        return PLACEHOLDER
+    targets = re.sub(r"\[[^\]]*\]", "", lhs.rstrip().rstrip("=")).split(",")
+    n = len([t for t in targets if t.strip()])
+    return PLACEHOLDER if n <= 1 else ", ".join(["None"] * n) + "  # TODO"
 
 
 def _solution_code(source: str) -> str:

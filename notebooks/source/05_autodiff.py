@@ -1,0 +1,327 @@
+# %% [markdown]
+# # Lab 05 · Automatic differentiation
+# <!-- badges -->
+#
+# Training a network means nudging its weights downhill on a loss. To know which way is
+# downhill you need gradients, and TensorFlow computes them for you: it records the operations
+# you run on a **tape** and then plays the tape backwards (reverse-mode automatic
+# differentiation, or *backpropagation*).
+#
+# ## What you'll learn
+# - `tf.GradientTape`: recording a computation and asking for `dy/dx`
+# - what the tape watches (variables) and how to make it watch a constant
+# - gradients for a list of variables at once, and persistent tapes
+# - second derivatives with nested tapes (a falling apple's acceleration)
+# - gradient descent by hand, the effect of the learning rate, and an interactive control for it
+# - how SGD, momentum, Adagrad, RMSprop, Adadelta and Adam move on the same loss surface
+#
+# Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
+
+# %% tags=["setup"]
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+import keras
+
+# %% [markdown]
+# ## 1. The gradient tape
+#
+# Inside a `with tf.GradientTape() as tape:` block, TensorFlow records every operation on the
+# values it watches. Afterwards, `tape.gradient(target, source)` returns d target / d source.
+# For y = x², the derivative is 2x, so at x = 3 we expect 6:
+
+# %%
+x = tf.Variable(3.0)
+with tf.GradientTape() as tape:
+    y = x * x
+print("dy/dx at x = 3:", tape.gradient(y, x).numpy())
+
+# %% [markdown]
+# **Exercise 1.** Write `derivative_of_square(x)` that returns d(x²)/dx **computed by a gradient
+# tape** for a variable `x`. The check calls it at several points.
+
+# %% answer="q1"
+def derivative_of_square(x):
+    ### BEGIN SOLUTION
+    with tf.GradientTape() as tape:
+        y = x ** 2
+    return tape.gradient(y, x)
+    ### END SOLUTION
+
+
+# %%
+lab.q1.check(derivative_of_square)
+
+# %% tags=["hidden-tests"]
+grade("q1", derivative_of_square)
+
+# %% [markdown]
+# ## 2. What the tape watches
+#
+# A tape follows trainable `tf.Variable`s automatically. A plain tensor (a `tf.constant`, or an
+# input batch) is not watched, and its gradient comes back as `None`, unless you call
+# `tape.watch(tensor)` first. Watching inputs is how saliency maps ask "which pixels mattered?".
+
+# %%
+c = tf.constant(3.0)
+with tf.GradientTape() as tape:
+    y = c * c
+print("without watch:", tape.gradient(y, c))
+with tf.GradientTape() as tape:
+    tape.watch(c)
+    y = c * c
+print("with watch:   ", tape.gradient(y, c).numpy())
+
+# %% [markdown]
+# **Exercise 2.** Write `gradient_of_cube(x)` that returns d(x³)/dx for a **constant** `x`.
+
+# %% answer="q2"
+def gradient_of_cube(x):
+    ### BEGIN SOLUTION
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x ** 3
+    return tape.gradient(y, x)
+    ### END SOLUTION
+
+
+# %%
+lab.q2.check(gradient_of_cube)
+
+# %% tags=["hidden-tests"]
+grade("q2", gradient_of_cube)
+
+# %% [markdown]
+# ## 3. Many variables, and persistent tapes
+#
+# `tape.gradient` takes a list (or dict) of sources and returns gradients in the same structure,
+# each with the shape of its variable. That is exactly what training needs: one gradient per
+# weight tensor of the model.
+#
+# A tape is released after one `gradient` call. To ask several questions of the same
+# recording, create it with `persistent=True` (and delete it when done, it holds memory):
+
+# %%
+u = tf.Variable(2.0)
+with tf.GradientTape(persistent=True) as tape:
+    square = u ** 2
+    cube = u ** 3
+print("d(u²)/du =", tape.gradient(square, u).numpy(), "| d(u³)/du =", tape.gradient(cube, u).numpy())
+del tape
+
+# %% [markdown]
+# **Exercise 3.** A tiny linear model `x · w + b` with the loss mean((x · w + b)²). Compute the
+# loss under a tape and get `grad_w` and `grad_b` from **one** `tape.gradient` call.
+
+# %%
+x_batch = tf.random.normal([4, 3])
+w = tf.Variable(tf.random.normal([3, 2]))
+b = tf.Variable(tf.zeros([2]))
+
+# %% answer="q3"
+with tf.GradientTape() as tape:
+    loss = tf.reduce_mean((x_batch @ w + b) ** 2)
+grad_w, grad_b = tape.gradient(loss, [w, b])  # SOLUTION
+
+# %% [markdown]
+# The check recomputes both gradients from your `x_batch`, `w` and `b` with the chain rule.
+
+# %%
+lab.q3.check(grad_w, grad_b, x_batch, w, b)
+
+# %% tags=["hidden-tests"]
+grade("q3", grad_w, grad_b, x_batch, w, b)
+
+# %% [markdown]
+# ## 4. Second derivatives: the falling apple
+#
+# An apple dropped from a tree falls 4.9 t² metres in t seconds. Its speed is the first
+# derivative of the position, its acceleration the second. Nest two tapes: the inner one
+# differentiates the position, the outer one records that differentiation and differentiates
+# it again.
+#
+# **Exercise 4.** At t = 2 s, compute `speed` and `acceleration` with nested tapes.
+
+# %% answer="q4"
+t = tf.Variable(2.0)
+with tf.GradientTape() as outer:
+    with tf.GradientTape() as inner:
+        position = 4.9 * t ** 2
+    speed = inner.gradient(position, t)  # SOLUTION
+acceleration = outer.gradient(speed, t)  # SOLUTION
+
+# %%
+lab.q4.check(acceleration, speed)
+
+# %% tags=["hidden-tests"]
+grade("q4", acceleration, speed)
+
+# %% [markdown]
+# ## 5. Gradient descent by hand
+#
+# To minimise a loss L(x), repeat: compute the gradient, take a small step against it,
+#
+# $$ x \leftarrow x - \eta \, \frac{dL}{dx} $$
+#
+# where η is the **learning rate**. Take L(x) = (x − x_f)², whose minimum is at x = x_f.
+#
+# **Exercise 5.** Write `minimise(x0, x_f, learning_rate, steps)`: start a variable at `x0`, take
+# `steps` gradient-descent steps on (x − x_f)², and return the list of x values: the start and
+# the value after every step (`steps + 1` numbers).
+
+# %% answer="q5"
+def minimise(x0, x_f, learning_rate, steps):
+    ### BEGIN SOLUTION
+    x = tf.Variable(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (x - x_f) ** 2
+        x.assign_sub(learning_rate * tape.gradient(loss, x))
+        history.append(float(x))
+    return history
+    ### END SOLUTION
+
+
+# %%
+lab.q5.check(minimise)
+
+# %% tags=["hidden-tests"]
+grade("q5", minimise)
+
+# %% [markdown]
+# A picture of the descent: x approaches the target `x_f` quickly at first, then ever more slowly
+# as the gradient shrinks near the minimum.
+
+# %%
+x_f = 4.0
+path = minimise(x0=-2.0, x_f=x_f, learning_rate=0.05, steps=60)
+labtools.needs(path, exercise="Exercise 5")
+plt.figure(figsize=(5, 2.5))
+plt.plot(path, label="x"); plt.axhline(x_f, ls="--", color="grey", label="x_f")
+plt.xlabel("step"); plt.ylabel("x"); plt.legend(); plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# Keras optimisers do the update for you: `optimizer.apply_gradients([(grad, var)])` performs
+# `var -= learning_rate * grad` for `SGD`, and fancier rules for the others.
+
+# %%
+x = tf.Variable(-2.0)
+sgd = keras.optimizers.SGD(learning_rate=0.05)
+for _ in range(60):
+    with tf.GradientTape() as tape:
+        loss = (x - x_f) ** 2
+    sgd.apply_gradients([(tape.gradient(loss, x), x)])
+print(f"after 60 SGD steps: x = {x.numpy():.4f} (target {x_f})")
+
+# %% [markdown]
+# ## 6. The learning rate
+#
+# Too small a rate crawls; too large a rate overshoots, and beyond η = 1 (for this loss) every
+# step lands farther from the minimum than the last, so x diverges. Three runs side by side:
+
+# %%
+def descent_path(learning_rate, steps, x0=-2.0, target=4.0):
+    """Plain NumPy gradient descent on (x - target)², for the plots below."""
+    xs = [x0]
+    for _ in range(steps):
+        xs.append(xs[-1] - learning_rate * 2 * (xs[-1] - target))
+    return np.array(xs)
+
+
+fig, axes = plt.subplots(1, 3, figsize=(10, 2.5), sharey=True)
+for ax, (label, lr) in zip(axes, [("too small", 0.005), ("about right", 0.2), ("too large", 1.05)]):
+    ax.plot(descent_path(lr, 30)); ax.axhline(4.0, ls="--", color="grey")
+    ax.set_title(f"{label}: η = {lr}"); ax.set_xlabel("step"); ax.set_ylim(-12, 20)
+axes[0].set_ylabel("x"); plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# Now try it yourself: move the sliders and watch the path.
+
+# %%
+def show_descent(learning_rate=0.1, steps=30):
+    path = descent_path(learning_rate, steps)
+    plt.figure(figsize=(5, 2.5))
+    plt.plot(path, marker=".", label="x"); plt.axhline(4.0, ls="--", color="grey", label="x_f")
+    plt.ylim(-12, 20); plt.xlabel("step"); plt.legend()
+    plt.title(f"η = {learning_rate:.3g}: final x = {path[-1]:.3g}"); plt.tight_layout(); plt.show()
+
+
+widgets.interact(show_descent,
+                 learning_rate=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.1, step=0.05,
+                                                      description="learning rate", continuous_update=False),
+                 steps=widgets.IntSlider(value=30, min=5, max=100, description="steps",
+                                         continuous_update=False));
+
+# %% [markdown]
+# ## 7. Optimisers on one loss surface
+#
+# Real losses are not round bowls. On a long, narrow valley plain SGD zig-zags across the steep
+# direction while crawling along the shallow one. The optimisers Keras provides fix this in
+# different ways:
+#
+# | optimiser | idea |
+# |---|---|
+# | SGD | step against the gradient |
+# | SGD with momentum | keep a running velocity, so consistent directions speed up and zig-zags cancel |
+# | Adagrad | divide each coordinate's step by the root of its summed squared gradients |
+# | RMSprop | the same with a decaying average, so steps do not shrink forever |
+# | Adadelta | RMSprop plus a running scale of past updates, so units match and η matters little |
+# | Adam | momentum and RMSprop together, with bias correction early on |
+#
+# All six start from the same point on f(x, y) = 0.1 x² + 2 y² and take the same number of steps.
+
+# %%
+def surface(p):
+    return 0.1 * p[0] ** 2 + 2.0 * p[1] ** 2
+
+
+def optimiser_path(optimizer, steps, start=(-4.5, 1.5)):
+    p = tf.Variable(start, dtype=tf.float32)
+    path = [p.numpy().copy()]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = surface(p)
+        optimizer.apply_gradients([(tape.gradient(loss, p), p)])
+        path.append(p.numpy().copy())
+    return np.array(path)
+
+
+steps = labtools.pick(fast=40, full=150)
+optimisers = {
+    "SGD": keras.optimizers.SGD(learning_rate=0.4),
+    "momentum": keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+    "Adagrad": keras.optimizers.Adagrad(learning_rate=0.5),
+    "RMSprop": keras.optimizers.RMSprop(learning_rate=0.1),
+    "Adadelta": keras.optimizers.Adadelta(learning_rate=1.0),
+    "Adam": keras.optimizers.Adam(learning_rate=0.2),
+}
+paths = {name: optimiser_path(opt, steps) for name, opt in optimisers.items()}
+
+gx, gy = np.meshgrid(np.linspace(-5, 5, 200), np.linspace(-2, 2, 120))
+plt.figure(figsize=(8, 3.6))
+plt.contour(gx, gy, surface((gx, gy)), levels=np.geomspace(0.01, 10, 12), colors="lightgrey")
+for name, path in paths.items():
+    plt.plot(path[:, 0], path[:, 1], marker=".", ms=3, lw=1, label=f"{name}: f = {surface(path[-1]):.3f}")
+plt.plot(0, 0, "k*", ms=10); plt.legend(fontsize=8, loc="lower right")
+plt.title(f"{steps} steps from (-4.5, 1.5)"); plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# Read the picture: SGD's step size that is safe for the steep *y* direction is tiny for the
+# shallow *x* direction; momentum builds speed along the valley; Adagrad, RMSprop and Adam
+# rescale each coordinate so both directions move at a similar pace; Adadelta needs no tuned
+# rate but starts slowly. No optimiser wins everywhere. Adam is a robust default; SGD with
+# momentum is still common when carefully tuned.
+#
+# ## Summary
+#
+# - `tf.GradientTape` records operations; `tape.gradient(target, sources)` plays them backwards.
+# - Variables are watched automatically, constants need `tape.watch`; a list of sources gives a
+#   list of gradients; `persistent=True` allows several `gradient` calls.
+# - Nested tapes give higher derivatives (9.8 m/s² for the apple).
+# - Gradient descent steps against the gradient; the learning rate decides between crawling,
+#   converging and diverging. Keras optimisers implement smarter update rules.
+
+# %%
+labtools.progress()
