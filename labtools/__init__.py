@@ -28,6 +28,9 @@ _LAZY = {
     "PeriodicPlotter": "labtools.mit",
     # data sets shipped in the package (labtools/datasets.py)
     "load_mnist": "labtools.datasets",
+    # training feedback (labtools/training.py; imports Keras)
+    "TrainingProgress": "labtools.training",
+    "plot_history": "labtools.training",
 }
 
 

@@ -57,7 +57,8 @@ def does_nothing(fn: Any) -> bool:
     code = getattr(fn, "__code__", None)
     if code is None:
         return False
-    return (not code.co_names and code.co_nlocals == code.co_argcount
+    n_args = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+    return (not code.co_names and code.co_nlocals == n_args
             and all(c is None or c is Ellipsis for c in code.co_consts))
 
 

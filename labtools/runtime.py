@@ -73,9 +73,9 @@ def needs(*values: Any, exercise: str) -> None:
     ``labtools.needs(model, exercise="Exercise 4")`` at the top of a cell that trains
     ``model``.
     """
-    from .checking import is_placeholder
+    from .checking import does_nothing, is_placeholder
 
-    if any(is_placeholder(v) for v in values):
+    if any(is_placeholder(v) or does_nothing(v) for v in values):
         raise NotReady(f"This cell needs {exercise}: finish it above, then run this cell again.")
 
 

@@ -1,0 +1,94 @@
+"""Data sets shipped inside labtools, so every lab runs offline.
+
+``load_mnist()`` gives the full 60,000/10,000 MNIST split when Keras has it cached or can fetch
+it quickly; otherwise (no internet, fast mode) it falls back to the bundled first 10,000
+training images, split 8,000 / 2,000, and says so in one line.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .runtime import fast_mode
+
+MNIST_FILE = "mnist_train_first10k.npz"
+MNIST_HOST = ("storage.googleapis.com", 443)  # where keras.datasets.mnist downloads from
+SUBSET_TRAIN = 8000
+
+
+def data_path(name: str) -> Path:
+    """Path of a data file shipped in ``labtools/data``."""
+    path = Path(str(resources.files("labtools") / "data" / name))
+    if not path.exists():
+        raise FileNotFoundError(f"labtools data file {name} is missing from {path.parent}; "
+                                "reinstall labtools (pip install -e .) to restore it")
+    return path
+
+
+def load_mnist_subset():
+    """The bundled 10,000 images split 8,000 train / 2,000 test, as Keras' load_data() returns."""
+    with np.load(data_path(MNIST_FILE)) as d:
+        x, y = d["x_train"], d["y_train"]
+    return (x[:SUBSET_TRAIN], y[:SUBSET_TRAIN]), (x[SUBSET_TRAIN:], y[SUBSET_TRAIN:])
+
+
+def _keras_cache() -> Path:
+    return Path.home() / ".keras" / "datasets" / "mnist.npz"
+
+
+def _online(timeout: float) -> bool:
+    try:
+        with socket.create_connection(MNIST_HOST, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _keras_load(timeout: float):
+    """keras.datasets.mnist.load_data() in a thread we stop waiting for after ``timeout``."""
+    result: dict = {}
+
+    def work():
+        try:
+            import keras
+
+            result["data"] = keras.datasets.mnist.load_data()
+        except Exception as exc:  # network errors, a corrupt download, ...
+            result["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return result.get("data")
+
+
+def load_mnist(source: str = "auto", *, connect_timeout: float = 2.0, download_timeout: float = 120.0,
+               verbose: bool = True):
+    """MNIST as ``(x_train, y_train), (x_test, y_test)`` of uint8 images and labels.
+
+    ``source``: ``"auto"`` (full set if cached or reachable, else the bundled subset; always the
+    subset in fast mode), ``"full"`` or ``"subset"``.
+    """
+    if source not in ("auto", "full", "subset"):
+        raise ValueError(f"source must be 'auto', 'full' or 'subset', not {source!r}")
+    use_full = source == "full" or (source == "auto" and not fast_mode())
+    data, why = None, "fast mode" if source == "auto" and fast_mode() else "asked for"
+    if use_full:
+        if _keras_cache().exists() or _online(connect_timeout):
+            data = _keras_load(download_timeout)
+            why = "the download failed or took too long"
+        else:
+            why = "no internet connection"
+    if data is not None:
+        if verbose:
+            print(f"MNIST: full data set, {len(data[0][0]):,} training and {len(data[1][0]):,} test images.")
+        return data
+    data = load_mnist_subset()
+    if verbose:
+        print(f"MNIST: using the bundled subset ({why}): the first 10,000 training images, split "
+              f"{len(data[0][0]):,} train / {len(data[1][0]):,} test.")
+    return data
