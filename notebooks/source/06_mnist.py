@@ -1,0 +1,297 @@
+# %% [markdown]
+# # Lab 06 · A first neural network: handwritten digits
+# <!-- badges -->
+#
+# The "hello world" of deep learning: teach a network to read handwritten digits from the MNIST
+# data set, 28 × 28 grey-scale images of the digits 0 to 9 collected by the US National Institute
+# of Standards and Technology and cleaned up by LeCun, Cortes and Burges.
+#
+# ## What you'll learn
+# - how a classification data set is organised: samples, labels, classes, a training and a test set
+# - preprocessing images into the vectors a dense network reads
+# - building, compiling (optimiser, loss, metrics) and training a Keras model with `fit`
+# - validation data, the `History` object, `evaluate` and `predict`, and what overfitting looks like
+# - what `fit` does under the hood: the same training written as a loop with `GradientTape`
+#
+# Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
+# In fast mode (used by CI and the grader) the lab trains on a few thousand images for a couple of
+# epochs; with full settings it trains on everything for 5 epochs.
+
+# %% tags=["setup"]
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+import keras
+
+# %% [markdown]
+# ## 1. The data
+#
+# `labtools.load_mnist()` returns the data the way `keras.datasets.mnist.load_data()` does. With
+# internet (or a Keras cache) you get the full set: 60,000 training and 10,000 test images.
+# Offline it uses a copy of the first 10,000 training images shipped with `labtools`, split into
+# 8,000 for training and 2,000 for testing, and tells you so.
+
+# %%
+(train_images, train_labels), (test_images, test_labels) = labtools.load_mnist()
+print("training images:", train_images.shape, train_images.dtype, "| labels:", train_labels.shape)
+print("test images:    ", test_images.shape, "| classes:", np.unique(train_labels))
+
+# %% [markdown]
+# Each **sample** is one image, each **label** the digit it shows, and the ten digits are the
+# **classes**. The model learns from the training set; the test set, which it never sees during
+# training, tells us how well it does on new images.
+
+# %%
+fig, axes = plt.subplots(2, 10, figsize=(10, 2.4))
+for ax, image, label in zip(axes.flat, train_images, train_labels):
+    ax.imshow(image, cmap="gray_r"); ax.set_title(int(label)); ax.axis("off")
+plt.tight_layout(); plt.show()
+print("images per class in training:", np.bincount(train_labels, minlength=10))
+
+# %% [markdown]
+# ## 2. Preprocessing
+#
+# A dense layer reads vectors, so each 28 × 28 image becomes a row of 784 pixels. The pixels are
+# bytes from 0 to 255; networks learn best from small floating-point numbers, so scale them into
+# [0, 1].
+#
+# **Exercise 1.** Write `prepare(images)` that turns uint8 images of shape `(N, 28, 28)` into a
+# `float32` array of shape `(N, 784)` with values in [0, 1].
+
+# %% answer="q1"
+def prepare(images):
+    return images.reshape((len(images), 28 * 28)).astype("float32") / 255  # SOLUTION
+
+
+# %%
+lab.q1.check(prepare)
+
+# %% tags=["hidden-tests"]
+grade("q1", prepare)
+
+# %%
+labtools.needs(prepare(train_images[:1]), exercise="Exercise 1")
+n_train = labtools.pick(fast=3000, full=len(train_images))
+x_train, y_train = prepare(train_images[:n_train]), train_labels[:n_train]
+x_test, y_test = prepare(test_images), test_labels
+print("x_train:", x_train.shape, x_train.dtype, f"values {x_train.min()}..{x_train.max()}")
+
+# %% [markdown]
+# ## 3. The network
+#
+# Two dense layers: 512 units with relu learn features of the pixels; 10 units with softmax turn
+# them into ten probabilities that sum to 1, one per digit.
+#
+# **Exercise 2.** Build `model`: `Dense(512, relu)` then `Dense(10, softmax)` in a `Sequential`.
+
+# %% answer="q2"
+model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10, activation="softmax")])  # SOLUTION
+
+# %%
+lab.q2.check(model)
+
+# %% tags=["hidden-tests"]
+grade("q2", model)
+
+# %% [markdown]
+# ## 4. Compiling: optimiser, loss, metrics
+#
+# `compile` chooses how the model learns:
+#
+# - the **optimiser** updates the weights from the gradients (`"rmsprop"`, `"adam"`, `"sgd"`, ...);
+# - the **loss** is the number training minimises;
+# - **metrics** are what you want to watch (they do not steer training).
+#
+# Each can be a string, which uses default settings, or an object you configure, e.g.
+# `keras.optimizers.RMSprop(learning_rate=1e-4)` or your own loss function.
+#
+# | task | last layer | loss | typical metric |
+# |---|---|---|---|
+# | one of N classes, integer labels | softmax(N) | `sparse_categorical_crossentropy` | `accuracy` |
+# | one of N classes, one-hot labels | softmax(N) | `categorical_crossentropy` | `accuracy` |
+# | yes/no | sigmoid(1) | `binary_crossentropy` | `accuracy`, `AUC` |
+# | a number | none (linear) | `mean_squared_error` | `mean_absolute_error` |
+#
+# **Exercise 3.** Compile `model` with the RMSprop optimiser, the cross-entropy that fits integer
+# labels and the accuracy metric.
+
+# %% answer="q3"
+### BEGIN SOLUTION
+model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+### END SOLUTION
+
+# %%
+lab.q3.check(model)
+
+# %% tags=["hidden-tests"]
+grade("q3", model)
+
+# %% [markdown]
+# The same settings as objects: this form lets you change the learning rate or write your own loss.
+
+# %%
+def my_loss(y_true, y_pred):
+    return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+
+spelled_out = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+spelled_out.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-3), loss=my_loss,
+                    metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+print(type(spelled_out.optimizer).__name__, spelled_out.optimizer.learning_rate.numpy())
+
+# %% [markdown]
+# ## 5. Training with `fit`
+#
+# `fit` walks through the training data in mini-batches for a number of **epochs** (passes over
+# the data). To see how the model does on data it does not learn from, hold out a shuffled 30% of
+# the training images as **validation data**. `fit` returns a `History` with the metrics of every epoch.
+
+# %%
+labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
+order = np.random.default_rng(0).permutation(len(x_train))
+n_val = int(0.3 * len(x_train))
+val_idx, fit_idx = order[:n_val], order[n_val:]
+epochs = labtools.pick(fast=3, full=5)
+history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128,
+                    validation_data=(x_train[val_idx], y_train[val_idx]),
+                    verbose=0, callbacks=[labtools.TrainingProgress()])
+labtools.plot_history(history); plt.show()
+
+# %% [markdown]
+# The validation accuracy was still rising, so keep training, now on *all* the training images
+# and with smaller batches (more, noisier updates per epoch). Then measure on the test set with
+# `evaluate`, which the model has never seen.
+
+# %%
+more_epochs = labtools.pick(fast=1, full=5)
+model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
+          callbacks=[labtools.TrainingProgress("all training images")])
+test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+print(f"test accuracy: {test_acc:.4f}")
+
+# %% [markdown]
+# **Exercise 4.** The check evaluates your trained `model` on the test images by itself. It needs
+# 85% in fast mode, 94% on the offline subset with full settings and 97% on the full data set.
+
+# %%
+lab.q4.check(model)
+
+# %% tags=["hidden-tests"]
+grade("q4", model)
+
+# %% [markdown]
+# ## 6. Predictions
+#
+# `model.predict(x)` runs the model batch by batch and returns NumPy arrays; it suits big inputs.
+# Calling `model(x)` returns a tensor in one go; it suits small batches and code inside a
+# `GradientTape`. Both give the same probabilities.
+
+# %%
+probabilities = model.predict(x_test[:3], verbose=0)
+print("predict:", probabilities.argmax(axis=1), "| call:", model(x_test[:3]).numpy().argmax(axis=1),
+      "| truth:", y_test[:3])
+print("probabilities of the first image:", probabilities[0].round(3))
+
+# %% [markdown]
+# ## 7. Overfitting
+#
+# A model with many weights can memorise a small training set: training accuracy keeps rising
+# while test accuracy stalls. Train a fresh copy on only 500 images for many epochs and watch the
+# gap open.
+
+# %%
+small = keras.models.clone_model(model)
+small.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+many_epochs = labtools.pick(fast=15, full=40)
+overfit = small.fit(x_train[:500], y_train[:500], epochs=many_epochs, batch_size=64,
+                    validation_data=(x_test, y_test), verbose=0)
+plt.figure(figsize=(5, 3))
+plt.plot(overfit.history["accuracy"], label="training accuracy")
+plt.plot(overfit.history["val_accuracy"], label="test accuracy")
+plt.xlabel("epoch"); plt.legend(); plt.title("500 training images"); plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# ## 8. What `fit` does: a training loop by hand
+#
+# For every mini-batch, `fit` runs the model under a gradient tape, computes the loss, takes the
+# gradients of the loss with respect to the trainable weights and lets the optimiser apply them.
+#
+# **Exercise 5.** Write `train_step(model, optimizer, x, y)`: one such step for a model with a
+# softmax output and integer labels. Return the mean loss of the batch (computed before the update).
+
+# %% answer="q5"
+def train_step(model, optimizer, x, y):
+    ### BEGIN SOLUTION
+    with tf.GradientTape() as tape:
+        predictions = model(x, training=True)
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, predictions))
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    return loss
+    ### END SOLUTION
+
+
+# %%
+lab.q5.check(train_step)
+
+# %% tags=["hidden-tests"]
+grade("q5", train_step)
+
+# %% [markdown]
+# The loop trains a fresh model for one epoch with your step, compiled with `tf.function`.
+
+# %%
+from tqdm.auto import tqdm
+
+labtools.needs(train_step, exercise="Exercise 5")
+loop_model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+optimizer = keras.optimizers.RMSprop(learning_rate=1e-3)
+step = tf.function(lambda x, y: train_step(loop_model, optimizer, x, y))
+batches = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=0).batch(128)
+losses = []
+for x_batch, y_batch in (bar := tqdm(batches, desc="hand-written loop")):
+    losses.append(float(step(x_batch, y_batch)))
+    bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
+accuracy = np.mean(loop_model.predict(x_test, verbose=0).argmax(axis=1) == y_test)
+print(f"after one epoch by hand: test accuracy {accuracy:.4f}")
+plt.figure(figsize=(5, 2.5)); plt.plot(losses); plt.xlabel("batch"); plt.ylabel("loss"); plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# ## 9. Explore the predictions
+#
+# Step through test images and see what the model thinks. Tick *mistakes only* to study the
+# images it gets wrong; many are hard for people too.
+
+# %%
+predicted = model.predict(x_test, verbose=0)
+mistakes = np.flatnonzero(predicted.argmax(axis=1) != y_test)
+print(f"{len(mistakes)} mistakes among {len(y_test)} test images")
+
+
+def show_digit(index=0, mistakes_only=False):
+    pool = mistakes if mistakes_only and len(mistakes) else np.arange(len(y_test))
+    i = int(pool[min(index, len(pool) - 1)])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6, 2.4), gridspec_kw={"width_ratios": [1, 2]})
+    left.imshow(test_images[i], cmap="gray_r"); left.axis("off")
+    left.set_title(f"#{i}: label {y_test[i]}")
+    colours = ["tab:green" if d == y_test[i] else "tab:grey" for d in range(10)]
+    right.bar(range(10), predicted[i], color=colours); right.set_xticks(range(10)); right.set_ylim(0, 1)
+    right.set_title(f"predicted {predicted[i].argmax()}"); plt.tight_layout(); plt.show()
+
+
+widgets.interact(show_digit, index=widgets.IntSlider(0, 0, 199, description="image"),
+                 mistakes_only=widgets.Checkbox(False, description="mistakes only"));
+
+# %% [markdown]
+# ## Summary
+#
+# - A classification data set has samples, labels and classes, split into training and test sets.
+# - Dense networks read vectors: reshape images to rows and scale pixels into [0, 1].
+# - `compile` picks the optimiser, the loss (sparse categorical cross-entropy for integer labels)
+#   and the metrics; `fit` trains in mini-batches over epochs and returns a `History`.
+# - Validation data reveal overfitting: training accuracy keeps rising while test accuracy stalls.
+# - `fit` is a loop of tape, loss, gradients and optimiser steps, which you can write yourself.
+
+# %%
+labtools.progress()
