@@ -1,0 +1,338 @@
+# %% [markdown]
+# # Lab 07 · Music generation with an LSTM
+# <!-- badges -->
+#
+# A recurrent neural network reads a sequence one step at a time and carries a memory (its
+# **state**) from step to step. Trained to predict the next character of text, it learns the
+# structure of whatever it reads. Here it reads 804 Irish folk tunes written in ABC notation,
+# and then writes new ones, which you can listen to right in the notebook.
+#
+# ## What you'll learn
+# - ABC notation, and turning text into numbers (a vocabulary, `char2idx`, `idx2char`)
+# - cutting a long sequence into training batches whose targets are shifted by one step
+# - an Embedding → LSTM → Dense model with today's Keras, and its loss on logits
+# - a custom training loop with `tf.function`, `GradientTape`, Adam, a live loss plot and checkpoints
+# - sampling new text with a temperature, and why a compiled sampling loop is much faster
+#
+# Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
+# Fast mode (CI, grading) trains a small model for a few hundred steps; full settings train the
+# course's 1024-unit model for 3000 steps, which wants a GPU or some patience.
+
+# %% tags=["setup"]
+import time
+from pathlib import Path
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+import keras
+from IPython.display import display
+from tqdm.auto import tqdm
+
+# %% [markdown]
+# ## 1. The data: Irish folk tunes in ABC notation
+#
+# ABC notation writes a tune as text. Header lines give its number `X:`, title `T:`, metre `M:`,
+# default note length `L:` and key `K:`; the body spells the notes: letters are pitches
+# (lower case an octave higher), numbers stretch a note, `|` is a bar line and `:|` a repeat.
+
+# %%
+songs = labtools.load_training_data()
+print(f"{len(songs)} tunes. The first one:\n")
+print(songs[0])
+
+# %% [markdown]
+# `labtools` reads ABC and synthesises the sound in Python, so no external program is needed:
+
+# %%
+labtools.play_song(songs[0])
+
+# %% [markdown]
+# What the parser sees: the tune's notes as pitches over time (repeats played out).
+
+# %%
+from labtools import music
+
+tune = music.parse_tune(songs[0])
+starts = np.cumsum([0] + [float(n.length) for n in tune.notes[:-1]]) * 2  # seconds at 120 bpm
+plt.figure(figsize=(9, 2.2))
+for start, note in zip(starts, tune.notes):
+    for pitch in note.pitches:
+        plt.plot([start, start + float(note.length) * 2], [pitch, pitch], lw=3, color="tab:blue")
+plt.xlabel("seconds"); plt.ylabel("MIDI pitch"); plt.title(f"{tune.title}: {len(tune.notes)} notes, {tune.seconds():.0f} s")
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# ## 2. From characters to numbers
+#
+# The network reads numbers, so give every character of the corpus an index. The sorted set of
+# distinct characters is the **vocabulary**; `char2idx` maps a character to its index and
+# `idx2char` maps back.
+
+# %%
+songs_joined = "\n\n".join(songs)
+vocab = sorted(set(songs_joined))
+char2idx = {c: i for i, c in enumerate(vocab)}
+idx2char = np.array(vocab)
+print(f"{len(vocab)} distinct characters; e.g. {repr(vocab[30])} -> {char2idx[vocab[30]]}")
+
+# %% [markdown]
+# **Exercise 1.** Write `vectorize_string(string)` that returns a NumPy array with the index of
+# every character of `string`.
+
+# %% answer="q1"
+def vectorize_string(string):
+    return np.array([char2idx[c] for c in string])  # SOLUTION
+
+
+# %%
+lab.q1.check(vectorize_string)
+
+# %% tags=["hidden-tests"]
+grade("q1", vectorize_string)
+
+# %%
+labtools.needs(vectorize_string, exercise="Exercise 1")
+vectorized_songs = vectorize_string(songs_joined)
+print(repr(songs_joined[:10]), "->", vectorized_songs[:10])
+
+# %% [markdown]
+# ## 3. Training batches
+#
+# The model learns to predict the next character at every position of a window of text. Take a
+# window of `seq_length + 1` characters: its first `seq_length` characters are the input and its
+# last `seq_length` the target. For "Hello": input "Hell", target "ello".
+#
+# **Exercise 2.** Write `get_batch(vectorized, seq_length, batch_size)`: pick `batch_size` random
+# windows and return `(x_batch, y_batch)`, two NumPy arrays of shape `(batch_size, seq_length)`
+# with `y_batch` one step ahead of `x_batch`.
+
+# %% answer="q2"
+def get_batch(vectorized, seq_length, batch_size):
+    ### BEGIN SOLUTION
+    starts = np.random.choice(len(vectorized) - seq_length - 1, batch_size)
+    x_batch = np.array([vectorized[i:i + seq_length] for i in starts])
+    y_batch = np.array([vectorized[i + 1:i + seq_length + 1] for i in starts])
+    return x_batch, y_batch
+    ### END SOLUTION
+
+
+# %%
+lab.q2.check(get_batch)
+
+# %% tags=["hidden-tests"]
+grade("q2", get_batch)
+
+# %% [markdown]
+# The MIT course's own tests run unchanged on `labtools`:
+
+# %%
+labtools.needs(get_batch, exercise="Exercise 2")
+args = (vectorized_songs, 10, 2)
+labtools.test_batch_func_types(get_batch, args)
+labtools.test_batch_func_shapes(get_batch, args)
+labtools.test_batch_func_next_step(get_batch, args)
+x_batch, y_batch = get_batch(vectorized_songs, 5, 1)
+for t, (i, j) in enumerate(zip(x_batch[0], y_batch[0])):
+    print(f"step {t}: input {str(idx2char[i])!r} -> predict {str(idx2char[j])!r}")
+
+# %% [markdown]
+# ## 4. The model
+#
+# Three layers:
+#
+# - `Embedding(vocab_size, embedding_dim)` turns each character index into a learned vector;
+# - `LSTM(rnn_units, return_sequences=True)` reads the vectors in order, carrying its state, and
+#   outputs a vector at every step (not only the last);
+# - `Dense(vocab_size)` scores every character as the next one. These raw scores are **logits**;
+#   the loss applies the softmax itself.
+#
+# The model does not fix the batch size or the sequence length, so the same weights serve
+# training (batches of 8) and generation (one sequence).
+#
+# **Exercise 3.** Write `build_model(vocab_size, embedding_dim, rnn_units)` returning that model.
+
+# %% answer="q3"
+def build_model(vocab_size, embedding_dim, rnn_units):
+    ### BEGIN SOLUTION
+    return keras.Sequential([
+        keras.layers.Embedding(vocab_size, embedding_dim),
+        keras.layers.LSTM(rnn_units, return_sequences=True),
+        keras.layers.Dense(vocab_size),
+    ])
+    ### END SOLUTION
+
+
+# %%
+lab.q3.check(build_model)
+
+# %% tags=["hidden-tests"]
+grade("q3", build_model)
+
+# %%
+settings = dict(
+    embedding_dim=labtools.pick(fast=64, full=256),
+    rnn_units=labtools.pick(fast=256, full=1024),
+    steps=labtools.pick(fast=300, full=3000),
+    batch_size=8,
+    seq_length=100,
+    learning_rate=5e-3,
+)
+print(settings)
+labtools.needs(build_model, exercise="Exercise 3")
+model = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
+x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
+predictions = model(x_batch)
+print("input", x_batch.shape, "-> predictions", tuple(predictions.shape), "(batch, steps, vocabulary)")
+model.summary()
+
+# %% [markdown]
+# Untrained, the model's guesses are noise:
+
+# %%
+guess = tf.random.categorical(predictions[0], num_samples=1)[:, 0].numpy()
+print("input:     ", repr("".join(idx2char[x_batch[0]][:60])))
+print("next chars:", repr("".join(idx2char[guess][:60])))
+
+# %% [markdown]
+# ## 5. The loss
+#
+# At every step the target is one character out of the vocabulary: sparse categorical
+# cross-entropy, computed `from_logits=True` because the model outputs logits. An untrained
+# model spreads its bets evenly over 83 characters, so its loss starts near ln 83 ≈ 4.42.
+#
+# **Exercise 4.** Write `compute_loss(labels, logits)`.
+
+# %% answer="q4"
+def compute_loss(labels, logits):
+    return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)  # SOLUTION
+
+
+# %%
+lab.q4.check(compute_loss)
+
+# %% tags=["hidden-tests"]
+grade("q4", compute_loss)
+
+# %%
+labtools.needs(compute_loss, exercise="Exercise 4")
+untrained_loss = float(tf.reduce_mean(compute_loss(y_batch, predictions)))
+print(f"untrained loss: {untrained_loss:.3f}  (ln {len(vocab)} = {np.log(len(vocab)):.3f})")
+
+# %% [markdown]
+# ## 6. Training
+#
+# A custom loop: each step takes a batch, runs the model under a `GradientTape`, computes the
+# loss and lets Adam update the weights. `@tf.function` compiles the step into a graph once, so
+# the thousands of steps run without Python overhead. A checkpoint (`.weights.h5`) is written
+# every 100 steps.
+
+# %%
+optimizer = keras.optimizers.Adam(settings["learning_rate"])
+
+
+@tf.function
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        y_hat = model(x, training=True)
+        loss = tf.reduce_mean(compute_loss(y, y_hat))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+checkpoint_dir = Path("training_checkpoints")
+checkpoint_dir.mkdir(exist_ok=True)
+history = []
+plotter = labtools.PeriodicPlotter(sec=10, xlabel="step", ylabel="loss")
+start = time.perf_counter()
+for step in (bar := tqdm(range(settings["steps"]), desc="training")):
+    x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
+    history.append(float(train_step(x_batch, y_batch)))
+    if step % 25 == 0:
+        bar.set_postfix(loss=f"{history[-1]:.3f}", refresh=False)
+        plotter.plot(history)
+    if (step + 1) % 100 == 0:
+        model.save_weights(checkpoint_dir / f"step_{step + 1:05d}.weights.h5")
+plotter.plot(history, force=True)
+seconds = time.perf_counter() - start
+print(f"{settings['steps']} steps in {seconds:.0f} s ({1000 * seconds / settings['steps']:.0f} ms/step); "
+      f"loss {np.mean(history[:10]):.2f} -> {np.mean(history[-10:]):.2f}")
+
+# %% [markdown]
+# ## 7. Generating music
+#
+# To generate, restore the latest checkpoint into a fresh model built for one sequence at a time,
+# feed it a start string, and then repeatedly: turn the last prediction into probabilities,
+# **sample** a character, and feed it back in together with the LSTM's state.
+#
+# The **temperature** divides the logits before sampling: below 1 it sharpens the distribution
+# (safer, more repetitive), above 1 it flattens it (more adventurous, more mistakes).
+
+# %%
+latest = sorted(checkpoint_dir.glob("step_*.weights.h5"))[-1]
+generator = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
+generator.build((1, None))  # batch of one sequence, any length
+generator.load_weights(latest)
+print("restored", latest.name)
+
+# %% [markdown]
+# `labtools.sampling` has two samplers with the same distribution: the classic loop with one
+# model call per character, and a compiled loop (`tf.function` over the LSTM cell) that
+# generates several tunes at once. Compare their speed on the same job:
+
+# %%
+from labtools import sampling
+
+start_ids = vectorize_string("X")
+t0 = time.perf_counter()
+sampling.sample_stepwise(generator, start_ids, length=100, seed=1)
+stepwise_rate = 100 / (time.perf_counter() - t0)
+sampler = sampling.CompiledSampler(generator, seed=1)
+sampler(start_ids, length=100, n=4)  # the first call traces the graph
+t0 = time.perf_counter()
+sampler(start_ids, length=100, n=4)
+compiled_rate = 400 / (time.perf_counter() - t0)
+print(f"one call per character: {stepwise_rate:,.0f} chars/s | compiled loop, 4 tunes at once: "
+      f"{compiled_rate:,.0f} chars/s ({compiled_rate / stepwise_rate:.0f}x)")
+
+# %%
+length = labtools.pick(fast=800, full=2000)
+generated = sampler(start_ids, length=length, temperature=1.0, n=4)
+texts = ["X" + "".join(idx2char[row]) for row in generated]
+print(texts[0][:400])
+reports = labtools.play_generated_song("\n\n".join(texts), max_songs=2)
+
+# %% [markdown]
+# Why some tunes are invalid: the parser gives one reason per tune.
+
+# %%
+for r in reports:
+    print(("valid  " if r.valid else "invalid") + f" | {r.title[:30]:30} | {r.reason}")
+
+# %% [markdown]
+# Try other temperatures and lengths, then press **Run Interact**.
+
+# %%
+def compose(temperature=1.0, length=800):
+    rows = sampler(start_ids, length=length, temperature=temperature, n=4)
+    labtools.play_generated_song("\n\n".join("X" + "".join(idx2char[r]) for r in rows), max_songs=1)
+
+
+widgets.interact_manual(compose,
+                        temperature=widgets.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.1),
+                        length=widgets.IntSlider(value=800, min=200, max=3000, step=100));
+
+# %% [markdown]
+# ## Summary
+#
+# - Text becomes numbers through a vocabulary; batches are random windows with targets one step ahead.
+# - Embedding → LSTM(return_sequences=True) → Dense gives next-character logits at every step;
+#   the loss is sparse categorical cross-entropy from logits, ≈ ln(vocabulary) before training.
+# - A `tf.function` training step, Adam and `.weights.h5` checkpoints train the model; the same
+#   weights load into a model for one sequence.
+# - Sampling with a temperature writes new tunes; compiling the sampling loop makes it many times faster.
+
+# %%
+labtools.progress()
