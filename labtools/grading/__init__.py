@@ -1,0 +1,1 @@
+"""labtools grade: run submitted notebooks in fresh kernels and score them (see runner.py)."""

@@ -1,0 +1,274 @@
+"""Grade many submissions: one worker process and one fresh kernel each, with limits.
+
+Each submission's result is written atomically to ``OUT/results/<id>.json`` as soon as it is
+known; a re-run skips submissions whose file has not changed, so an interrupted run resumes
+and no row is lost or written twice. The gradebook is rebuilt from those files.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ..checking import Status
+from ..labs import info as lab_info
+from ..labs import load_lab
+from . import probe
+from .submission import Unreadable, answer_ids, compose, extract_answers, read_notebook
+
+
+@dataclass
+class Settings:
+    lab: str
+    bundle: dict
+    out: Path
+    jobs: int = 1
+    cell_timeout: int = 120
+    submission_timeout: int = 600
+    memory_mb: int = 4096
+    isolate_network: bool = True
+
+
+def load_bundle(lab: str, root: Path | None = None) -> dict:
+    from ..generate import repo_root
+
+    meta = lab_info(lab)
+    path = (root or repo_root()) / "notebooks" / "instructor" / f"{meta.number}_{meta.slug}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no grading bundle for lab {meta.number} at {path}; run `labtools generate {meta.number}`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def submission_ids(paths: list[Path]) -> dict[Path, str]:
+    """A readable, unique id per file: its stem, with the folder name added when stems clash."""
+    stems: dict[str, int] = {}
+    for p in paths:
+        stems[p.stem] = stems.get(p.stem, 0) + 1
+    ids, used = {}, set()
+    for p in paths:
+        base = p.stem if stems[p.stem] == 1 else f"{p.parent.name}__{p.stem}"
+        sid, k = _safe(base), 2
+        while sid in used:
+            sid, k = f"{_safe(base)}-{k}", k + 1
+        used.add(sid)
+        ids[p] = sid
+    return ids
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80] or "submission"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# -- one submission ---------------------------------------------------------------------------
+
+def grade_one(path: Path, sid: str, settings: Settings) -> dict:
+    started = time.perf_counter()
+    lab = load_lab(settings.lab)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    result = {"id": sid, "file": str(path), "sha256": digest, "lab": lab.number, "status": "ok", "notes": []}
+    events: list[dict] = []
+    try:
+        nb = read_notebook(path)
+        answers = extract_answers(nb, answer_ids(settings.bundle["template"]))
+        result["notes"] += answers.notes
+        events, status = _execute(answers, settings)
+        result["status"] = status
+    except Unreadable as exc:
+        result["status"] = "unreadable"
+        result["notes"].append(str(exc))
+        answers = None
+    payloads = {e["qid"]: e.get("payload") for e in events if e.get("event") == "result"}
+    result["notes"] += [e["text"] for e in events if e.get("event") in ("note", "died")]
+    result["isolated"] = any(e.get("isolated") for e in events if e.get("event") == "start")
+    missing_answers = {n.split(":")[0] for n in result["notes"] if "missing" in n or "changed to" in n}
+    questions = {}
+    for qid, q in lab.questions.items():
+        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result)
+        questions[qid] = {"title": q.title, "status": verdict.status.value, "points": verdict.points,
+                          "max": q.points, "message": verdict.message[:300]}
+    result["questions"] = questions
+    result["total"] = round(sum(v["points"] for v in questions.values()), 3)
+    result["max"] = lab.max_points
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def _verdict(question, payload, answer_missing, result):
+    if payload is None:
+        if answer_missing or result["status"] == "unreadable":
+            return question._verdict(Status.NOT_ATTEMPTED, "no answer found in the submission")
+        why = "the notebook stopped before this check" if result["status"] != "ok" else "the check did not run"
+        return question._verdict(Status.FAIL, why)
+    status = payload.get("status")
+    message = str(payload.get("message", ""))[:300].replace("\n", " ")
+    if status == "not_attempted":
+        return question._verdict(Status.NOT_ATTEMPTED, message)
+    if status == "fail":
+        return question._verdict(Status.FAIL, message)
+    try:
+        data = probe.decode(payload.get("data"))
+    except (ValueError, TypeError, KeyError):
+        return question._verdict(Status.FAIL, "the answer could not be read")
+    return question.assess(data)
+
+
+def _execute(answers, settings: Settings) -> tuple[list[dict], str]:
+    """Run the composed notebook in a worker process; returns (events, status)."""
+    import psutil
+
+    nonce, key = secrets.token_hex(8), secrets.token_hex(32)
+    meta = lab_info(settings.lab)
+    scratch = Path(tempfile.mkdtemp(prefix="labtools-grade-"))   # the kernel's working directory
+    private = Path(tempfile.mkdtemp(prefix="labtools-events-"))  # signed results, outside it
+    try:
+        nb = compose(settings.bundle, answers, nonce, f"lab{meta.number}_{meta.slug}")
+        notebook = scratch / "submission.ipynb"
+        nbformat.write(nb, notebook)
+        events_path = private / "events.jsonl"
+        cmd = [sys.executable, "-m", "labtools.grading.worker", str(notebook), str(events_path),
+               "--nonce", nonce, "--cell-timeout", str(settings.cell_timeout)]
+        if settings.isolate_network:
+            cmd.append("--isolate-network")
+        env = {**os.environ, "LABTOOLS_FAST": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
+               "TF_CPP_MIN_LOG_LEVEL": "3"}
+        proc = subprocess.Popen(cmd, cwd=scratch, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc.stdin.write(key.encode("ascii") + b"\n")
+        proc.stdin.close()
+        status = _watch(proc, settings, psutil)
+        events = _read_events(events_path, key.encode("ascii"))
+        if status == "ok" and not any(e.get("event") == "done" for e in events):
+            died = [e for e in events if e.get("event") == "died"]
+            status = "kernel died" if died else "worker failed"
+        return events, status
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _read_events(path: Path, key: bytes) -> list[dict]:
+    """Signed event lines only; anything else in the file is ignored."""
+    from .worker import sign
+
+    events = []
+    if not path.exists():
+        return events
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        signature, _, text = line.partition(" ")
+        if not hmac.compare_digest(signature, sign(key, text)):
+            continue
+        try:
+            events.append(json.loads(text))
+        except ValueError:
+            continue
+    return events
+
+
+def _watch(proc, settings: Settings, psutil) -> str:
+    deadline = time.monotonic() + settings.submission_timeout
+    limit = settings.memory_mb * 2**20
+    parent = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        if time.monotonic() > deadline:
+            _kill_tree(parent, psutil)
+            return "timeout"
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in tree if p.is_running())
+        except psutil.Error:
+            rss = 0
+        if rss > limit:
+            _kill_tree(parent, psutil)
+            return "memory limit"
+        time.sleep(0.2)
+    _kill_tree(parent, psutil)  # a kernel left behind by a crashed worker
+    return "ok"
+
+
+def _kill_tree(parent, psutil) -> None:
+    try:
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        procs = [parent]
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=5)
+
+
+# -- many submissions -------------------------------------------------------------------------
+
+def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    from .report import write_gradebook
+
+    results_dir = settings.out / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    ids = submission_ids(paths)
+    todo, done = [], {}
+    for path, sid in ids.items():
+        previous = _previous(results_dir / f"{sid}.json", path, settings.lab)
+        if previous:
+            done[sid] = previous
+        else:
+            todo.append((path, sid))
+    bar = tqdm(total=len(ids), initial=len(done), desc=f"grading lab {settings.lab}", unit="nb", disable=not progress)
+
+    def work(item):
+        path, sid = item
+        try:
+            result = grade_one(path, sid, settings)
+        except Exception as exc:  # never lose a row, whatever happened
+            result = {"id": sid, "file": str(path), "lab": settings.lab, "status": "grader error",
+                      "notes": [f"{type(exc).__name__}: {exc}"[:300]], "questions": {}, "total": 0.0,
+                      "max": load_lab(settings.lab).max_points, "sha256": ""}
+        _write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
+        return sid, result
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+        for sid, result in pool.map(work, todo):
+            done[sid] = result
+            bar.update(1)
+    bar.close()
+    ordered = [done[sid] for sid in ids.values()]
+    write_gradebook(ordered, settings)
+    return ordered
+
+
+def _previous(path: Path, submission: Path, lab: str) -> dict | None:
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+        digest = hashlib.sha256(submission.read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        return None
+    if result.get("sha256") == digest and result.get("lab") == lab and result.get("status") != "grader error":
+        return result
+    return None

@@ -1,0 +1,118 @@
+"""Run one composed notebook in a fresh kernel and stream what the probes report.
+
+    python -m labtools.grading.worker NOTEBOOK EVENTS --nonce N [--cell-timeout S] [--isolate-network]
+
+Started by the runner in its own process, in a scratch directory. Every hidden-test result is
+appended to EVENTS (JSON lines) the moment its cell finishes, so points earned before a crash or
+a kill are kept. Each line is signed with a key the runner passes on standard input, which the
+kernel never sees, so student code that finds the file cannot add results to it.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .probe import read_payloads
+
+
+def network_isolation_available() -> bool:
+    """True when `unshare -n` can give the kernel a network namespace with no interfaces up."""
+    if not sys.platform.startswith("linux") or not shutil.which("unshare"):
+        return False
+    try:
+        return subprocess.run(["unshare", "-n", "--", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _kernel_spec(scratch: Path, isolate: bool) -> str:
+    """A kernelspec running this Python, inside a new network namespace when isolating."""
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    if isolate:
+        argv = ["unshare", "-n", "--", *argv]
+    spec_dir = scratch / ".jupyter" / "kernels" / "labtools-grader"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    (spec_dir / "kernel.json").write_text(json.dumps(
+        {"argv": argv, "display_name": "labtools grader", "language": "python"}))
+    os.environ["JUPYTER_PATH"] = str(scratch / ".jupyter") + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    return "labtools-grader"
+
+
+def sign(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bool, key: bytes) -> int:
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    scratch = notebook.parent
+    nb = nbformat.read(notebook, as_version=4)
+    log = events.open("a", encoding="utf-8")
+
+    def emit(**event):
+        text = json.dumps(event)
+        log.write(sign(key, text) + " " + text + "\n")
+        log.flush()
+
+    def on_cell_executed(cell, cell_index, execute_reply=None, **_):
+        cid = cell.get("id", "")
+        if cid.startswith("hidden-"):
+            qid = cid.split("-")[1]
+            payload = read_payloads(cell, nonce, qid)
+            emit(event="result", qid=qid, payload=payload)
+        else:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") == "KeyboardInterrupt":
+                    emit(event="note", text=f"a cell ran longer than {cell_timeout} s and was stopped")
+            cell["outputs"] = []  # keep memory small; only the probes' outputs matter
+
+    kernel = _kernel_spec(scratch, isolate)
+    km = KernelManager(kernel_name=kernel, transport="ipc" if isolate else "tcp")
+    if isolate:
+        km.ip = str(scratch / "kernel-ipc")
+    client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+                            resources={"metadata": {"path": str(scratch)}}, on_cell_executed=on_cell_executed)
+    emit(event="start", isolated=isolate)
+    try:
+        client.execute()
+    except DeadKernelError:
+        emit(event="died", text="the kernel died (a crash, os._exit or running out of memory)")
+        return 0
+    except CellTimeoutError:
+        emit(event="died", text=f"a cell did not stop within {cell_timeout} s")
+        return 0
+    except Exception as exc:  # anything else: report it, the runner keeps the row
+        emit(event="died", text=f"execution stopped: {type(exc).__name__}: {str(exc)[:200]}")
+        return 0
+    emit(event="done")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("notebook", type=Path)
+    p.add_argument("events", type=Path)
+    p.add_argument("--nonce", required=True)
+    p.add_argument("--cell-timeout", type=int, default=120)
+    p.add_argument("--isolate-network", action="store_true")
+    a = p.parse_args(argv)
+    key = sys.stdin.readline().strip().encode("ascii")
+    if not key:
+        print("labtools.grading.worker: expected the signing key on standard input", file=sys.stderr)
+        return 2
+    return run(a.notebook, a.events, a.nonce, a.cell_timeout, a.isolate_network, key)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
