@@ -164,6 +164,7 @@ labtools.plot_history(history); plt.show()
 # `evaluate`, which the model has never seen.
 
 # %%
+labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
 more_epochs = labtools.pick(fast=1, full=5)
 model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
           callbacks=[labtools.TrainingProgress("all training images")])
@@ -188,6 +189,7 @@ grade("q4", model)
 # `GradientTape`. Both give the same probabilities.
 
 # %%
+labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
 probabilities = model.predict(x_test[:3], verbose=0)
 print("predict:", probabilities.argmax(axis=1), "| call:", model(x_test[:3]).numpy().argmax(axis=1),
       "| truth:", y_test[:3])
@@ -201,6 +203,7 @@ print("probabilities of the first image:", probabilities[0].round(3))
 # gap open.
 
 # %%
+labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
 small = keras.models.clone_model(model)
 small.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 many_epochs = labtools.pick(fast=15, full=40)
@@ -264,6 +267,7 @@ plt.figure(figsize=(5, 2.5)); plt.plot(losses); plt.xlabel("batch"); plt.ylabel(
 # images it gets wrong; many are hard for people too.
 
 # %%
+labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
 predicted = model.predict(x_test, verbose=0)
 mistakes = np.flatnonzero(predicted.argmax(axis=1) != y_test)
 print(f"{len(mistakes)} mistakes among {len(y_test)} test images")

@@ -191,6 +191,7 @@ model.summary()
 # Untrained, the model's guesses are noise:
 
 # %%
+labtools.needs(build_model, exercise="Exercise 3")
 guess = tf.random.categorical(predictions[0], num_samples=1)[:, 0].numpy()
 print("input:     ", repr("".join(idx2char[x_batch[0]][:60])))
 print("next chars:", repr("".join(idx2char[guess][:60])))
@@ -229,6 +230,7 @@ print(f"untrained loss: {untrained_loss:.3f}  (ln {len(vocab)} = {np.log(len(voc
 # every 100 steps.
 
 # %%
+labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 optimizer = keras.optimizers.Adam(settings["learning_rate"])
 
 
@@ -271,6 +273,7 @@ print(f"{settings['steps']} steps in {seconds:.0f} s ({1000 * seconds / settings
 # (safer, more repetitive), above 1 it flattens it (more adventurous, more mistakes).
 
 # %%
+labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 latest = sorted(checkpoint_dir.glob("step_*.weights.h5"))[-1]
 generator = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
 generator.build((1, None))  # batch of one sequence, any length
@@ -283,6 +286,7 @@ print("restored", latest.name)
 # generates several tunes at once. Compare their speed on the same job:
 
 # %%
+labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 from labtools import sampling
 
 start_ids = vectorize_string("X")
@@ -298,6 +302,7 @@ print(f"one call per character: {stepwise_rate:,.0f} chars/s | compiled loop, 4 
       f"{compiled_rate:,.0f} chars/s ({compiled_rate / stepwise_rate:.0f}x)")
 
 # %%
+labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 length = labtools.pick(fast=800, full=2000)
 generated = sampler(start_ids, length=length, temperature=1.0, n=4)
 texts = ["X" + "".join(idx2char[row]) for row in generated]
@@ -308,6 +313,7 @@ reports = labtools.play_generated_song("\n\n".join(texts), max_songs=2)
 # Why some tunes are invalid: the parser gives one reason per tune.
 
 # %%
+labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 for r in reports:
     print(("valid  " if r.valid else "invalid") + f" | {r.title[:30]:30} | {r.reason}")
 
