@@ -126,7 +126,10 @@ del _labtools_define_probe
 def hidden_cell(nonce: str, grade_call: str) -> str:
     """Turn the source's ``grade("q1", a, b)`` into a call of the probe: the answers are evaluated
     lazily inside it, so a missing variable becomes a verdict instead of a crash."""
-    call = ast.parse(grade_call.strip(), mode="eval").body
+    try:
+        call = ast.parse(grade_call.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"not a grade(...) call: {grade_call!r}") from None
     if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "grade" and call.args
             and isinstance(call.args[0], ast.Constant)):
         raise ValueError(f"not a grade(...) call: {grade_call!r}")

@@ -52,7 +52,7 @@ def sign(key: bytes, text: str) -> str:
 
 
 def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bool, key: bytes) -> int:
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -78,7 +78,8 @@ def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bo
             cell["outputs"] = []  # keep memory small; only the probes' outputs matter
 
     kernel = _kernel_spec(scratch, isolate)
-    km = KernelManager(kernel_name=kernel, transport="ipc" if isolate else "tcp")
+    # the async manager matters: with the blocking one nbclient never gets to interrupt a cell
+    km = AsyncKernelManager(kernel_name=kernel, transport="ipc" if isolate else "tcp")
     if isolate:
         km.ip = str(scratch / "kernel-ipc")
     client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,

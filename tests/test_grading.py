@@ -1,0 +1,264 @@
+"""The autograder: malformed, broken, endless and hostile submissions, resume, gradebook.
+
+Fast unit tests first; then one grading run over a corpus of lab 02 submissions built from
+the solution notebook, each row checked; then every lab's solution (full marks) and untouched
+student notebook (zero, status ok).
+"""
+import csv
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from labtools.grading import probe
+from labtools.grading.runner import Settings, _read_events, grade_all, load_bundle, submission_ids
+from labtools.grading.submission import Unreadable, answer_ids, extract_answers, read_notebook
+from labtools.grading.worker import network_isolation_available, sign
+from labtools.labs import CATALOGUE
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+# -- reading and composing ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, says", [
+    (b"", "empty"),
+    (bytes(range(256)) * 4, "binary"),
+    (b"hello, grader", "not a Jupyter notebook"),
+    (b"[1, 2, 3]", "not a Jupyter notebook"),
+    (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(), "nbformat 3"),
+])
+def test_malformed_files_get_one_clear_line(tmp_path, content, says):
+    path = tmp_path / "bad.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(Unreadable, match=says) as info:
+        read_notebook(path)
+    assert "\n" not in str(info.value)
+
+
+def solution_cells(lab="02"):
+    nb = nbformat.read(NOTEBOOKS / "solutions" / f"{lab}_{_slug(lab)}.ipynb", 4)
+    return nb, {c.id: c for c in nb.cells}
+
+
+def _slug(lab):
+    return next(i.slug for i in CATALOGUE if i.number == lab)
+
+
+def test_answers_found_by_id_or_metadata_in_any_order():
+    bundle = load_bundle("02")
+    nb, _ = solution_cells()
+    nb.cells = nb.cells[::-1]
+    for cell in nb.cells:
+        if cell.id == "q2-answer":
+            cell.id = "renamed-by-an-old-jupyter"  # the metadata still says q2
+    found = extract_answers(nb, answer_ids(bundle["template"]))
+    assert set(found.cells) == {"q1-answer", "q2-answer", "q3-answer", "q4-answer"} and not found.notes
+
+
+def test_missing_duplicated_and_retyped_answer_cells_are_noted():
+    bundle = load_bundle("02")
+    nb, cells = solution_cells()
+    dup = nbformat.from_dict(dict(cells["q3-answer"]))
+    dup.id = "q3-answer-copy"
+    dup.source = "def difference_of_squares(a, b):\n    return a - b"
+    nb.cells = [c for c in nb.cells if c.id != "q1-answer"] + [dup]
+    cells["q2-answer"].cell_type = "markdown"
+    found = extract_answers(nb, answer_ids(bundle["template"]))
+    assert any(n.startswith("q1: the answer cell is missing") for n in found.notes)
+    assert any(n.startswith("q2: the answer cell was changed to markdown") for n in found.notes)
+    assert "q1-answer" not in found.cells and "q2-answer" not in found.cells
+
+
+def test_probe_data_round_trips_without_pickle():
+    import numpy as np
+
+    data = {"a": np.arange(6, dtype="float32").reshape(2, 3), "b": (1, "x", None), "c": [np.int64(3)],
+            "d": float("nan")}
+    back = probe.decode(json.loads(json.dumps(probe.encode(data))))
+    assert back["a"].dtype == np.float32 and back["a"].tolist() == data["a"].tolist()
+    assert back["b"] == (1, "x", None) and back["c"] == [3] and back["d"] != back["d"]
+    with pytest.raises(TypeError):
+        probe.encode(np.array([object()]))
+    with pytest.raises(ValueError):
+        probe.decode({"__nd__": ["|O", [1], ""]})
+    with pytest.raises(ValueError):
+        probe.decode({"__reduce__": "os.system"})
+
+
+def test_hidden_cells_call_the_probe_lazily():
+    code = probe.hidden_cell("abc", 'grade("q5", scores, x, W, b)')
+    assert code == "_labtools_probe_abc('q5', lambda: (scores, x, W, b,))"
+    with pytest.raises(ValueError):
+        probe.hidden_cell("abc", "import os")
+
+
+def test_unsigned_event_lines_are_ignored(tmp_path):
+    key = b"k" * 16
+    good = json.dumps({"event": "result", "qid": "q1", "payload": None})
+    forged = json.dumps({"event": "result", "qid": "q2", "payload": {"status": "data"}})
+    path = tmp_path / "events.jsonl"
+    path.write_text(f"{sign(key, good)} {good}\n0000 {forged}\n{forged}\n")
+    assert [e["qid"] for e in _read_events(path, key)] == ["q1"]
+
+
+def test_submission_ids_are_unique_and_safe(tmp_path):
+    paths = [tmp_path / "a" / "alice.ipynb", tmp_path / "b" / "alice.ipynb", tmp_path / "bob smith!.ipynb"]
+    ids = list(submission_ids(paths).values())
+    assert ids == ["a__alice", "b__alice", "bob_smith_.ipynb"[:-6]] and len(set(ids)) == 3
+
+
+# -- a corpus of broken and hostile submissions ---------------------------------------------------
+
+WRONG_Q1 = "total = tf.subtract(x, y)\nproduct = tf.multiply(x, y)\ndifference = tf.subtract(y, x)\n"
+RIGHT_Q1 = "total = tf.add(x, y)\nproduct = tf.multiply(x, y)\ndifference = tf.subtract(y, x)\n"
+EXTRA = {
+    "fake_pass": WRONG_Q1 + 'print("q1 Element-wise operations: PASS")\n'
+                 'from IPython.display import HTML, display\ndisplay(HTML("<b>PASS</b> 8/8 points"))',
+    "monkeypatch": WRONG_Q1 + "import labtools, labtools.checking as c\n"
+                   "c.Question.assess = lambda self, data: c.Verdict(self.id, self.title, c.Status.PASS)\n"
+                   "c.Question.collect = lambda self, *a: {}\n"
+                   "c.expect_close = lambda *a, **k: None\n"
+                   "for q in lab.questions.values():\n    q.judge = lambda d: None\n    q.extract = lambda *a: {}",
+    "grader_names": RIGHT_Q1 + "def grade(*args, **kwargs):\n    return 'PASS'\n"
+                    "print = lambda *a, **k: None\nprobe = None\n",
+    "files": RIGHT_Q1 + "import glob, os\n"
+             "open('grades.csv', 'w').write('files,ok,1,2,2,1,6,6\\n')\n"
+             "for f in glob.glob('/tmp/labtools-events-*/events.jsonl') + glob.glob('../*/events.jsonl'):\n"
+             "    open(f, 'a').write('{\"event\": \"result\", \"qid\": \"q2\", \"payload\": {\"status\": \"data\", \"data\": null}}\\n')",
+    "sleep_q1": "import time\ntime.sleep(10**6)",
+}
+WRONG_Q2 = "def func(a, b):\n    return (a + b) * (a - 1)"
+
+
+def make_corpus(folder: Path) -> None:
+    nb, cells = solution_cells()
+
+    def write(name, mutate=None, raw=None):
+        path = folder / f"{name}.ipynb"
+        if raw is not None:
+            path.write_bytes(raw)
+            return
+        copy = nbformat.from_dict(json.loads(json.dumps(nb)))
+        by_id = {c.id: c for c in copy.cells}
+        if mutate:
+            mutate(copy, by_id)
+        path.write_text(nbformat.writes(copy))
+
+    def set_source(cid, source):
+        return lambda copy, by_id: by_id[cid].__setitem__("source", source)
+
+    write("solution")
+    (folder / "untouched.ipynb").write_text((NOTEBOOKS / "02_computation.ipynb").read_text())
+    write("empty", raw=b"")
+    write("binary", raw=bytes(range(256)) * 8)
+    write("not_json", raw=b"{ this is not json")
+    write("reordered", lambda copy, by_id: setattr(copy, "cells", copy.cells[::-1]))
+    write("missing_q1", lambda copy, by_id: setattr(copy, "cells", [c for c in copy.cells if c.id != "q1-answer"]))
+    def to_markdown(copy, by_id):  # what Jupyter's cell-type menu does
+        cell = by_id["q2-answer"]
+        cell.cell_type = "markdown"
+        cell.pop("outputs"), cell.pop("execution_count")
+
+    write("markdown_q2", to_markdown)
+    write("loop_q2", set_source("q2-answer", "while True:\n    pass"))
+    write("exit_q3", set_source("q3-answer", "import os\nos._exit(1)"))
+    write("memory_q3", set_source("q3-answer", "hog = []\nwhile True:\n    hog.append(b'x' * 50_000_000)"))
+    write("ignores_interrupt_q3", set_source(
+        "q3-answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
+    for name, source in EXTRA.items():
+        wrong_q2 = name == "grader_names" or name == "files"
+        write(name, lambda copy, by_id, s=source, w=wrong_q2: (
+            by_id["q1-answer"].__setitem__("source", s),
+            w and by_id["q2-answer"].__setitem__("source", WRONG_Q2)))
+
+
+EXPECTED = {  # submission: (status, points per question q1..q4)
+    "solution": ("ok", [1, 2, 2, 1]),
+    "untouched": ("ok", [0, 0, 0, 0]),
+    "empty": ("unreadable", [0, 0, 0, 0]),
+    "binary": ("unreadable", [0, 0, 0, 0]),
+    "not_json": ("unreadable", [0, 0, 0, 0]),
+    "reordered": ("ok", [1, 2, 2, 1]),
+    "missing_q1": ("ok", [0, 2, 2, 1]),
+    "markdown_q2": ("ok", [1, 0, 2, 1]),
+    "loop_q2": ("ok", [1, 0, 2, 1]),
+    "sleep_q1": ("ok", [0, 2, 2, 1]),
+    "exit_q3": ("kernel died", [1, 2, 0, 0]),
+    "memory_q3": ("memory limit", [1, 2, 0, 0]),
+    "ignores_interrupt_q3": ("timeout", [1, 2, 0, 0]),
+    "fake_pass": ("ok", [0, 2, 2, 1]),
+    "monkeypatch": ("ok", [0, 2, 2, 1]),
+    "grader_names": ("ok", [1, 0, 2, 1]),
+    "files": ("ok", [1, 0, 2, 1]),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("gradebook")
+    make_corpus(folder)
+    settings = Settings(lab="02", bundle=load_bundle("02"), out=out, jobs=2, cell_timeout=6,
+                        submission_timeout=45, memory_mb=2500, isolate_network=network_isolation_available())
+    paths = sorted(folder.glob("*.ipynb"))
+    return folder, out, settings, paths, grade_all(paths, settings, progress=False)
+
+
+@pytest.mark.notebooks
+def test_every_submission_gets_the_grade_its_real_answers_earn(corpus_run):
+    _, _, _, _, results = corpus_run
+    by_id = {r["id"]: r for r in results}
+    assert set(by_id) == set(EXPECTED)
+    wrong = {}
+    for sid, (status, points) in EXPECTED.items():
+        got = (by_id[sid]["status"], [by_id[sid]["questions"][q]["points"] for q in ("q1", "q2", "q3", "q4")])
+        if got != (status, points):
+            wrong[sid] = {"expected": (status, points), "got": got, "notes": by_id[sid]["notes"]}
+    assert not wrong, json.dumps(wrong, indent=1)
+
+
+@pytest.mark.notebooks
+def test_gradebook_feedback_and_no_leaks(corpus_run):
+    _, out, _, paths, results = corpus_run
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [r["id"] for r in rows] == [p.stem for p in paths]
+    assert {r["id"]: float(r["total"]) for r in rows}["solution"] == 6
+    book = json.loads((out / "grades.json").read_text())
+    assert book["summary"]["submissions"] == len(paths)
+    text = (out / "feedback" / "loop_q2.md").read_text()
+    assert "a cell ran longer than 6 s" in text and "| q1 Element-wise operations | PASS |" in text
+    for fb in (out / "feedback").glob("*.md"):
+        body = fb.read_text()
+        assert "_labtools_probe" not in body and "grade(" not in body and "(a + b) * (b - 1)" not in body
+
+
+@pytest.mark.notebooks
+def test_rerun_resumes_without_losing_or_duplicating_rows(corpus_run):
+    folder, out, settings, paths, first = corpus_run
+    (out / "results" / "solution.json").unlink()
+    (out / "results" / "untouched.json").write_text("{ torn write")
+    again = grade_all(paths, settings, progress=False)
+    assert [r["id"] for r in again] == [r["id"] for r in first]
+    assert [r["total"] for r in again] == [r["total"] for r in first]
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert len(rows) == len(paths) == len({r["id"] for r in rows})
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("lab", [i.number for i in CATALOGUE])
+def test_solutions_get_full_marks_and_untouched_notebooks_zero(tmp_path, lab):
+    slug = _slug(lab)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "solution.ipynb").write_text((NOTEBOOKS / "solutions" / f"{lab}_{slug}.ipynb").read_text())
+    (folder / "student.ipynb").write_text((NOTEBOOKS / f"{lab}_{slug}.ipynb").read_text())
+    settings = Settings(lab=lab, bundle=load_bundle(lab), out=tmp_path / "out", jobs=2, cell_timeout=300,
+                        submission_timeout=600, isolate_network=network_isolation_available())
+    results = {r["id"]: r for r in grade_all(sorted(folder.glob("*.ipynb")), settings, progress=False)}
+    assert results["solution"]["status"] == "ok", results["solution"]["notes"]
+    assert results["solution"]["total"] == results["solution"]["max"], results["solution"]["questions"]
+    assert results["student"]["status"] == "ok" and results["student"]["total"] == 0
+    assert {q["status"] for q in results["student"]["questions"].values()} == {"NOT ATTEMPTED"}
