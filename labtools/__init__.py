@@ -34,7 +34,13 @@ _LAZY = {
 }
 
 
+# mitdeeplearning's submodules: MIT code says `mdl.lab1.play_song(...)`, `mdl.util.PeriodicPlotter`.
+_MIT_SUBMODULES = ("lab1", "util")
+
+
 def __getattr__(name: str):
+    if name in _MIT_SUBMODULES:
+        return importlib.import_module("labtools.mit")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'labtools' has no attribute {name!r}")
@@ -44,7 +50,7 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+    return sorted(list(globals()) + list(_LAZY) + list(_MIT_SUBMODULES))
 
 
 def progress():

@@ -6,13 +6,14 @@ student notebook (zero, status ok).
 """
 import csv
 import json
+import types
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from labtools.grading import probe
-from labtools.grading.runner import Settings, _read_events, grade_all, load_bundle, submission_ids
+from labtools.grading.runner import Settings, _read_events, _tree_rss, grade_all, load_bundle, submission_ids
 from labtools.grading.submission import Unreadable, answer_ids, extract_answers, read_notebook
 from labtools.grading.worker import network_isolation_available, sign
 from labtools.labs import CATALOGUE
@@ -104,6 +105,24 @@ def test_unsigned_event_lines_are_ignored(tmp_path):
     assert [e["qid"] for e in _read_events(path, key)] == ["q1"]
 
 
+def test_memory_of_a_process_tree_still_counts_when_one_process_vanishes():
+    import psutil
+
+    class Proc:
+        def __init__(self, rss, kids=()):
+            self.rss, self.kids = rss, kids
+
+        def children(self, recursive):
+            return list(self.kids)
+
+        def memory_info(self):
+            if self.rss is None:
+                raise psutil.ZombieProcess(1)
+            return types.SimpleNamespace(rss=self.rss)
+
+    assert _tree_rss(Proc(100, [Proc(None), Proc(50)]), psutil) == 150
+
+
 def test_submission_ids_are_unique_and_safe(tmp_path):
     paths = [tmp_path / "a" / "alice.ipynb", tmp_path / "b" / "alice.ipynb", tmp_path / "bob smith!.ipynb"]
     ids = list(submission_ids(paths).values())
@@ -165,7 +184,7 @@ def make_corpus(folder: Path) -> None:
     write("markdown_q2", to_markdown)
     write("loop_q2", set_source("q2-answer", "while True:\n    pass"))
     write("exit_q3", set_source("q3-answer", "import os\nos._exit(1)"))
-    write("memory_q3", set_source("q3-answer", "hog = []\nwhile True:\n    hog.append(b'x' * 50_000_000)"))
+    write("memory_q3", set_source("q3-answer", "hog = []\nwhile True:\n    hog.append(b'x' * 200_000_000)"))
     write("ignores_interrupt_q3", set_source(
         "q3-answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
     for name, source in EXTRA.items():

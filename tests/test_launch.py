@@ -49,3 +49,21 @@ def test_colab_and_binder_badges_point_at_this_notebook(path):
     relative = f"notebooks/{path.name}"
     assert repo.colab_url(relative) in text and repo.binder_url(relative) in text
     assert repo.pip_requirement().split(" @ ")[1] in text, "the Colab setup line should install labtools from the repository"
+
+
+def _workflow(name: str) -> dict:
+    yaml = pytest.importorskip("yaml")
+    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+
+
+def test_cpu_workflow_runs_the_ci_script():
+    steps = _workflow("ci.yml")["jobs"]["cpu"]["steps"]
+    assert any(s.get("run") == "bash .ci/run" for s in steps)
+
+
+def test_gpu_workflow_runs_every_solution_notebook_in_full_settings_on_a_gpu_runner():
+    job = _workflow("gpu-notebooks.yml")["jobs"]["full-settings"]
+    assert "gpu" in job["runs-on"] and job["env"]["LABTOOLS_FAST"] == "0"
+    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    assert '".[gpu,dev]"' in runs and "pytest notebooks/solutions" in runs
+    assert "gpu" in EXTRAS and any("and-cuda" in r for r in EXTRAS["gpu"])

@@ -76,3 +76,12 @@ class _Handle:
 
     def update(self, fig):
         self.shown.append(fig)
+
+
+def test_mit_submodule_spelling_reaches_the_same_helpers():
+    # MIT notebooks write mdl.lab1.load_training_data() and mdl.util.PeriodicPlotter
+    assert mdl.lab1.load_training_data is mdl.load_training_data
+    assert mdl.lab1.test_batch_func_next_step is mdl.test_batch_func_next_step
+    assert mdl.util.PeriodicPlotter is mdl.PeriodicPlotter
+    with pytest.raises(AttributeError):
+        mdl.lab2

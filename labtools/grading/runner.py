@@ -197,17 +197,28 @@ def _watch(proc, settings: Settings, psutil) -> str:
         if time.monotonic() > deadline:
             _kill_tree(parent, psutil)
             return "timeout"
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            rss = sum(p.memory_info().rss for p in tree if p.is_running())
-        except psutil.Error:
-            rss = 0
-        if rss > limit:
+        if _tree_rss(parent, psutil) > limit:
             _kill_tree(parent, psutil)
             return "memory limit"
         time.sleep(0.2)
     _kill_tree(parent, psutil)  # a kernel left behind by a crashed worker
     return "ok"
+
+
+def _tree_rss(parent, psutil) -> int:
+    """Resident memory of a process and all its descendants; a process that vanishes or is a
+    zombie between the listing and the reading counts as zero, the others still count."""
+    try:
+        tree = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        tree = [parent]
+    total = 0
+    for p in tree:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
 
 
 def _kill_tree(parent, psutil) -> None:

@@ -1,0 +1,119 @@
+"""Grading throughput: 20 copies of a lab's solution notebook with 1 and with 2 workers.
+
+    python benchmarks/grading_throughput.py [--lab 02] [--copies 20] [--nbgrader PATH]
+
+Prints submissions per minute for each worker count (fresh output folder each time, so nothing
+is resumed) and checks that every copy got full marks. Run it on an otherwise idle machine.
+
+With ``--nbgrader /path/to/bin/nbgrader`` (an environment with nbgrader, TensorFlow and labtools
+installed) it also grades the same copies with ``nbgrader autograde``: the same notebook, its
+answer cells marked as nbgrader solution cells and one autograder test cell per question that
+asserts the labtools verdict. nbgrader grades one submission at a time.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from labtools.generate import repo_root
+from labtools.grading.runner import Settings, grade_all, load_bundle
+from labtools.grading.worker import network_isolation_available
+from labtools.labs import info
+
+
+def nbgrader_notebook(solution: Path, bundle: dict) -> nbformat.NotebookNode:
+    """The solution notebook in nbgrader's format: solution cells and autograded test cells."""
+    nb = nbformat.read(solution, as_version=4)
+    points = {q["id"]: q["points"] for q in bundle["questions"]}
+    answers = {q["id"]: q["answers"] for q in bundle["questions"]}
+    tests = {t["after"]: t["code"] for t in bundle["hidden_tests"]}
+    cells = []
+    for cell in nb.cells:
+        meta = {"schema_version": 3, "grade": False, "solution": False, "locked": False, "grade_id": cell.id}
+        if cell.id.endswith("-answer"):
+            meta["solution"] = True
+        cells.append(cell)
+        cell.metadata["nbgrader"] = meta
+        if cell.id in tests:
+            qid = tests[cell.id].split('"')[1]
+            test = nbformat.v4.new_code_cell(
+                f"_v = lab.{qid}.evaluate({', '.join(answers[qid])})\n"
+                "assert _v.status.value == 'PASS', _v.message")
+            test.id = f"{qid}-test"
+            test.metadata["nbgrader"] = {"schema_version": 3, "grade": True, "solution": False, "locked": True,
+                                         "grade_id": test.id, "points": points[qid]}
+            cells.append(test)
+    nb.cells = cells
+    return nb
+
+
+def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Path) -> None:
+    (root / "source" / "lab").mkdir(parents=True)
+    nbformat.write(nb, root / "source" / "lab" / "lab.ipynb")
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
+        "c.ExecutePreprocessor.timeout = 120\nc.Execute.timeout = 120\n")
+    env = dict(os.environ, LABTOOLS_FAST="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    subprocess.run([nbgrader, "db", "assignment", "add", "lab"], cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run([nbgrader, "generate_assignment", "lab", "--force"], cwd=root, env=env, check=True, capture_output=True)
+    for i in range(copies):
+        student = f"student{i:02d}"
+        subprocess.run([nbgrader, "db", "student", "add", student], cwd=root, env=env, check=True, capture_output=True)
+        dest = root / "submitted" / student / "lab"
+        dest.mkdir(parents=True)
+        nbformat.write(nb, dest / "lab.ipynb")
+    start = time.perf_counter()
+    done = subprocess.run([nbgrader, "autograde", "lab", "--force"], cwd=root, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    graded = len(list((root / "autograded").glob("*/lab/lab.ipynb")))
+    full = 0
+    for path in (root / "autograded").glob("*/lab/lab.ipynb"):
+        out = nbformat.read(path, as_version=4)
+        failed = any(o.get("output_type") == "error" for c in out.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                     for o in c.get("outputs", []))
+        full += not failed
+    if done.returncode:
+        print(done.stderr[-2000:])
+    print(f"nbgrader autograde: {graded} submissions in {seconds:6.1f} s = {60 * graded / seconds:5.1f} "
+          f"submissions/min ({full}/{graded} with every test cell passing)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lab", default="02")
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--nbgrader", help="path to an nbgrader executable to compare with")
+    args = parser.parse_args()
+    meta = info(args.lab)
+    solution = repo_root() / "notebooks" / "solutions" / f"{meta.number}_{meta.slug}.ipynb"
+    bundle = load_bundle(meta.number)
+    isolate = network_isolation_available()
+    print(f"lab {meta.number} ({meta.slug}), {args.copies} copies of the solution, {os.cpu_count()} CPU cores, "
+          f"network isolation {'on' if isolate else 'off'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "submissions"
+        folder.mkdir()
+        for i in range(args.copies):
+            shutil.copy(solution, folder / f"student{i:02d}.ipynb")
+        paths = sorted(folder.glob("*.ipynb"))
+        for jobs in args.jobs:
+            out = Path(tmp) / f"out-j{jobs}"
+            settings = Settings(lab=meta.number, bundle=bundle, out=out, jobs=jobs, isolate_network=isolate)
+            start = time.perf_counter()
+            results = grade_all(paths, settings, progress=False)
+            seconds = time.perf_counter() - start
+            full = sum(r["total"] == r["max"] for r in results)
+            print(f"-j {jobs}: {len(results)} submissions in {seconds:6.1f} s = "
+                  f"{60 * len(results) / seconds:5.1f} submissions/min ({full}/{len(results)} full marks)")
+        if args.nbgrader:
+            run_nbgrader(args.nbgrader, nbgrader_notebook(solution, bundle), args.copies, Path(tmp) / "nbgrader")
+
+
+if __name__ == "__main__":
+    main()
