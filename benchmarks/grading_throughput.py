@@ -58,12 +58,18 @@ def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Pa
     (root / "nbgrader_config.py").write_text(
         "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
         "c.ExecutePreprocessor.timeout = 120\nc.Execute.timeout = 120\n")
-    env = dict(os.environ, LABTOOLS_FAST="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    subprocess.run([nbgrader, "db", "assignment", "add", "lab"], cwd=root, env=env, check=True, capture_output=True)
-    subprocess.run([nbgrader, "generate_assignment", "lab", "--force"], cwd=root, env=env, check=True, capture_output=True)
+    env = dict(os.environ, LABTOOLS_FAST="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0",
+               PATH=str(Path(nbgrader).parent) + os.pathsep + os.environ["PATH"])  # nbgrader runs `alembic`
+    def nbg(*argv):
+        done = subprocess.run([nbgrader, *argv], cwd=root, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"nbgrader {' '.join(argv)} failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
+
+    nbg("db", "assignment", "add", "lab")
+    nbg("generate_assignment", "lab", "--force")
     for i in range(copies):
         student = f"student{i:02d}"
-        subprocess.run([nbgrader, "db", "student", "add", student], cwd=root, env=env, check=True, capture_output=True)
+        nbg("db", "student", "add", student)
         dest = root / "submitted" / student / "lab"
         dest.mkdir(parents=True)
         nbformat.write(nb, dest / "lab.ipynb")
@@ -74,9 +80,10 @@ def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Pa
     full = 0
     for path in (root / "autograded").glob("*/lab/lab.ipynb"):
         out = nbformat.read(path, as_version=4)
-        failed = any(o.get("output_type") == "error" for c in out.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
-                     for o in c.get("outputs", []))
-        full += not failed
+        tests = [c for c in out.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        ran = all(c.get("execution_count") for c in tests)
+        failed = any(o.get("output_type") == "error" for c in tests for o in c.get("outputs", []))
+        full += ran and not failed
     if done.returncode:
         print(done.stderr[-2000:])
     print(f"nbgrader autograde: {graded} submissions in {seconds:6.1f} s = {60 * graded / seconds:5.1f} "
@@ -87,7 +94,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="02")
     parser.add_argument("--copies", type=int, default=20)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--nbgrader", help="path to an nbgrader executable to compare with")
     args = parser.parse_args()
     meta = info(args.lab)
