@@ -148,6 +148,7 @@ EXTRA = {
              "for f in glob.glob('/tmp/labtools-events-*/events.jsonl') + glob.glob('../*/events.jsonl'):\n"
              "    open(f, 'a').write('{\"event\": \"result\", \"qid\": \"q2\", \"payload\": {\"status\": \"data\", \"data\": null}}\\n')",
     "sleep_q1": "import time\ntime.sleep(10**6)",
+    "flood_q1": RIGHT_Q1 + "for _ in range(300):\n    print('spam ' * 100_000)",
 }
 WRONG_Q2 = "def func(a, b):\n    return (a + b) * (a - 1)"
 
@@ -184,7 +185,9 @@ def make_corpus(folder: Path) -> None:
     write("markdown_q2", to_markdown)
     write("loop_q2", set_source("q2-answer", "while True:\n    pass"))
     write("exit_q3", set_source("q3-answer", "import os\nos._exit(1)"))
-    write("memory_q3", set_source("q3-answer", "hog = []\nwhile True:\n    hog.append(b'x' * 200_000_000)"))
+    write("segfault_q3", set_source("q3-answer", "import ctypes\nctypes.string_at(0)"))
+    # one 3 GB block, then wait: the limit is 2.5 GB, however slowly a busy machine fills it
+    write("memory_q3", set_source("q3-answer", "import time\nhog = b'x' * 3_000_000_000\ntime.sleep(60)"))
     write("ignores_interrupt_q3", set_source(
         "q3-answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
     for name, source in EXTRA.items():
@@ -206,12 +209,14 @@ EXPECTED = {  # submission: (status, points per question q1..q4)
     "loop_q2": ("ok", [1, 0, 2, 1]),
     "sleep_q1": ("ok", [0, 2, 2, 1]),
     "exit_q3": ("kernel died", [1, 2, 0, 0]),
+    "segfault_q3": ("kernel died", [1, 2, 0, 0]),
     "memory_q3": ("memory limit", [1, 2, 0, 0]),
     "ignores_interrupt_q3": ("timeout", [1, 2, 0, 0]),
     "fake_pass": ("ok", [0, 2, 2, 1]),
     "monkeypatch": ("ok", [0, 2, 2, 1]),
     "grader_names": ("ok", [1, 0, 2, 1]),
     "files": ("ok", [1, 0, 2, 1]),
+    "flood_q1": ("ok", [1, 2, 2, 1]),
 }
 
 
@@ -249,6 +254,8 @@ def test_gradebook_feedback_and_no_leaks(corpus_run):
     assert book["summary"]["submissions"] == len(paths)
     text = (out / "feedback" / "loop_q2.md").read_text()
     assert "a cell ran longer than 6 s" in text and "| q1 Element-wise operations | PASS |" in text
+    assert "printed more than 10 MB; the grader discarded it" in (out / "feedback" / "flood_q1.md").read_text()
+    assert (out / "grades.json").stat().st_size < 200_000, "printed output must not reach the gradebook"
     for fb in (out / "feedback").glob("*.md"):
         body = fb.read_text()
         assert "_labtools_probe" not in body and "grade(" not in body and "(a + b) * (b - 1)" not in body

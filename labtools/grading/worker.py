@@ -20,8 +20,38 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 
-from .probe import read_payloads
+from .probe import MIME, read_payloads
+
+OUTPUT_NOTE_BYTES = 10 * 2**20  # past this much printed output, the feedback says it was discarded
+
+
+def _output_size(content: dict) -> int:
+    if "text" in content:
+        return len(content["text"])
+    data = content.get("data") or {}
+    return sum(len(v) if isinstance(v, str) else 64 for v in data.values()) + len(str(content.get("traceback", "")))
+
+
+class GradingClient(NotebookClient):
+    """A NotebookClient that keeps only the probes' outputs. Everything else the submission
+    prints is counted and dropped on arrival, so a cell printing without end cannot fill the
+    worker's memory (the output limit)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.output_bytes = 0
+        self.interrupted_cells: set[int] = set()
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        if msg.get("msg_type") == "error" and content.get("ename") == "KeyboardInterrupt":
+            self.interrupted_cells.add(cell_index)
+        if msg.get("msg_type") in ("display_data", "execute_result") and MIME in (content.get("data") or {}):
+            return super().output(outs, msg, display_id, cell_index)
+        self.output_bytes += _output_size(content)
+        return None
 
 
 def network_isolation_available() -> bool:
@@ -53,7 +83,6 @@ def sign(key: bytes, text: str) -> str:
 
 def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bool, key: bytes) -> int:
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     scratch = notebook.parent
@@ -65,25 +94,30 @@ def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bo
         log.write(sign(key, text) + " " + text + "\n")
         log.flush()
 
+    noted_output = False
+
     def on_cell_executed(cell, cell_index, execute_reply=None, **_):
+        nonlocal noted_output
         cid = cell.get("id", "")
         if cid.startswith("hidden-"):
             qid = cid.split("-")[1]
             payload = read_payloads(cell, nonce, qid)
             emit(event="result", qid=qid, payload=payload)
-        else:
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error" and out.get("ename") == "KeyboardInterrupt":
-                    emit(event="note", text=f"a cell ran longer than {cell_timeout} s and was stopped")
-            cell["outputs"] = []  # keep memory small; only the probes' outputs matter
+        elif cell_index in client.interrupted_cells:
+            emit(event="note", text=f"a cell ran longer than {cell_timeout} s and was stopped")
+        cell["outputs"] = []
+        if client.output_bytes > OUTPUT_NOTE_BYTES and not noted_output:
+            noted_output = True
+            emit(event="note", text=f"the notebook printed more than {OUTPUT_NOTE_BYTES // 2**20} MB; "
+                                    "the grader discarded it")
 
     kernel = _kernel_spec(scratch, isolate)
     # the async manager matters: with the blocking one nbclient never gets to interrupt a cell
     km = AsyncKernelManager(kernel_name=kernel, transport="ipc" if isolate else "tcp")
     if isolate:
         km.ip = str(scratch / "kernel-ipc")
-    client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
-                            resources={"metadata": {"path": str(scratch)}}, on_cell_executed=on_cell_executed)
+    client = GradingClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+                           resources={"metadata": {"path": str(scratch)}}, on_cell_executed=on_cell_executed)
     emit(event="start", isolated=isolate)
     try:
         client.execute()
