@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from labtools.generate import repo_root
+from labtools.generate import graded_question, repo_root
 from labtools.grading.runner import Settings, grade_all, load_bundle
 from labtools.grading.worker import network_isolation_available
 from labtools.labs import info
@@ -40,7 +40,7 @@ def nbgrader_notebook(solution: Path, bundle: dict) -> nbformat.NotebookNode:
         cells.append(cell)
         cell.metadata["nbgrader"] = meta
         if cell.id in tests:
-            qid = tests[cell.id].split('"')[1]
+            qid = graded_question(tests[cell.id])
             test = nbformat.v4.new_code_cell(
                 f"_v = lab.{qid}.evaluate({', '.join(answers[qid])})\n"
                 "assert _v.status.value == 'PASS', _v.message")
@@ -76,9 +76,9 @@ def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Pa
     start = time.perf_counter()
     done = subprocess.run([nbgrader, "autograde", "lab", "--force"], cwd=root, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    graded = len(list((root / "autograded").glob("*/lab/lab.ipynb")))
-    full = 0
-    for path in (root / "autograded").glob("*/lab/lab.ipynb"):
+    autograded = sorted((root / "autograded").glob("*/lab/lab.ipynb"))
+    graded, full = len(autograded), 0
+    for path in autograded:
         out = nbformat.read(path, as_version=4)
         tests = [c for c in out.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
         ran = all(c.get("execution_count") for c in tests)

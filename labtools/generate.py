@@ -41,6 +41,14 @@ HIDDEN_TAG = "hidden-tests"
 SETUP_TAG = "setup"
 
 
+def graded_question(grade_call: str) -> str:
+    """The question id of a hidden test: ``grade("q3", layer)`` -> ``"q3"``."""
+    found = _GRADE_CALL.search(grade_call)
+    if not found:
+        raise ValueError(f"not a grade(...) call: {grade_call!r}")
+    return found["qid"]
+
+
 class SourceError(ValueError):
     """A lab source that cannot be turned into notebooks; the message says where and why."""
 

@@ -205,15 +205,19 @@ def _watch(proc, settings: Settings, psutil) -> str:
     return "ok"
 
 
+def _tree(parent, psutil) -> list:
+    """A process and all its descendants (just the process if they cannot be listed)."""
+    try:
+        return [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        return [parent]
+
+
 def _tree_rss(parent, psutil) -> int:
     """Resident memory of a process and all its descendants; a process that vanishes or is a
     zombie between the listing and the reading counts as zero, the others still count."""
-    try:
-        tree = [parent, *parent.children(recursive=True)]
-    except psutil.Error:
-        tree = [parent]
     total = 0
-    for p in tree:
+    for p in _tree(parent, psutil):
         try:
             total += p.memory_info().rss
         except psutil.Error:
@@ -222,10 +226,7 @@ def _tree_rss(parent, psutil) -> int:
 
 
 def _kill_tree(parent, psutil) -> None:
-    try:
-        procs = [parent, *parent.children(recursive=True)]
-    except psutil.Error:
-        procs = [parent]
+    procs = _tree(parent, psutil)
     for p in procs:
         try:
             p.kill()

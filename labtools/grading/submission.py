@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..generate import graded_question
 from .probe import definition_cell, hidden_cell
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -117,7 +118,7 @@ def compose(bundle: dict, answers: Answers, nonce: str, lab_module: str) -> nbfo
             cells.append(_code(definition_cell(nonce, lab_module), "grader-probe"))
             probe_added = True
         for k, code in enumerate(hidden_after.get(cell.id, [])):
-            qid = re.match(r'\s*grade\(\s*["\'](q\d+)', code)[1]
+            qid = graded_question(code)
             cells.append(_code(hidden_cell(nonce, code), f"hidden-{qid}" + (f"-{k}" if k else "")))
     if not probe_added:
         raise ValueError("the lab template has no setup cell calling start_lab()")
