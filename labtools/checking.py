@@ -11,14 +11,25 @@ check cell and the autograder:
   when something is wrong.  The autograder runs it in its own process, so nothing the student
   does in their kernel can change how it judges.
 
+A judge owns its inputs.  A question with ``draw`` draws fresh random inputs for every check
+(``draw(rng) -> dict``; the autograder draws them in its own process from a secret seed).
+``extract`` receives a *copy* of them as ``given=`` and runs the student's code on it;
+``judge(data, inputs)`` receives the judge's own copy and computes every expected value from
+it.  So a table of the checker's inputs, a typed-in constant or an answer that changes the
+inputs it was given cannot pass.  When the notebook itself needs the inputs (``scores = x @ W
++ b`` on the lab's ``x, W, b``), ``hand`` turns them into the notebook's values and the lab's
+cell gets them with ``x, W, b = lab.q5.inputs()``; the question keeps its own copy.
+
 Three outcomes are possible: PASS, FAIL (with a hint that names what is wrong without giving
 the answer) and NOT ATTEMPTED (the ``None  # TODO`` placeholder is still there).  A check never
 shows a traceback: any exception raised by the student's code becomes a one-line FAIL.
 """
 from __future__ import annotations
 
+import copy
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Sequence
@@ -124,11 +135,28 @@ def show(obj: Any) -> None:
     print(obj)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
+_TF_NOISE = [
+    re.compile(r"\{\{function_node [^}]*\}\}\s*"),      # {{function_node __wrapped__MatMul_device_/job:...}}
+    re.compile(r"\s*\[Op:[A-Za-z0-9_]+\](\s*name:.*)?$"),  # [Op:MatMul] name:
+    re.compile(r"^Exception encountered when calling [^:]*:\s*"),
+]
+
+
+def clean_message(text: str) -> str:
+    """The one line of an error message a student can act on (TensorFlow's internals removed)."""
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    for pattern in _TF_NOISE:
+        first = pattern.sub("", first).strip()
+    if not first and len(lines) > 1:  # Keras puts the real message on a later line
+        first = clean_message("\n".join(lines[1:]))
     if len(first) > 200:
         first = first[:197] + "..."
+    return first
+
+
+def _one_line(exc: BaseException) -> str:
+    first = clean_message(str(exc))
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
@@ -150,12 +178,46 @@ class Question:
     # answers whose None is a real (wrong) result, e.g. a gradient the tape could not compute;
     # ``extract`` receives them and decides between NOT ATTEMPTED and FAIL itself
     none_is_an_answer: Sequence[str] = ()
+    # the judge's own inputs: ``draw(rng) -> dict`` of NumPy arrays and numbers (see the module doc)
+    draw: Callable[[Any], dict] | None = None
+    # the notebook's values made from the inputs, for ``x, W, b = lab.qN.inputs()``
+    hand: Callable[[dict], Any] | None = None
     lab: "Lab | None" = field(default=None, repr=False)
     _hints_shown: int = field(default=0, repr=False)
+    _handed: dict | None = field(default=None, repr=False)
+
+    # -- the judge's inputs -------------------------------------------------------------------
+    def fresh_inputs(self, rng: Any = None) -> dict | None:
+        """New random inputs for one check (None for a question that needs none)."""
+        if self.draw is None:
+            return None
+        import numpy as np
+
+        return self.draw(rng if rng is not None else np.random.default_rng())
+
+    def use_inputs(self, inputs: dict) -> None:
+        """Fix the inputs that :meth:`inputs` hands to the notebook (the grader's secret ones)."""
+        self._handed = copy.deepcopy(inputs)
+
+    def inputs(self) -> Any:
+        """The notebook's values for this exercise; the question keeps its own copy to judge by."""
+        if self.hand is None:
+            raise TypeError(f"{self.id} hands no inputs to the notebook")
+        if self._handed is None:
+            self.use_inputs(self.fresh_inputs())
+        return self.hand(copy.deepcopy(self._handed))
+
+    def _judge_inputs(self) -> dict | None:
+        if self.hand is not None:
+            if self._handed is None:
+                raise Fail("run the cell above the exercise that makes its inputs, then this check")
+            return copy.deepcopy(self._handed)
+        return self.fresh_inputs()
 
     # -- evaluation -------------------------------------------------------------------------
-    def collect(self, *answers: Any) -> dict:
-        """Run ``extract`` on the student's objects.  Raises NotAttempted or Fail."""
+    def collect(self, *answers: Any, given: dict | None = None) -> dict:
+        """Run ``extract`` on the student's objects (and a copy of the judge's inputs).
+        Raises NotAttempted or Fail."""
         if len(answers) != len(self.answers):
             names = ", ".join(self.answers)
             raise Fail(f"this check takes {len(self.answers)} argument(s): {names}")
@@ -163,35 +225,47 @@ class Question:
             if is_placeholder(value) and name not in self.none_is_an_answer:
                 raise NotAttempted(f"`{name}` is still the placeholder; replace the # TODO")
         try:
-            data = self.extract(*answers)
+            if self.draw is not None:
+                if given is None:
+                    raise Fail("this check needs its inputs; run it through lab.qN.check(...)")
+                data = self.extract(*answers, given=given)
+            else:
+                data = self.extract(*answers)
         except (Fail, NotAttempted):
             raise
         except Exception as exc:  # the student's code broke: one line, no traceback
             raise Fail(f"running your answer raised {_one_line(exc)}") from None
         return data
 
-    def assess(self, data: dict) -> Verdict:
-        """Judge already-extracted data (this is what the autograder calls)."""
+    def assess(self, data: dict, inputs: dict | None = None) -> Verdict:
+        """Judge already-extracted data against the judge's own inputs (the autograder calls this)."""
         try:
-            self.judge(data)
+            if self.draw is not None:
+                if inputs is None:
+                    raise Fail("the check's inputs are missing")
+                self.judge(data, inputs)
+            else:
+                self.judge(data)
         except Fail as exc:
-            return self._verdict(Status.FAIL, str(exc))
+            return self.verdict(Status.FAIL, str(exc))
         except NotAttempted as exc:
-            return self._verdict(Status.NOT_ATTEMPTED, str(exc))
-        except Exception as exc:  # a malformed probe must not crash anything
-            return self._verdict(Status.FAIL, f"could not judge this answer ({_one_line(exc)})")
-        return self._verdict(Status.PASS, "")
+            return self.verdict(Status.NOT_ATTEMPTED, str(exc))
+        except Exception:  # malformed data from the kernel must not crash anything
+            return self.verdict(Status.FAIL, "the answer has an unexpected form; check the type the "
+                                             "exercise asks for")
+        return self.verdict(Status.PASS, "")
 
     def evaluate(self, *answers: Any) -> Verdict:
         """Extract and judge in one go, returning the verdict without showing it."""
         try:
-            data = self.collect(*answers)
+            inputs = self._judge_inputs()
+            data = self.collect(*answers, given=copy.deepcopy(inputs))
         except NotAttempted as exc:
-            verdict = self._verdict(Status.NOT_ATTEMPTED, str(exc))
+            verdict = self.verdict(Status.NOT_ATTEMPTED, str(exc))
         except Fail as exc:
-            verdict = self._verdict(Status.FAIL, str(exc))
+            verdict = self.verdict(Status.FAIL, str(exc))
         else:
-            verdict = self.assess(data)
+            verdict = self.assess(data, inputs)
         if self.lab is not None:
             self.lab.record(verdict)
         return verdict
@@ -205,13 +279,16 @@ class Question:
         if not self.hints:
             show(f"{self.id}: no hint for this one - re-read the section above.")
             return
+        ran_out = False
         if level is None:
+            ran_out = self._hints_shown >= len(self.hints)
             self._hints_shown = min(self._hints_shown + 1, len(self.hints))
             level = self._hints_shown
         level = max(1, min(level, len(self.hints)))
-        show(_Hint(self.id, level, len(self.hints), self.hints[level - 1]))
+        show(_Hint(self.id, level, len(self.hints), self.hints[level - 1], ran_out))
 
-    def _verdict(self, status: Status, message: str) -> Verdict:
+    def verdict(self, status: Status, message: str) -> Verdict:
+        """A verdict for this question (points only for PASS)."""
         earned = self.points if status is Status.PASS else 0.0
         return Verdict(self.id, self.title, status, message, earned, self.points)
 
@@ -222,15 +299,21 @@ class _Hint:
     level: int
     total: int
     text: str
+    ran_out: bool = False
+
+    @property
+    def _note(self) -> str:
+        return " (no more hints: that was the last one)" if self.ran_out or self.level == self.total else ""
 
     def __str__(self) -> str:
-        return f"Hint {self.level}/{self.total} for {self.question}: {self.text}"
+        return f"Hint {self.level}/{self.total} for {self.question}: {self.text}{self._note}"
 
     def _repr_html_(self) -> str:
         return (
             '<div style="border-left:4px solid #1f5fa8;background:#eaf1fb;padding:6px 10px;'
             f'font-family:sans-serif;color:#222"><b>Hint {self.level}/{self.total}</b> '
-            f"for {html.escape(self.question)}: {html.escape(self.text)}</div>"
+            f"for {html.escape(self.question)}: {html.escape(self.text)}"
+            f"<i>{html.escape(self._note)}</i></div>"
         )
 
 

@@ -76,11 +76,16 @@ def probe_name(nonce: str) -> str:
     return f"_labtools_probe_{nonce}"
 
 
-def definition_cell(nonce: str, lab_module: str) -> str:
-    """Source of the cell that defines the probe (runs before any student code)."""
+def definition_cell(nonce: str, lab_module: str, given: dict | None = None) -> str:
+    """Source of the cell that defines the probe (runs before any student code).
+
+    ``given`` holds the inputs the grader drew for each question (secret, fresh per run): the
+    probe hands a copy to each question's ``extract``, and the questions that hand inputs to the
+    notebook (``lab.qN.inputs()``) hand out these; the grader judges with its own copy."""
     package_dir = str(Path(__file__).resolve().parent.parent)
+    given_json = json.dumps(json.dumps(encode(given or {})))
     return f'''def _labtools_define_probe():
-    import importlib, importlib.util, json, os, sys
+    import copy, importlib, importlib.util, json, os, sys
     name = "_labtools_private_{nonce}"
     spec = importlib.util.spec_from_file_location(name, os.path.join({package_dir!r}, "__init__.py"),
                                                   submodule_search_locations=[{package_dir!r}])
@@ -88,7 +93,14 @@ def definition_cell(nonce: str, lab_module: str) -> str:
     sys.modules[name] = package
     spec.loader.exec_module(package)
     lab = importlib.import_module(name + ".labs.{lab_module}").LAB
-    encode = importlib.import_module(name + ".grading.probe").encode
+    codec = importlib.import_module(name + ".grading.probe")
+    encode = codec.encode
+    given = codec.decode(json.loads({given_json}))
+    public = sys.modules.get("labtools.labs")
+    if public is not None and public.current is not None:
+        for qid, inputs in given.items():
+            if qid in public.current.questions and public.current.questions[qid].hand is not None:
+                public.current.questions[qid].use_inputs(inputs)
     checking = importlib.import_module(name + ".checking")
     Fail, NotAttempted = checking.Fail, checking.NotAttempted
     collect = {{qid: q.collect for qid, q in lab.questions.items()}}
@@ -99,7 +111,7 @@ def definition_cell(nonce: str, lab_module: str) -> str:
         result = {{"nonce": {nonce!r}, "qid": qid}}
         try:
             values = answers()
-            result.update(status="data", data=encode(collect[qid](*values)))
+            result.update(status="data", data=encode(collect[qid](*values, given=copy.deepcopy(given.get(qid)))))
         except NameError as exc:
             result.update(status="not_attempted", message=f"{{exc}}: keep the answer cell and its variable names")
         except NotAttempted as exc:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from ..checking import Status
 from ..labs import info as lab_info
@@ -92,11 +93,14 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
         digest = ""
     result = {"id": sid, "file": str(path), "sha256": digest, "lab": lab.number, "status": "ok", "notes": []}
     events: list[dict] = []
+    # the judges' inputs, drawn here from a secret seed; the kernel gets a copy, never this one
+    rng = np.random.default_rng(secrets.randbits(128))
+    inputs = {qid: q.fresh_inputs(rng) for qid, q in lab.questions.items() if q.draw is not None}
     try:
         nb = read_notebook(path)
         answers = extract_answers(nb, answer_ids(settings.bundle["template"]))
         result["notes"] += answers.notes
-        events, status = _execute(answers, settings)
+        events, status = _execute(answers, settings, inputs)
         result["status"] = status
     except Unreadable as exc:
         result["status"] = "unreadable"
@@ -108,7 +112,7 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     missing_answers = {n.split(":")[0] for n in result["notes"] if "missing" in n or "changed to" in n}
     questions = {}
     for qid, q in lab.questions.items():
-        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result)
+        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result, inputs.get(qid))
         questions[qid] = {"title": q.title, "status": verdict.status.value, "points": verdict.points,
                           "max": q.points, "message": verdict.message[:300]}
     result["questions"] = questions
@@ -118,26 +122,26 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     return result
 
 
-def _verdict(question, payload, answer_missing, result):
+def _verdict(question, payload, answer_missing, result, inputs=None):
     if payload is None:
         if answer_missing or result["status"] == "unreadable":
-            return question._verdict(Status.NOT_ATTEMPTED, "no answer found in the submission")
+            return question.verdict(Status.NOT_ATTEMPTED, "no answer found in the submission")
         why = "the notebook stopped before this check" if result["status"] != "ok" else "the check did not run"
-        return question._verdict(Status.FAIL, why)
+        return question.verdict(Status.FAIL, why)
     status = payload.get("status")
     message = str(payload.get("message", ""))[:300].replace("\n", " ")
     if status == "not_attempted":
-        return question._verdict(Status.NOT_ATTEMPTED, message)
+        return question.verdict(Status.NOT_ATTEMPTED, message)
     if status == "fail":
-        return question._verdict(Status.FAIL, message)
+        return question.verdict(Status.FAIL, message)
     try:
         data = probe.decode(payload.get("data"))
-    except (ValueError, TypeError, KeyError):
-        return question._verdict(Status.FAIL, "the answer could not be read")
-    return question.assess(data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return question.verdict(Status.FAIL, "the answer could not be read")
+    return question.assess(data, inputs)
 
 
-def _execute(answers, settings: Settings) -> tuple[list[dict], str]:
+def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[list[dict], str]:
     """Run the composed notebook in a worker process; returns (events, status)."""
     import psutil
 
@@ -146,7 +150,7 @@ def _execute(answers, settings: Settings) -> tuple[list[dict], str]:
     scratch = Path(tempfile.mkdtemp(prefix="labtools-grade-"))   # the kernel's working directory
     private = Path(tempfile.mkdtemp(prefix="labtools-events-"))  # signed results, outside it
     try:
-        nb = compose(settings.bundle, answers, nonce, f"lab{meta.number}_{meta.slug}")
+        nb = compose(settings.bundle, answers, nonce, f"lab{meta.number}_{meta.slug}", inputs)
         notebook = scratch / "submission.ipynb"
         nbformat.write(nb, notebook)
         events_path = private / "events.jsonl"

@@ -100,8 +100,10 @@ def answer_ids(template: dict) -> list[str]:
     return [c["id"] for c in template["cells"] if _ANSWER_ID.match(c.get("id", ""))]
 
 
-def compose(bundle: dict, answers: Answers, nonce: str, lab_module: str) -> nbformat.NotebookNode:
-    """The notebook to run: template + the student's answers + probe + hidden tests."""
+def compose(bundle: dict, answers: Answers, nonce: str, lab_module: str,
+            given: dict | None = None) -> nbformat.NotebookNode:
+    """The notebook to run: template + the student's answers + probe + hidden tests.
+    ``given``: the inputs the grader drew for each question (see :func:`probe.definition_cell`)."""
     nb = nbformat.from_dict(copy.deepcopy(bundle["template"]))
     hidden_after: dict[str, list[str]] = {}
     for test in bundle["hidden_tests"]:
@@ -115,7 +117,7 @@ def compose(bundle: dict, answers: Answers, nonce: str, lab_module: str) -> nbfo
                 cell.source = answers.cells[cell.id]
         cells.append(cell)
         if not probe_added and cell.cell_type == "code" and "start_lab(" in cell.source:
-            cells.append(_code(definition_cell(nonce, lab_module), "grader-probe"))
+            cells.append(_code(definition_cell(nonce, lab_module, given), "grader-probe"))
             probe_added = True
         for k, code in enumerate(hidden_after.get(cell.id, [])):
             qid = graded_question(code)

@@ -1,88 +1,127 @@
-"""Lab 02 - Computations and graphs: questions, points, hints and checks."""
+"""Lab 02 - Computations and graphs: questions, points, hints and checks.
+
+Every check draws fresh random inputs (see :mod:`labtools.checking`), so an answer must compute:
+a table of the checker's inputs or a typed-in number cannot pass.
+"""
+
 from __future__ import annotations
 
 import numpy as np
 
-from ..checking import Fail, Lab, NotAttempted, Question, expect_close
-
-# Inputs the checker chooses, so a function is tested on more than the notebook's example.
-_PAIRS = [(1.5, 2.5), (3.0, -2.0), (-4.0, 0.5), (0.0, 7.0)]
+from ..checking import Fail, Lab, Question, expect_close
+from ..judging import call, is_tf_function, tensor_facts
 
 
-def _call_on_pairs(fn, name):
+def _pairs(rng) -> dict:
+    """Six (a, b) pairs: random floats, b never 1 (where the graph's d is zero) nor ±a."""
+    a = rng.uniform(-5, 5, size=6).round(3)
+    b = rng.uniform(-5, 5, size=6).round(3)
+    b[np.abs(b - 1) < 0.2] += 0.5
+    b[np.abs(np.abs(b) - np.abs(a)) < 0.2] += 0.4
+    return {"a": a, "b": b}
+
+
+def _call_on_pairs(fn, name, given):
+    """The student's function on each pair, as real float32 scalar tensors."""
     import tensorflow as tf
 
     results = []
-    for a, b in _PAIRS:
-        out = fn(tf.constant(a), tf.constant(b))
-        if out is None:
-            raise NotAttempted(f"{name}() still returns None")
-        if not tf.is_tensor(out):
-            raise Fail(f"{name}() returned a {type(out).__name__}; use TensorFlow operations "
-                       "so it returns a tf.Tensor")
-        results.append(float(out.numpy()))
-    return {"pairs": _PAIRS, "results": results}
+    for a, b in zip(given["a"], given["b"]):
+        out = call(fn, f"{name}({a:g}, {b:g})", tf.constant(a, tf.float32), tf.constant(b, tf.float32))
+        facts = tensor_facts(out, f"{name}(a, b)", "use TensorFlow operations so it returns a tf.Tensor")
+        if facts["shape"] not in ([], [1]):
+            raise Fail(f"{name}(a, b) on two single numbers returns shape {tuple(facts['shape'])}; "
+                       "it should return a single number")
+        results.append(float(np.asarray(facts["values"], dtype="float64").reshape(-1)[0]))
+    return {"results": results}
 
 
-def _judge_graph(d):
-    for (a, b), got in zip(d["pairs"], d["results"]):
-        if not np.isclose(got, (a + b) * (b - 1), atol=1e-4):
-            raise Fail(f"func({a:g}, {b:g}) gives {got:g}; follow the graph node by node: "
-                       "c from a and b, d from b, then e from c and d")
+def _check_pairs(d, inputs, name, formula, hint):
+    got = np.asarray(d["results"], dtype="float64")
+    a, b = inputs["a"].astype("float32").astype("float64"), inputs["b"].astype("float32").astype("float64")
+    if got.shape != a.shape:
+        raise Fail(f"{name} was not run on every pair")
+    want = formula(a, b)
+    for x, y, value, expected in zip(a, b, got, want):
+        if not np.isclose(value, expected, rtol=1e-4, atol=1e-4):
+            raise Fail(f"{name}({x:g}, {y:g}) gives {value:g}; {hint}")
 
 
-def _judge_squares(d):
-    pairs, got = np.array(d["pairs"]), np.array(d["results"], dtype=float)
-    a, b = pairs[:, 0], pairs[:, 1]
-    if np.allclose(got, b * b - a * a, atol=1e-4):
-        raise Fail("the sign is flipped: it is a squared minus b squared")
-    for (x, y), value in zip(pairs, got):
-        if not np.isclose(value, x * x - y * y, atol=1e-4):
-            raise Fail(f"difference_of_squares({x:g}, {y:g}) gives {value:g}, which is not a² - b²")
+# q1 -- element-wise operations ------------------------------------------------------------------
+
+def _draw_matrices(rng) -> dict:
+    return {"x": rng.integers(-9, 10, size=(2, 2)).astype("float32"),
+            "y": rng.integers(-9, 10, size=(2, 2)).astype("float32") * 10 + 1}
 
 
-def _extract_ops(total, product, difference):
+def _hand_matrices(inputs):
     import tensorflow as tf
 
-    out = {}
-    for name, value in (("total", total), ("product", product), ("difference", difference)):
-        if not tf.is_tensor(value):
-            raise Fail(f"{name} is a {type(value).__name__}; use tf.add / tf.multiply / tf.subtract")
-        out[name] = value.numpy()
-    return out
+    return tf.constant(inputs["x"]), tf.constant(inputs["y"])
 
 
-def _judge_ops(d):
-    x, y = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[10.0, 20.0], [30.0, 40.0]])
-    expect_close("total", d["total"], x + y)
-    if np.shape(d["product"]) == (2, 2) and np.allclose(d["product"], x @ y):
+def _extract_ops(total, product, difference, given):
+    return {name: tensor_facts(value, name, "use tf.add / tf.multiply / tf.subtract")
+            for name, value in (("total", total), ("product", product), ("difference", difference))}
+
+
+def _judge_ops(d, inputs):
+    x, y = inputs["x"].astype("float64"), inputs["y"].astype("float64")
+    expect_close("total", d["total"]["values"], x + y)
+    product = np.asarray(d["product"]["values"], dtype="float64")
+    if product.shape == (2, 2) and np.allclose(product, x @ y) and not np.allclose(x @ y, x * y):
         raise Fail("product is a matrix product; the exercise asks for the element-wise product")
-    expect_close("product", d["product"], x * y)
-    if np.allclose(d["difference"], x - y):
+    expect_close("product", product, x * y)
+    if np.allclose(np.asarray(d["difference"]["values"], dtype="float64"), x - y):
         raise Fail("difference is x - y; the exercise asks for y - x")
-    expect_close("difference", d["difference"], y - x)
+    expect_close("difference", d["difference"]["values"], y - x)
 
 
-def _extract_compiled(compiled):
-    if not hasattr(compiled, "get_concrete_function"):
-        raise Fail("compiled is a plain Python function; wrap it with tf.function")
-    return _call_on_pairs(compiled, "compiled")
+# q2, q3, q4 -- functions of two tensors ---------------------------------------------------------
+
+def _extract_func(func, given):
+    return _call_on_pairs(func, "func", given)
+
+
+def _judge_graph(d, inputs):
+    _check_pairs(d, inputs, "func", lambda a, b: (a + b) * (b - 1),
+                 "follow the graph node by node: c from a and b, d from b, then e from c and d")
+
+
+def _extract_squares(difference_of_squares, given):
+    return _call_on_pairs(difference_of_squares, "difference_of_squares", given)
+
+
+def _judge_squares(d, inputs, name="difference_of_squares"):
+    got = np.asarray(d["results"], dtype="float64")
+    a, b = inputs["a"].astype("float32").astype("float64"), inputs["b"].astype("float32").astype("float64")
+    if got.shape == a.shape and np.allclose(got, b * b - a * a, rtol=1e-4, atol=1e-4):
+        raise Fail(f"the sign of {name} is flipped: it is a squared minus b squared")
+    _check_pairs(d, inputs, name, lambda a, b: a * a - b * b, "that is not a² - b²")
+
+
+def _extract_compiled(compiled, given):
+    if not is_tf_function(compiled):
+        raise Fail(f"compiled is a {type(compiled).__name__}, not a tf.function; wrap your function "
+                   "with tf.function(...)")
+    return _call_on_pairs(compiled, "compiled", given)
 
 
 LAB = Lab("02", "Computations and graphs", [
     Question("q1", "Element-wise operations", 1, ["total", "product", "difference"],
-             _extract_ops, _judge_ops,
+             _extract_ops, _judge_ops, draw=_draw_matrices, hand=_hand_matrices,
              hints=["tf.add, tf.multiply and tf.subtract work element by element, like + * -.",
                     "Mind the order in the subtraction."]),
-    Question("q2", "A computation graph as a function", 2, ["func"],
-             lambda f: _call_on_pairs(f, "func"), _judge_graph,
+    Question("q2", "A computation graph as a function", 2, ["func"], _extract_func, _judge_graph,
+             draw=_pairs,
              hints=["Each node of the picture is one TensorFlow operation.",
-                    "c = a + b, d = b - 1, e = c * d."]),
-    Question("q3", "Difference of squares", 2, ["difference_of_squares"],
-             lambda f: _call_on_pairs(f, "difference_of_squares"), _judge_squares,
+                    "Three operations: one for c, one for d, one for e."]),
+    Question("q3", "Difference of squares", 2, ["difference_of_squares"], _extract_squares,
+             _judge_squares, draw=_pairs,
              hints=["Draw it first: which nodes do you need?",
                     "a² - b² = (a + b)(a - b): three operations are enough."]),
-    Question("q4", "Compile with tf.function", 1, ["compiled"], _extract_compiled, _judge_squares,
+    Question("q4", "Compile with tf.function", 1, ["compiled"], _extract_compiled,
+             lambda d, inputs: _judge_squares(d, inputs, "compiled"), draw=_pairs,
              hints=["tf.function(f) returns a compiled version of f.",
                     "Compile your difference_of_squares; it must still give the same numbers."]),
 ])

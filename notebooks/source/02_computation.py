@@ -30,12 +30,13 @@ print("tf.add:", tf.add(a, b).numpy(), "| a + b:", (a + b).numpy())
 print("tf.multiply:", tf.multiply(a, b).numpy(), "| a * b:", (a * b).numpy())
 
 # %% [markdown]
-# **Exercise 1.** With the matrices `x` and `y` below, compute with TensorFlow functions:
-# `total` = x plus y, `product` = their **element-wise** product, `difference` = y minus x.
+# **Exercise 1.** The lab gives you two 2×2 matrices `x` and `y` (random numbers, new each time
+# you run the cell). Compute with TensorFlow functions: `total` = x plus y, `product` = their
+# **element-wise** product, `difference` = y minus x.
 
 # %%
-x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
-y = tf.constant([[10.0, 20.0], [30.0, 40.0]])
+x, y = lab.q1.inputs()
+print("x =", x.numpy().tolist(), "| y =", y.numpy().tolist())
 
 # %% answer="q1"
 total = tf.add(x, y)  # SOLUTION
