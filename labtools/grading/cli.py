@@ -14,7 +14,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds a cell may run (default 120)")
     p.add_argument("--timeout", type=int, default=600, help="seconds a submission may run (default 600)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory a submission may use (default 4096)")
-    p.add_argument("--allow-network", action="store_true", help="do not cut submissions off the network")
+    p.add_argument("--allow-network", action="store_true",
+                   help="with --no-sandbox: do not cut submissions off the network")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run kernels without the bubblewrap sandbox (they can read and write what you can)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
@@ -35,6 +38,7 @@ def _run(args) -> int:
     from ..labs import info
     from .runner import Settings, grade_all, load_bundle
     from .report import summary_table
+    from . import sandbox
     from .worker import network_isolation_available
 
     try:
@@ -47,12 +51,21 @@ def _run(args) -> int:
     if not paths:
         print("labtools grade: no .ipynb files to grade", file=sys.stderr)
         return 2
-    isolate = not args.allow_network and network_isolation_available()
-    if not args.allow_network and not isolate:
-        print("labtools grade: network isolation is not available here (needs Linux `unshare -n`); "
-              "submissions can reach the network", file=sys.stderr)
+    sandboxed = not args.no_sandbox
+    if sandboxed:
+        try:
+            sandbox.require()
+        except sandbox.NoSandbox as exc:
+            print(f"labtools grade: {exc}", file=sys.stderr)
+            return 2
+        isolate = True
+    else:
+        isolate = not args.allow_network and network_isolation_available()
+        print("labtools grade: --no-sandbox: each kernel runs as you, and can read and write your files, see "
+              "other processes and " + ("not the network" if isolate else "reach the network"), file=sys.stderr)
     settings = Settings(lab=lab, bundle=bundle, out=args.out, jobs=args.jobs, cell_timeout=args.cell_timeout,
-                        submission_timeout=args.timeout, memory_mb=args.memory_mb, isolate_network=isolate)
+                        submission_timeout=args.timeout, memory_mb=args.memory_mb, isolate_network=isolate,
+                        sandbox=sandboxed)
     results = grade_all(paths, settings, progress=not args.quiet)
     print(summary_table(results, lab))
     print(f"gradebook: {args.out / 'grades.csv'} and grades.json; feedback in {args.out / 'feedback'}")

@@ -14,8 +14,18 @@ def _fmt(x) -> str:
     return f"{x:g}" if isinstance(x, (int, float)) else str(x)
 
 
-def write_gradebook(results: list[dict], settings) -> None:
+def write_gradebook(results: list[dict], settings) -> list[str]:
+    """Write grades.csv, grades.json and the feedback files, each to a new file renamed into
+    place. A file that cannot be written is reported (returned), never the end of the run."""
     from .runner import _write_atomic
+
+    problems: list[str] = []
+
+    def write(path, text):
+        try:
+            _write_atomic(path, text)
+        except OSError as exc:
+            problems.append(f"{path}: {exc.strerror or exc}")
 
     lab = load_lab(settings.lab)
     qids = list(lab.questions)
@@ -27,14 +37,16 @@ def write_gradebook(results: list[dict], settings) -> None:
         points = [_fmt(r.get("questions", {}).get(q, {}).get("points", 0)) for q in qids]
         writer.writerow([r["id"], r["status"], *points, _fmt(r.get("total", 0)), _fmt(r.get("max", lab.max_points)),
                          r.get("file", "")])
-    _write_atomic(out / "grades.csv", buffer.getvalue())
+    write(out / "grades.csv", buffer.getvalue())
     summary = summarise(results, lab)
     meta = {"lab": lab.number, "title": lab.title, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "cell_timeout_s": settings.cell_timeout, "submission_timeout_s": settings.submission_timeout,
-            "memory_limit_mb": settings.memory_mb, "network_isolation_requested": settings.isolate_network}
-    _write_atomic(out / "grades.json", json.dumps({"meta": meta, "summary": summary, "submissions": results}, indent=1))
+            "memory_limit_mb": settings.memory_mb, "sandbox": settings.sandbox,
+            "network_isolation_requested": settings.isolate_network or settings.sandbox}
+    write(out / "grades.json", json.dumps({"meta": meta, "summary": summary, "submissions": results}, indent=1))
     for r in results:
-        _write_atomic(out / "feedback" / f"{r['id']}.md", feedback(r, lab))
+        write(out / "feedback" / f"{r['id']}.md", feedback(r, lab))
+    return problems
 
 
 def feedback(result: dict, lab) -> str:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ class Settings:
     cell_timeout: int = 120
     submission_timeout: int = 600
     memory_mb: int = 4096
-    isolate_network: bool = True
+    isolate_network: bool = True  # without the sandbox: `unshare -n` where it works
+    sandbox: bool = True          # each kernel in bubblewrap (see sandbox.py)
+    max_processes: int = 256
 
 
 def load_bundle(lab: str, root: Path | None = None) -> dict:
@@ -108,7 +111,9 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
         answers = None
     payloads = {e["qid"]: e.get("payload") for e in events if e.get("event") == "result"}
     result["notes"] += [e["text"] for e in events if e.get("event") in ("note", "died")]
-    result["isolated"] = any(e.get("isolated") for e in events if e.get("event") == "start")
+    starts = [e for e in events if e.get("event") == "start"]
+    result["isolated"] = any(e.get("isolated") for e in starts)
+    result["sandboxed"] = any(e.get("sandboxed") for e in starts)
     missing_answers = {n.split(":")[0] for n in result["notes"] if "missing" in n or "changed to" in n}
     questions = {}
     for qid, q in lab.questions.items():
@@ -129,7 +134,7 @@ def _verdict(question, payload, answer_missing, result, inputs=None):
         why = "the notebook stopped before this check" if result["status"] != "ok" else "the check did not run"
         return question.verdict(Status.FAIL, why)
     status = payload.get("status")
-    message = str(payload.get("message", ""))[:300].replace("\n", " ")
+    message = sanitise(payload.get("message", ""))
     if status == "not_attempted":
         return question.verdict(Status.NOT_ATTEMPTED, message)
     if status == "fail":
@@ -141,59 +146,112 @@ def _verdict(question, payload, answer_missing, result, inputs=None):
     return question.assess(data, inputs)
 
 
+def sanitise(text, limit: int = 200) -> str:
+    """Text that came from the kernel, made safe for feedback: one line of printable characters,
+    at most ``limit`` long (a kernel's message can carry anything its code could read)."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[list[dict], str]:
-    """Run the composed notebook in a worker process; returns (events, status)."""
+    """Run the composed notebook in a worker process; returns (events, status).
+
+    The composed notebook stays in a folder only the worker reads; the kernel shares just
+    ``conn`` with it (connection file and sockets). Results come back on the worker's stdout."""
     import psutil
 
     nonce, key = secrets.token_hex(8), secrets.token_hex(32)
     meta = lab_info(settings.lab)
-    scratch = Path(tempfile.mkdtemp(prefix="labtools-grade-"))   # the kernel's working directory
-    private = Path(tempfile.mkdtemp(prefix="labtools-events-"))  # signed results, outside it
+    private = Path(tempfile.mkdtemp(prefix="labtools-grade-"))  # the composed notebook: worker only
+    conn = Path(tempfile.mkdtemp(prefix="labtools-kernel-"))    # shared with the kernel
+    os.chmod(conn, 0o700)
     try:
         nb = compose(settings.bundle, answers, nonce, f"lab{meta.number}_{meta.slug}", inputs)
-        notebook = scratch / "submission.ipynb"
+        notebook = private / "submission.ipynb"
         nbformat.write(nb, notebook)
-        events_path = private / "events.jsonl"
-        cmd = [sys.executable, "-m", "labtools.grading.worker", str(notebook), str(events_path),
-               "--nonce", nonce, "--cell-timeout", str(settings.cell_timeout)]
-        if settings.isolate_network:
+        cmd = [sys.executable, "-m", "labtools.grading.worker", str(notebook), "--nonce", nonce,
+               "--conn", str(conn), "--cell-timeout", str(settings.cell_timeout)]
+        if settings.sandbox:
+            cmd.append("--sandbox")
+        elif settings.isolate_network:
             cmd.append("--isolate-network")
         env = {**os.environ, "LABTOOLS_FAST": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
                "TF_CPP_MIN_LOG_LEVEL": "3"}
-        proc = subprocess.Popen(cmd, cwd=scratch, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, cwd=private, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
+        reader = _EventReader(proc.stdout, key.encode("ascii"))
+        reader.start()
         proc.stdin.write(key.encode("ascii") + b"\n")
         proc.stdin.close()
         status = _watch(proc, settings, psutil)
-        events = _read_events(events_path, key.encode("ascii"))
+        reader.join(timeout=5)  # the pipe closes with the worker; never wait past that
+        events = list(reader.events)
+        if reader.overflow:
+            events.append({"event": "note", "text": "the grader stopped reading results past its size limit"})
         if status == "ok" and not any(e.get("event") == "done" for e in events):
             died = [e for e in events if e.get("event") == "died"]
             status = "kernel died" if died else "worker failed"
         return events, status
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
         shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(conn, ignore_errors=True)
 
 
-def _read_events(path: Path, key: bytes) -> list[dict]:
-    """Signed event lines only; anything else in the file is ignored."""
+EVENTS_MAX_BYTES = 8 * 2**20  # results of one submission; a probe result is a few kB
+EVENT_LINE_MAX = 2 * 2**20
+
+
+class _EventReader(threading.Thread):
+    """Reads signed event lines from the worker's stdout, with a size cap; unsigned lines are
+    ignored. A daemon thread, so an endless stream can never hold the grader."""
+
+    def __init__(self, stream, key: bytes):
+        super().__init__(daemon=True)
+        self.stream, self.key = stream, key
+        self.events: list[dict] = []
+        self.overflow = False
+
+    def run(self) -> None:
+        total = 0
+        try:
+            while True:
+                line = self.stream.readline(EVENT_LINE_MAX)
+                if not line:
+                    return
+                total += len(line)
+                if total > EVENTS_MAX_BYTES:
+                    self.overflow = True
+                    return
+                event = parse_event(line.decode("utf-8", errors="replace").rstrip("\n"), self.key)
+                if event is not None:
+                    self.events.append(event)
+        except (OSError, ValueError):
+            return
+        finally:
+            try:
+                self.stream.close()
+            except OSError:
+                pass
+
+
+def parse_event(line: str, key: bytes) -> dict | None:
+    """One signed event line (``signature json``), or None if unsigned or malformed."""
     from .worker import sign
 
-    events = []
-    if not path.exists():
-        return events
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        signature, _, text = line.partition(" ")
-        if not hmac.compare_digest(signature, sign(key, text)):
-            continue
-        try:
-            events.append(json.loads(text))
-        except ValueError:
-            continue
-    return events
+    signature, _, text = line.partition(" ")
+    if not hmac.compare_digest(signature, sign(key, text)):
+        return None
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def _watch(proc, settings: Settings, psutil) -> str:
+    from .sandbox import tmpfs_usage
+
     deadline = time.monotonic() + settings.submission_timeout
     limit = settings.memory_mb * 2**20
     parent = psutil.Process(proc.pid)
@@ -201,7 +259,11 @@ def _watch(proc, settings: Settings, psutil) -> str:
         if time.monotonic() > deadline:
             _kill_tree(parent, psutil)
             return "timeout"
-        if _tree_rss(parent, psutil) > limit:
+        tree = _tree(parent, psutil)
+        if len(tree) > settings.max_processes:
+            _kill_tree(parent, psutil)
+            return "process limit"
+        if _tree_rss(parent, psutil) + tmpfs_usage([p.pid for p in tree]) > limit:
             _kill_tree(parent, psutil)
             return "memory limit"
         time.sleep(0.2)
@@ -266,7 +328,10 @@ def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> l
             result = {"id": sid, "file": str(path), "lab": settings.lab, "status": "grader error",
                       "notes": [f"{type(exc).__name__}: {exc}"[:300]], "questions": {}, "total": 0.0,
                       "max": load_lab(settings.lab).max_points, "sha256": ""}
-        _write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
+        try:
+            _write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
+        except OSError as exc:  # the row stays in this run's gradebook; a rerun grades it again
+            result.setdefault("notes", []).append(f"its result file could not be written ({exc.strerror})")
         return sid, result
 
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
@@ -275,7 +340,8 @@ def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> l
             bar.update(1)
     bar.close()
     ordered = [done[sid] for sid in ids.values()]
-    write_gradebook(ordered, settings)
+    for problem in write_gradebook(ordered, settings):
+        print(f"labtools grade: could not write {problem}; the results are kept in {results_dir}", file=sys.stderr)
     return ordered
 
 

@@ -1,12 +1,17 @@
-"""Run one composed notebook in a fresh kernel and stream what the probes report.
+"""Run one composed notebook in a fresh, sandboxed kernel and stream what the probes report.
 
-    python -m labtools.grading.worker NOTEBOOK EVENTS --nonce N [--cell-timeout S] [--isolate-network]
+    python -m labtools.grading.worker NOTEBOOK --nonce N --conn DIR [--cell-timeout S]
+                                      [--sandbox | --isolate-network]
 
-Started by the runner in its own process, in a scratch directory. Every hidden-test result is
-appended to EVENTS (JSON lines) the moment its cell finishes, so points earned before a crash or
-a kill are kept. Each line is signed with a key the runner passes on standard input, which the
-kernel never sees, so student code that finds the file cannot add results to it.
+Started by the runner in its own process. The signing key arrives on standard input. Every
+hidden-test result goes back to the runner as one signed JSON line on the worker's standard
+output (an inherited pipe) the moment its cell finishes, so points earned before a crash or a
+kill are kept. The kernel cannot name that pipe: before the kernel starts, the worker keeps a
+private copy of it and points its own standard input and output at /dev/null, which is all the
+kernel inherits. With ``--sandbox`` the kernel runs in bubblewrap (:mod:`.sandbox`); it sees
+only ``--conn DIR`` (its connection file and sockets), never NOTEBOOK's folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,35 +69,62 @@ def network_isolation_available() -> bool:
         return False
 
 
-def _kernel_spec(scratch: Path, isolate: bool) -> str:
-    """A kernelspec running this Python, inside a new network namespace when isolating."""
+def _kernel_spec(private: Path, conn: Path, sandboxed: bool, isolate: bool) -> str:
+    """A kernelspec running this Python: in the sandbox, or in a new network namespace."""
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    if isolate:
+    if sandboxed:
+        from .sandbox import command
+
+        argv = command(conn, argv)
+    elif isolate:
         argv = ["unshare", "-n", "--", *argv]
-    spec_dir = scratch / ".jupyter" / "kernels" / "labtools-grader"
+    spec_dir = private / ".jupyter" / "kernels" / "labtools-grader"
     spec_dir.mkdir(parents=True, exist_ok=True)
     (spec_dir / "kernel.json").write_text(json.dumps(
         {"argv": argv, "display_name": "labtools grader", "language": "python"}))
-    os.environ["JUPYTER_PATH"] = str(scratch / ".jupyter") + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    os.environ["JUPYTER_PATH"] = str(private / ".jupyter") + os.pathsep + os.environ.get("JUPYTER_PATH", "")
     return "labtools-grader"
+
+
+def _die_with_parent() -> None:
+    """Linux: end this worker (and so its sandboxed kernel) if the runner is killed, even by -9."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _private_channel():
+    """The pipe to the runner, on a descriptor no child inherits; fds 0 and 1 become /dev/null."""
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")  # os.dup: not inheritable (PEP 446)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    return channel
 
 
 def sign(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bool, key: bytes) -> int:
+def run(notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn: Path,
+        sandboxed: bool, isolate: bool) -> int:
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    scratch = notebook.parent
     nb = nbformat.read(notebook, as_version=4)
-    log = events.open("a", encoding="utf-8")
 
     def emit(**event):
         text = json.dumps(event)
-        log.write(sign(key, text) + " " + text + "\n")
-        log.flush()
+        channel.write(sign(key, text) + " " + text + "\n")
+        channel.flush()
 
     noted_output = False
 
@@ -111,14 +143,16 @@ def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bo
             emit(event="note", text=f"the notebook printed more than {OUTPUT_NOTE_BYTES // 2**20} MB; "
                                     "the grader discarded it")
 
-    kernel = _kernel_spec(scratch, isolate)
+    kernel = _kernel_spec(notebook.parent, conn, sandboxed, isolate)
     # the async manager matters: with the blocking one nbclient never gets to interrupt a cell
-    km = AsyncKernelManager(kernel_name=kernel, transport="ipc" if isolate else "tcp")
-    if isolate:
-        km.ip = str(scratch / "kernel-ipc")
+    ipc = sandboxed or isolate  # no network inside: the kernel's sockets are files in conn
+    km = AsyncKernelManager(kernel_name=kernel, transport="ipc" if ipc else "tcp")
+    km.connection_file = str(conn / "kernel.json")
+    if ipc:
+        km.ip = str(conn / "kernel-ipc")
     client = GradingClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
-                           resources={"metadata": {"path": str(scratch)}}, on_cell_executed=on_cell_executed)
-    emit(event="start", isolated=isolate)
+                           resources={"metadata": {"path": str(conn)}}, on_cell_executed=on_cell_executed)
+    emit(event="start", isolated=ipc, sandboxed=sandboxed)
     try:
         client.execute()
     except DeadKernelError:
@@ -137,16 +171,19 @@ def run(notebook: Path, events: Path, nonce: str, cell_timeout: int, isolate: bo
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("notebook", type=Path)
-    p.add_argument("events", type=Path)
     p.add_argument("--nonce", required=True)
+    p.add_argument("--conn", type=Path, required=True, help="folder shared with the kernel")
     p.add_argument("--cell-timeout", type=int, default=120)
+    p.add_argument("--sandbox", action="store_true")
     p.add_argument("--isolate-network", action="store_true")
     a = p.parse_args(argv)
+    _die_with_parent()
     key = sys.stdin.readline().strip().encode("ascii")
     if not key:
         print("labtools.grading.worker: expected the signing key on standard input", file=sys.stderr)
         return 2
-    return run(a.notebook, a.events, a.nonce, a.cell_timeout, a.isolate_network, key)
+    channel = _private_channel()
+    return run(a.notebook, channel, a.nonce, a.cell_timeout, key, a.conn, a.sandbox, a.isolate_network)
 
 
 if __name__ == "__main__":
