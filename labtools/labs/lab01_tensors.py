@@ -1,171 +1,286 @@
-"""Lab 01 - Tensors: questions, points, hints and checks."""
+"""Lab 01 - Tensors: questions, points, hints and checks.
+
+q1-q3 have one right value each (a fixed matrix, a block of zeros, a slice of the notebook's
+fixed ``grid``), so they are judged against constants; a tf.Tensor or a tf.Variable holding it
+passes, anything else (a list, a NumPy array, another dtype) does not. From q4 on the judge owns
+its inputs (see :mod:`labtools.checking`): the notebook gets them from ``lab.qN.inputs()`` and
+the judge computes what the answer must be from its own copy.
+"""
+
 from __future__ import annotations
 
 import numpy as np
 
 from ..checking import Fail, Lab, NotAttempted, Question, expect_close, expect_shape
+from ..judging import call, tensor_facts
 
 
-def tensor_facts(value, name: str) -> dict:
-    """Shape, dtype and values of a tensor as plain data (Fail if it is not a tensor)."""
+def _kind(value) -> str:
+    """What a value is, in the student's words: "a NumPy array", "a Python list", "a tf.Tensor"."""
     import tensorflow as tf
 
     if isinstance(value, tf.Variable):
-        value = value.read_value()
-    if not tf.is_tensor(value):
-        raise Fail(f"{name} is a {type(value).__name__}, not a tf.Tensor; build it with a tf function")
-    return {"shape": list(value.shape), "dtype": value.dtype.name, "values": value.numpy()}
+        return "a tf.Variable"
+    if isinstance(value, tf.Tensor):
+        return "a tf.Tensor"
+    known = {list: "a Python list", tuple: "a tuple", np.ndarray: "a NumPy array", str: "a string"}
+    for kind, words in known.items():
+        if isinstance(value, kind):
+            return words
+    if isinstance(value, (int, float, np.generic)):
+        return "a single number"
+    module = type(value).__module__.split(".")[0]
+    name = f"{module}.{type(value).__name__}" if module in ("keras", "tensorflow") else type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
-def _expect_float(name: str, dtype: str) -> None:
-    if not dtype.startswith(("float", "bfloat")):
-        raise Fail(f"{name} has dtype {dtype}; the exercise asks for floating-point numbers")
+def _facts(value, name: str, what: str = "build it with TensorFlow (tf.constant, tf.zeros, ...)") -> dict:
+    """Shape, dtype and values of a real tf.Tensor or tf.Variable (Fail for anything else)."""
+    import tensorflow as tf
+
+    if not isinstance(value, (tf.Tensor, tf.Variable)):
+        raise Fail(f"{name} is {_kind(value)}, not a tf.Tensor; {what}")
+    return tensor_facts(value, name, what)
+
+
+def _expect_rank(name: str, shape, rank: int, what: str) -> None:
+    if len(shape) != rank:
+        raise Fail(f"{name} has rank {len(shape)}; {what} has rank {rank}")
+
+
+def _expect_dtype(name: str, dtype: str, want: str, why: str = "the exercise asks for") -> None:
+    if dtype != want:
+        raise Fail(f"{name} has dtype {dtype}; {why} {want}")
 
 
 # q1 -- a matrix ---------------------------------------------------------------------------------
 
 def _judge_matrix(d):
-    if len(d["shape"]) != 2:
-        raise Fail(f"matrix has rank {len(d['shape'])}; a matrix has rank 2 (rows and columns)")
+    _expect_rank("matrix", d["shape"], 2, "a matrix (rows and columns)")
     expect_shape("matrix", d["shape"], (2, 3))
-    _expect_float("matrix", d["dtype"])
-    expect_close("matrix", d["values"], [[1, 2, 3], [4, 5, 6]])
+    _expect_dtype("matrix", d["dtype"], "float32")
+    expect_close("matrix", d["values"], [[1, 2, 3], [4, 5, 6]], rtol=0, atol=0)
 
 
 # q2 -- a batch of images ------------------------------------------------------------------------
 
+def _extract_images(images):
+    facts = _facts(images, "images")
+    values = facts.pop("values")  # ~2 million numbers: send what the judge needs, not all of them
+    facts["nonzero"] = int(np.count_nonzero(values))
+    return facts
+
+
 def _judge_images(d):
-    if len(d["shape"]) != 4:
-        raise Fail(f"images has rank {len(d['shape'])}; a batch of colour images has rank 4")
+    _expect_rank("images", d["shape"], 4, "a batch of colour images")
     expect_shape("images", d["shape"], (10, 256, 256, 3))
-    _expect_float("images", d["dtype"])
-    if np.any(np.asarray(d["values"]) != 0):
-        raise Fail("images should hold zeros only")
+    _expect_dtype("images", d["dtype"], "float32")
+    if d["nonzero"] != 0:
+        raise Fail("images has the right shape and dtype but not every element is zero")
 
 
-# q3 -- slicing ----------------------------------------------------------------------------------
+# q3 -- slicing the notebook's grid = tf.reshape(tf.range(24), [4, 6]) -------------------------
+
+_GRID = np.arange(24, dtype=np.int32).reshape(4, 6)
+
 
 def _judge_slice(d):
-    grid = np.arange(24).reshape(4, 6)
-    expected = grid[1:3, 2:]
+    expected = _GRID[1:3, 2:]
+    _expect_rank("corner", d["shape"], 2, "a block of rows and columns of grid")
     if tuple(d["shape"]) != expected.shape:
-        raise Fail(f"corner has shape {tuple(d['shape'])}; two rows and the columns from index 2 "
-                   f"on give {expected.shape}")
+        raise Fail(f"corner has shape {tuple(d['shape'])}; rows 1 and 2 and the columns from index 2 "
+                   "on give another shape: check where each slice starts and stops")
+    _expect_dtype("corner", d["dtype"], "int32", "a slice keeps the dtype of grid,")
     if not np.array_equal(np.asarray(d["values"]), expected):
-        raise Fail("corner has the right shape but holds other elements: check where each slice starts")
+        raise Fail("corner has the right shape but holds other elements of grid: check where each slice starts")
 
 
 # q4 -- a variable updated in place ------------------------------------------------------------
+# The notebook's `weights = lab.q4.inputs()` is a tf.Variable with random starting values and a
+# name carrying a tag drawn with them: a new tf.Variable (right values or not) has another name.
 
-def _extract_variable(weights):
+def _draw_weights(rng) -> dict:
+    return {"start": rng.uniform(-3, 3, size=3).round(2).astype("float32"),
+            "tag": int(rng.integers(100_000, 1_000_000))}
+
+
+def _weights_name(inputs) -> str:
+    return f"weights_{int(inputs['tag'])}"
+
+
+def _hand_weights(inputs):
+    import tensorflow as tf
+
+    return tf.Variable(inputs["start"], name=_weights_name(inputs))
+
+
+def _extract_variable(weights, given):
     import tensorflow as tf
 
     if not isinstance(weights, tf.Variable):
-        raise Fail(f"weights is a {type(weights).__name__}; it must stay a tf.Variable "
-                   "(update it with .assign or .assign_add instead of making a new tensor)")
-    values = weights.numpy()
-    if values.shape == (3,) and np.allclose(values, 1.0):
-        raise NotAttempted("weights still holds its starting ones; update it in place")
-    return {"values": values, "dtype": weights.dtype.name}
+        raise Fail(f"weights is {_kind(weights)}, not a tf.Variable: update the variable in place "
+                   "(assign, assign_add) instead of computing a new tensor")
+    if weights.name.split(":")[0] != _weights_name(given):
+        raise Fail("weights is a new tf.Variable; update the one lab.q4.inputs() gives you in place "
+                   "(assign, assign_add) instead of creating another")
+    return {"shape": [int(n) for n in weights.shape], "dtype": weights.dtype.name, "values": weights.numpy()}
 
 
-def _judge_variable(d):
-    expect_close("weights", d["values"], [2.0, 3.0, 4.0])
+def _judge_variable(d, inputs):
+    start = np.asarray(inputs["start"], dtype=np.float32)
+    expect_shape("weights", d["shape"], start.shape)
+    _expect_dtype("weights", d["dtype"], "float32")
+    values = np.asarray(d["values"], dtype=np.float64)
+    if np.array_equal(values, start):
+        raise NotAttempted("weights still holds its starting values; update it in place")
+    if np.allclose(values, start + 2 * np.array([1.0, 2.0, 3.0], np.float32), atol=1e-5):
+        raise Fail("weights holds its starting values plus [1, 2, 3] twice: run the cell again "
+                   "from the top (it makes a fresh weights) and add only once")
+    expect_close("weights", values, start + np.array([1.0, 2.0, 3.0], np.float32), rtol=0, atol=1e-5)
 
 
 # q5 -- a dense layer by hand: broadcasting and a matrix product ---------------------------------
 
-def _extract_scores(scores, x, W, b):
-    return {"scores": tensor_facts(scores, "scores"), "x": np.asarray(x), "W": np.asarray(W),
-            "b": np.asarray(b)}
+def _draw_layer(rng) -> dict:
+    return {"x": rng.normal(size=(4, 3)).round(2).astype("float32"),
+            "W": rng.normal(size=(3, 2)).round(2).astype("float32"),
+            "b": rng.normal(size=2).round(2).astype("float32")}
 
 
-def _judge_scores(d):
-    expected = d["x"] @ d["W"] + d["b"]
+def _hand_layer(inputs):
+    import tensorflow as tf
+
+    return tf.constant(inputs["x"]), tf.constant(inputs["W"]), tf.constant(inputs["b"])
+
+
+def _extract_scores(scores, given):
+    return {"scores": _facts(scores, "scores", "compute it with TensorFlow operations on x, W and b")}
+
+
+def _judge_scores(d, inputs):
+    x, W, b = (np.asarray(inputs[k], dtype=np.float64) for k in ("x", "W", "b"))
     got = d["scores"]
-    if tuple(got["shape"]) != expected.shape:
-        raise Fail(f"scores has shape {tuple(got['shape'])} but x @ W + b has shape "
-                   f"{expected.shape}: check the order of the product")
-    expect_close("scores", got["values"], expected, rtol=1e-4, atol=1e-4)
+    if tuple(got["shape"]) == (2, 4):
+        raise Fail("scores has shape (2, 4), but 4 examples with 2 outputs each make (4, 2): "
+                   "check the order of the product")
+    expect_shape("scores", got["shape"], (4, 2))
+    _expect_dtype("scores", got["dtype"], "float32", "x, W and b are float32, so scores should be")
+    values = np.asarray(got["values"], dtype=np.float64)
+    if np.allclose(values, x @ W, atol=1e-4) and not np.allclose(x @ W, x @ W + b, atol=1e-4):
+        raise Fail("scores is x W without the bias: add b")
+    expect_close("scores", values, x @ W + b, rtol=1e-4, atol=1e-4)
 
 
 # q6 -- reshape and transpose --------------------------------------------------------------------
 
-def _extract_flat(flat, columns, pictures):
-    return {"flat": tensor_facts(flat, "flat"), "columns": tensor_facts(columns, "columns"),
-            "pictures": np.asarray(pictures)}
+def _draw_pictures(rng) -> dict:
+    return {"pictures": rng.choice(1000, size=(5, 4, 4), replace=False).astype("float32")}
 
 
-def _judge_flat(d):
-    pics = d["pictures"]
-    n = pics.shape[0]
-    expect_shape("flat", d["flat"]["shape"], (n, int(np.prod(pics.shape[1:]))))
-    if not np.array_equal(d["flat"]["values"], pics.reshape(n, -1)):
-        raise Fail("flat has the right shape but the pixels are out of order: reshape, don't transpose")
-    expect_shape("columns", d["columns"]["shape"], (int(np.prod(pics.shape[1:])), n))
-    if not np.array_equal(d["columns"]["values"], pics.reshape(n, -1).T):
-        raise Fail("columns has the right shape but not the right layout: transpose flat")
+def _hand_pictures(inputs):
+    import tensorflow as tf
+
+    return tf.constant(inputs["pictures"])
+
+
+def _extract_flat(flat, columns, given):
+    what = "use TensorFlow's reshape and transpose"
+    return {"flat": _facts(flat, "flat", what), "columns": _facts(columns, "columns", what)}
+
+
+def _judge_flat(d, inputs):
+    pictures = np.asarray(inputs["pictures"], dtype=np.float32)
+    rows = pictures.reshape(pictures.shape[0], -1)
+    flat, columns = d["flat"], d["columns"]
+    expect_shape("flat", flat["shape"], rows.shape)
+    _expect_dtype("flat", flat["dtype"], "float32", "reshaping keeps the dtype of pictures,")
+    _expect_same_numbers("flat", flat["values"], rows, "pictures", "the pixels are out of order: reshape, "
+                         "don't transpose")
+    expect_shape("columns", columns["shape"], rows.T.shape)
+    _expect_dtype("columns", columns["dtype"], "float32", "transposing keeps the dtype of flat,")
+    _expect_same_numbers("columns", columns["values"], rows.T, "flat", "not the right layout: transpose flat")
+
+
+def _expect_same_numbers(name, values, expected, source, out_of_order):
+    values = np.asarray(values, dtype=np.float64)
+    if np.array_equal(values, expected):
+        return
+    if np.array_equal(np.sort(values, axis=None), np.sort(expected, axis=None)):
+        raise Fail(f"{name} has the right shape but {out_of_order}")
+    raise Fail(f"{name} has the right shape but holds other numbers than {source}: make it from {source} itself")
 
 
 # q7 -- rotating points --------------------------------------------------------------------------
+# Three rotations of fresh random points: a small positive angle, a negative one and one past
+# 180 degrees, each with its own number of points, none a multiple of 90 degrees.
 
-_ANGLES = [0.0, 90.0, 30.0, -45.0, 180.0]
+def _draw_rotations(rng) -> dict:
+    counts = [int(rng.integers(2, 5)), int(rng.integers(5, 8)), int(rng.integers(1, 4))]
+    angles = [rng.uniform(10, 80), -rng.uniform(100, 170), rng.uniform(190, 260)]
+    return {"angles": [round(float(a), 1) for a in angles],
+            "points": [rng.uniform(-4, 4, size=(n, 2)).round(2).astype("float32") for n in counts]}
 
 
-def _extract_rotate(rotate):
+def _rotation(degrees: float) -> np.ndarray:
+    t = np.deg2rad(degrees)
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+
+def _extract_rotate(rotate, given):
     import tensorflow as tf
 
-    points = tf.constant([[1.0, 0.0], [0.0, 2.0], [-1.5, 0.5]])
-    out = []
-    for degrees in _ANGLES:
-        result = rotate(points, degrees)
-        if result is None:
-            raise NotAttempted("rotate() still returns None")
-        out.append(np.asarray(result, dtype=np.float64))
-    return {"points": points.numpy(), "angles": _ANGLES, "results": out}
+    results = []
+    for points, degrees in zip(given["points"], given["angles"]):
+        out = call(rotate, "rotate", tf.constant(points, tf.float32), degrees)
+        results.append(_facts(out, f"rotate(points, {degrees:g})", "rotate with TensorFlow operations"))
+    return {"results": results}
 
 
-def _judge_rotate(d):
-    for degrees, got in zip(d["angles"], d["results"]):
-        t = np.deg2rad(degrees)
-        rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-        expected = d["points"] @ rot.T
-        if got.shape != expected.shape:
-            raise Fail(f"rotate(points, {degrees:g}) has shape {got.shape}; it should keep the "
-                       f"shape of points {expected.shape}")
-        if not np.allclose(got, expected, atol=1e-4):
-            if np.allclose(got, d["points"] @ rot, atol=1e-4):
-                raise Fail(f"rotate(points, {degrees:g}) turns the wrong way: points are rows, "
-                           "so multiply by the transpose of the rotation matrix")
-            raise Fail(f"rotate(points, {degrees:g}) gives other points than a rotation by "
-                       f"{degrees:g} degrees anticlockwise (are you using radians?)")
+def _judge_rotate(d, inputs):
+    if len(d["results"]) != len(inputs["angles"]):
+        raise Fail("rotate was not run on every probe")
+    for points, degrees, got in zip(inputs["points"], inputs["angles"], d["results"]):
+        call_text = f"rotate(points, {degrees:g})"
+        points = np.asarray(points, dtype=np.float64)
+        expect_shape(f"{call_text} for {len(points)} points", got["shape"], points.shape)
+        _expect_dtype(call_text, got["dtype"], "float32", "points are float32, so the result should be")
+        values = np.asarray(got["values"], dtype=np.float64)
+        if np.allclose(values, points @ _rotation(degrees).T, rtol=1e-4, atol=1e-4):
+            continue
+        if np.allclose(values, points @ _rotation(degrees), rtol=1e-4, atol=1e-4):
+            raise Fail(f"{call_text} turns the wrong way (clockwise): points are rows, so multiply them by "
+                       "the transpose of the rotation matrix")
+        if np.allclose(values, points @ _rotation(np.rad2deg(degrees)).T, rtol=1e-4, atol=1e-4):
+            raise Fail(f"{call_text} treats the angle as radians; convert degrees to radians first")
+        raise Fail(f"{call_text} gives other points than a rotation by {degrees:g} degrees anticlockwise "
+                   "about the origin")
 
 
 LAB = Lab("01", "Tensors", [
     Question("q1", "A 2x3 matrix", 1, ["matrix"],
-             lambda m: tensor_facts(m, "matrix"), _judge_matrix,
+             lambda m: _facts(m, "matrix"), _judge_matrix,
              hints=["tf.constant takes a nested Python list: one inner list per row.",
-                    "Ask for floating point with dtype=tf.float32 (or write 1.0 instead of 1)."]),
-    Question("q2", "A 4-d batch of images", 1, ["images"],
-             lambda t: tensor_facts(t, "images"), _judge_images,
+                    "Ask for the dtype with dtype=tf.float32 (or write 1.0 instead of 1)."]),
+    Question("q2", "A 4-d batch of images", 1, ["images"], _extract_images, _judge_images,
              hints=["Name the axes in order: how many images, height, width, colour channels.",
                     "tf.zeros takes the shape as a list."]),
     Question("q3", "Slicing", 1, ["corner"],
-             lambda t: tensor_facts(t, "corner"), _judge_slice,
+             lambda t: _facts(t, "corner"), _judge_slice,
              hints=["Slices are start:stop, with stop excluded; one slice per axis, separated by a comma.",
                     "Leave out stop to go to the end of an axis."]),
     Question("q4", "Updating a variable", 1, ["weights"], _extract_variable, _judge_variable,
+             draw=_draw_weights, hand=_hand_weights,
              hints=["Tensors can't be changed in place, but a tf.Variable can.",
-                    "weights.assign_add(...) adds to every element at once."]),
-    Question("q5", "Broadcasting and the dot product", 2, ["scores", "x", "W", "b"],
-             _extract_scores, _judge_scores,
+                    "A variable's assign_add method adds to every element at once."]),
+    Question("q5", "Broadcasting and the dot product", 2, ["scores"], _extract_scores, _judge_scores,
+             draw=_draw_layer, hand=_hand_layer,
              hints=["x has one row per example; W maps 3 features to 2 outputs.",
-                    "tf.matmul(x, W) (or x @ W) first, then add b: broadcasting adds it to every row."]),
-    Question("q6", "Reshape and transpose", 1, ["flat", "columns", "pictures"],
-             _extract_flat, _judge_flat,
+                    "Multiply x by W with a matrix product first, then add b: broadcasting adds it to every row."]),
+    Question("q6", "Reshape and transpose", 1, ["flat", "columns"], _extract_flat, _judge_flat,
+             draw=_draw_pictures, hand=_hand_pictures,
              hints=["tf.reshape keeps the order of the elements; -1 lets TensorFlow work out one axis.",
                     "tf.transpose swaps the two axes of a matrix."]),
-    Question("q7", "Rotating points", 2, ["rotate"], _extract_rotate, _judge_rotate,
+    Question("q7", "Rotating points", 2, ["rotate"], _extract_rotate, _judge_rotate, draw=_draw_rotations,
              hints=["Build the 2x2 rotation matrix from cos and sin of the angle in radians.",
-                    "Points are rows, so the rotated points are points @ transpose(R)."]),
+                    "Points are rows, so each row p becomes p times the transpose of the rotation matrix."]),
 ])

@@ -60,7 +60,7 @@ grade("q1", matrix)
 # and *colour channel* (red, green, blue).
 #
 # **Exercise 2.** Make `images`, a batch of 10 colour images of 256×256 pixels, all zeros
-# (floating point).
+# (`float32`, TensorFlow's default floating-point dtype).
 
 # %% answer="q2"
 images = tf.zeros([10, 256, 256, 3])  # SOLUTION
@@ -95,7 +95,8 @@ print(grid.numpy())
 print("row 0:", grid[0].numpy(), "| column 1:", grid[:, 1].numpy(), "| last element:", grid[-1, -1].numpy())
 
 # %% [markdown]
-# **Exercise 3.** From `grid`, take `corner`: rows 1 and 2, and every column from index 2 to the end.
+# **Exercise 3.** From `grid`, take `corner` by slicing: rows 1 and 2, and every column from index 2
+# to the end.
 
 # %% answer="q3"
 corner = grid[1:3, 2:]  # SOLUTION
@@ -126,11 +127,13 @@ v.assign_add([1.0, 1.0, 1.0])
 print("variable now:", v.numpy())
 
 # %% [markdown]
-# **Exercise 4.** `weights` starts as three ones. Without creating a new variable, add
-# `[1, 2, 3]` to it in place so that it holds `[2, 3, 4]`.
+# **Exercise 4.** `lab.q4.inputs()` gives you `weights`, a `tf.Variable` holding three random
+# numbers. Without creating a new variable, add `[1, 2, 3]` to it in place (the first number
+# grows by 1, the second by 2, the third by 3).
 
 # %% answer="q4"
-weights = tf.Variable(tf.ones([3]))
+weights = lab.q4.inputs()
+print("weights starts as", weights.numpy())
 ### BEGIN SOLUTION
 weights.assign_add([1.0, 2.0, 3.0])
 ### END SOLUTION
@@ -205,21 +208,20 @@ print("M + [10, 20, 30] =\n", (M + tf.constant([10.0, 20.0, 30.0])).numpy())
 
 # %% [markdown]
 # **Exercise 5.** `x` holds 4 examples with 3 features each, `W` maps 3 features to 2 outputs and
-# `b` is one bias per output. Compute `scores = x W + b` (shape `(4, 2)`).
+# `b` is one bias per output. Compute `scores = x W + b` (shape `(4, 2)`), a `tf.Tensor`.
 
 # %%
-x = tf.random.normal([4, 3])
-W = tf.random.normal([3, 2])
-b = tf.constant([0.5, -1.0])
+x, W, b = lab.q5.inputs()
+print("x:", x.shape, "| W:", W.shape, "| b:", b.shape)
 
 # %% answer="q5"
 scores = tf.matmul(x, W) + b  # SOLUTION
 
 # %%
-lab.q5.check(scores, x, W, b)
+lab.q5.check(scores)
 
 # %% tags=["hidden-tests"]
-grade("q5", scores, x, W, b)
+grade("q5", scores)
 
 # %% [markdown]
 # ## 7. Reshape and transpose
@@ -232,17 +234,18 @@ grade("q5", scores, x, W, b)
 # image (shape `(5, 16)`), then `columns`, its transpose (shape `(16, 5)`).
 
 # %%
-pictures = tf.reshape(tf.range(5 * 4 * 4, dtype=tf.float32), [5, 4, 4])
+pictures = lab.q6.inputs()
+print("the first picture:\n", pictures[0].numpy())
 
 # %% answer="q6"
 flat = tf.reshape(pictures, [5, -1])  # SOLUTION
 columns = tf.transpose(flat)  # SOLUTION
 
 # %%
-lab.q6.check(flat, columns, pictures)
+lab.q6.check(flat, columns)
 
 # %% tags=["hidden-tests"]
-grade("q6", flat, columns, pictures)
+grade("q6", flat, columns)
 
 # %% [markdown]
 # ## 8. The geometric view
@@ -253,8 +256,9 @@ grade("q6", flat, columns, pictures)
 # **rotates** anticlockwise by θ. A matrix product followed by an addition is an **affine** map,
 # exactly what a `Dense` layer computes; ReLU then folds everything negative onto the axes.
 #
-# **Exercise 7.** Write `rotate(points, degrees)`: `points` has one point per row (shape `(n, 2)`);
-# return them rotated anticlockwise by `degrees` about the origin, same shape.
+# **Exercise 7.** Write `rotate(points, degrees)`: `points` is a `float32` tensor with one point per
+# row (shape `(n, 2)`) and `degrees` a number; return the points rotated anticlockwise by `degrees`
+# about the origin, as a `float32` tensor of the same shape.
 
 # %% answer="q7"
 def rotate(points, degrees):
