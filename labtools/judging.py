@@ -21,6 +21,7 @@ from .checking import Fail, NotAttempted, clean_message, does_nothing
 
 __all__ = [
     "call",
+    "describe",
     "tensor_facts",
     "is_tensor",
     "is_tf_function",
@@ -29,13 +30,18 @@ __all__ = [
     "kernel_and_bias",
     "activation_name",
     "expect_float_dtype",
+    "draw_dense_cases",
+    "dense_cases",
+    "probe_dense",
+    "run_layer",
+    "expect_dense_outputs",
 ]
 
 
 def call(fn: Any, name: str, *args: Any, none: str = "returns None; return the result", **kwargs: Any) -> Any:
     """Call the student's ``fn``: its exception becomes one line, an untouched body NOT ATTEMPTED."""
     if not callable(fn):
-        raise Fail(f"{name} is a {type(fn).__name__}, not a function")
+        raise Fail(f"{name} is {describe(fn)}, not a function")
     try:
         out = fn(*args, **kwargs)
     except (Fail, NotAttempted):
@@ -53,6 +59,27 @@ def call(fn: Any, name: str, *args: Any, none: str = "returns None; return the r
             raise NotAttempted(f"{name} is still the placeholder")
         raise Fail(f"{name} {none}")
     return out
+
+
+def describe(value: Any) -> str:
+    """What a value is, in the student's words: "a NumPy array", "a Python list", "a tf.Tensor"."""
+    import tensorflow as tf
+
+    if isinstance(value, tf.Variable):
+        return "a tf.Variable"
+    if isinstance(value, tf.Tensor):
+        return "a tf.Tensor"
+    known = {bool: "a boolean", str: "a string", list: "a Python list", tuple: "a tuple", dict: "a dict",
+             np.ndarray: "a NumPy array"}
+    for kind, words in known.items():
+        if isinstance(value, kind):
+            return words
+    if isinstance(value, (int, float, np.generic)):
+        return "a single number"
+    module = type(value).__module__.split(".")[0]
+    name = f"{module}.{type(value).__name__}" if module in ("keras", "tensorflow") else type(value).__name__
+    name = clean_message(name)[:60] or "object"
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def is_tensor(value: Any) -> bool:
@@ -84,7 +111,7 @@ def tensor_facts(value: Any, name: str, what: str = "build it with a tf function
     if isinstance(value, tf.Variable):
         value = value.read_value()
     if not isinstance(value, tf.Tensor):
-        raise Fail(f"{name} is a {type(value).__name__}, not a tf.Tensor; {what}")
+        raise Fail(f"{name} is {describe(value)}, not a tf.Tensor; {what}")
     if value.dtype == tf.string:
         raise Fail(f"{name} holds strings; the exercise asks for numbers")
     return {"shape": [int(n) for n in value.shape], "dtype": value.dtype.name, "values": value.numpy()}
@@ -97,9 +124,9 @@ def to_array(value: Any, name: str, kind: str = "numbers") -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception:
-        raise Fail(f"{name} is a {type(value).__name__}; the exercise asks for {kind}") from None
+        raise Fail(f"{name} is {describe(value)}; the exercise asks for {kind}") from None
     if arr.dtype.kind not in "biuf":
-        raise Fail(f"{name} is a {type(value).__name__} that does not hold {kind}")
+        raise Fail(f"{name} is {describe(value)} that does not hold {kind}")
     return arr
 
 
@@ -171,3 +198,116 @@ def activation_name(fn: Any) -> str:
         if out.shape == z.shape and np.allclose(out, ref(z.astype("float64")), atol=1e-5):
             return name
     return getattr(fn, "__name__", type(fn).__name__)
+
+
+# -- a dense layer (or a model around one) probed with the judge's own weights ----------------
+
+
+def draw_dense_cases(rng: np.random.Generator, count: int = 2) -> dict:
+    """``count`` probe configurations for a layer ``f(units)`` on inputs of ``n_in`` features: unit
+    counts and input sizes all different (and never equal within a case, so a transposed kernel
+    is told apart), a batch ``x{i}``, a kernel ``W{i}`` and a bias ``b{i}`` far from zero."""
+    units = [int(u) for u in rng.permutation(np.arange(2, 9))[:count]]
+    n_in: list[int] = []
+    for u in units:
+        n_in.append(int(rng.choice([n for n in range(2, 8) if n != u and n not in n_in])))
+    cases: dict = {"units": np.array(units), "n_in": np.array(n_in)}
+    for i, (u, n) in enumerate(zip(units, n_in)):
+        cases[f"x{i}"] = rng.standard_normal((int(rng.integers(3, 7)), n)).astype("float32")
+        cases[f"W{i}"] = (0.6 * rng.standard_normal((n, u))).astype("float32")
+        cases[f"b{i}"] = (rng.choice([-1.0, 1.0], u) * rng.uniform(0.3, 1.0, u)).astype("float32")
+    return cases
+
+
+def dense_cases(inputs: dict) -> list[tuple]:
+    """The configurations of :func:`draw_dense_cases` as ``(units, x, W, b)`` tuples."""
+    return [(int(u), inputs[f"x{i}"], inputs[f"W{i}"], inputs[f"b{i}"]) for i, u in enumerate(inputs["units"])]
+
+
+def run_layer(layer: Any, name: str, x: Any, **kwargs: Any) -> Any:
+    """Call a Keras layer or model on ``x``: like :func:`call`, but the error Keras wraps in
+    "Exception encountered when calling ..." is unwrapped, so the message says what went wrong."""
+    import tensorflow as tf
+
+    try:
+        out = layer(tf.constant(x) if isinstance(x, np.ndarray) else x, **kwargs)
+    except (Fail, NotAttempted):
+        raise
+    except Exception as exc:
+        text = str(exc).replace("\x1b[1m", "").replace("\x1b[0m", "")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
+            text = "\n".join(lines[1:])
+        text = clean_message(text)
+        raise Fail(f"{name} raised {type(exc).__name__}" + (f": {text}" if text else "")) from None
+    if out is None:
+        raise Fail(f"{name} returns None; return the result")
+    return out
+
+
+def probe_dense(layer: Any, name: str, x: np.ndarray, W: np.ndarray, b: np.ndarray,
+                no_weights: str = "has no trainable weights after a call; create them with self.add_weight(...)",
+                ) -> np.ndarray:
+    """Run ``layer`` (a layer or a model) on ``x`` once to build it, give every trainable weight
+    random values, put the judge's kernel ``W`` and bias ``b`` into the weights of their shapes
+    (found by shape, not by creation order), run it again and return the output.
+
+    Fails with a message in the student's terms when the weights are missing or mis-shaped."""
+    import warnings
+
+    n_in, units = W.shape
+    with warnings.catch_warnings():  # Keras warns about unbuilt state while an answer is unfinished
+        warnings.simplefilter("ignore")
+        try:
+            run_layer(layer, name, x)
+            failed = None
+        except Fail as exc:  # a mis-shaped weight is the likelier cause: look at the weights first
+            failed = exc
+        weights = list(layer.trainable_weights)
+        shapes = [tuple(int(n) for n in w.shape) for w in weights]
+        if not weights:
+            if failed is not None:
+                raise failed
+            raise Fail(f"{name} {no_weights}")
+        if (n_in, units) not in shapes:
+            got = ", ".join(str(s) for s in shapes)
+            if (units, n_in) in shapes:
+                raise Fail(f"{name}'s kernel is transposed: on {n_in} input features it should have shape "
+                           f"(input features, units) = ({n_in}, {units}); its weights have shapes {got}")
+            if any(len(s) == 2 and s[0] == n_in for s in shapes):
+                raise Fail(f"{name} on {n_in} input features has weights of shapes {got}; with {units} "
+                           f"units the kernel should be ({n_in}, {units}), one column per unit")
+        k, bias = kernel_and_bias(shapes, n_in, units)
+        if failed is not None:
+            raise failed
+        if bias is None:
+            raise Fail(f"{name} has no bias: it needs a trainable weight with one value per unit "
+                       f"(its weights have shapes {', '.join(str(s) for s in shapes)})")
+        set_random_weights(layer, np.random.default_rng(len(shapes) + 10 * n_in + 100 * units))
+        for i, value in ((k, W), (bias, b)):
+            dtype = getattr(weights[i].dtype, "name", weights[i].dtype)
+            weights[i].assign(value.reshape(shapes[i]).astype(np.dtype(dtype)))
+        out = run_layer(layer, name, x)
+    return to_array(out, f"the output of {name}")
+
+
+def expect_dense_outputs(outputs: list, inputs: dict, name: str, activation: str = "sigmoid") -> None:
+    """Judge side: each output against activation(x W + b) computed from the judge's own inputs
+    (:func:`draw_dense_cases`): shape first, then a missing activation or bias, then the values.
+    ``name`` may hold ``{units}``: "OurDenseLayer({units})"."""
+    from .checking import expect_close, expect_shape
+
+    g = _ACTIVATIONS[activation]
+    cases = dense_cases(inputs)
+    if len(outputs) != len(cases):
+        raise Fail(f"{name.format(units='n')} was not run on every probe")
+    for (units, x, W, b), y in zip(cases, outputs):
+        label = f"the output of {name.format(units=units)}"
+        y = np.asarray(y, dtype="float64")
+        z = x.astype("float64") @ W.astype("float64") + b.astype("float64")
+        expect_shape(f"{label} on a batch of {x.shape[0]} with {x.shape[1]} features", y.shape, z.shape)
+        if np.allclose(y, z, atol=1e-4):
+            raise Fail(f"{label} is x·W + b without the activation; apply the {activation}")
+        if np.allclose(y, g(z - b), atol=1e-4):
+            raise Fail(f"{label} ignores the bias b; add it before the activation")
+        expect_close(label, y, g(z), atol=1e-5)

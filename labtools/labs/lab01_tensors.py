@@ -12,26 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checking import Fail, Lab, NotAttempted, Question, expect_close, expect_shape
-from ..judging import call, tensor_facts
-
-
-def _kind(value) -> str:
-    """What a value is, in the student's words: "a NumPy array", "a Python list", "a tf.Tensor"."""
-    import tensorflow as tf
-
-    if isinstance(value, tf.Variable):
-        return "a tf.Variable"
-    if isinstance(value, tf.Tensor):
-        return "a tf.Tensor"
-    known = {list: "a Python list", tuple: "a tuple", np.ndarray: "a NumPy array", str: "a string"}
-    for kind, words in known.items():
-        if isinstance(value, kind):
-            return words
-    if isinstance(value, (int, float, np.generic)):
-        return "a single number"
-    module = type(value).__module__.split(".")[0]
-    name = f"{module}.{type(value).__name__}" if module in ("keras", "tensorflow") else type(value).__name__
-    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+from ..judging import call, describe, tensor_facts
 
 
 def _facts(value, name: str, what: str = "build it with TensorFlow (tf.constant, tf.zeros, ...)") -> dict:
@@ -39,7 +20,7 @@ def _facts(value, name: str, what: str = "build it with TensorFlow (tf.constant,
     import tensorflow as tf
 
     if not isinstance(value, (tf.Tensor, tf.Variable)):
-        raise Fail(f"{name} is {_kind(value)}, not a tf.Tensor; {what}")
+        raise Fail(f"{name} is {describe(value)}, not a tf.Tensor; {what}")
     return tensor_facts(value, name, what)
 
 
@@ -118,7 +99,7 @@ def _extract_variable(weights, given):
     import tensorflow as tf
 
     if not isinstance(weights, tf.Variable):
-        raise Fail(f"weights is {_kind(weights)}, not a tf.Variable: update the variable in place "
+        raise Fail(f"weights is {describe(weights)}, not a tf.Variable: update the variable in place "
                    "(assign, assign_add) instead of computing a new tensor")
     if weights.name.split(":")[0] != _weights_name(given):
         raise Fail("weights is a new tf.Variable; update the one lab.q4.inputs() gives you in place "
