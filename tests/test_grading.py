@@ -13,9 +13,10 @@ import nbformat
 import pytest
 
 from labtools.grading import probe
-from labtools.grading.runner import Settings, _read_events, _tree_rss, grade_all, load_bundle, submission_ids
+from labtools.grading import sandbox
+from labtools.grading.runner import EventReader, Settings, _tree_rss, grade_all, load_bundle, submission_ids
 from labtools.grading.submission import Unreadable, answer_ids, extract_answers, read_notebook
-from labtools.grading.worker import network_isolation_available, sign
+from labtools.grading.worker import sign
 from labtools.labs import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,13 +97,19 @@ def test_hidden_cells_call_the_probe_lazily():
         probe.hidden_cell("abc", "import os")
 
 
-def test_unsigned_event_lines_are_ignored(tmp_path):
+def test_unsigned_event_lines_are_ignored_and_the_stream_is_capped():
+    import io
+
     key = b"k" * 16
     good = json.dumps({"event": "result", "qid": "q1", "payload": None})
     forged = json.dumps({"event": "result", "qid": "q2", "payload": {"status": "data"}})
-    path = tmp_path / "events.jsonl"
-    path.write_text(f"{sign(key, good)} {good}\n0000 {forged}\n{forged}\n")
-    assert [e["qid"] for e in _read_events(path, key)] == ["q1"]
+    reader = EventReader(io.BytesIO(f"{sign(key, good)} {good}\n0000 {forged}\n{forged}\n".encode()), key)
+    reader.run()
+    assert [e["qid"] for e in reader.events] == ["q1"] and not reader.overflow
+    flood = io.BytesIO(f"{sign(key, good)} {good}\n".encode() + b"junk " * 4_000_000)  # 20 MB, no newline
+    reader = EventReader(flood, key)
+    reader.run()
+    assert [e["qid"] for e in reader.events] == ["q1"] and reader.overflow
 
 
 def test_memory_of_a_process_tree_still_counts_when_one_process_vanishes():
@@ -152,6 +159,39 @@ EXTRA = {
 }
 WRONG_Q2 = "def func(a, b):\n    return (a + b) * (a - 1)"
 
+# Attacks on the grader itself (the sandbox issue). Each runs in q1's answer cell; where it
+# finds what it looks for, it flips q1 to a wrong answer (``LEAK``), so a leak costs the point
+# the test expects, and it tries to do damage that the tests below look for.
+LEAK = "total = tf.subtract(x, y)\n"
+SANDBOX_ATTACKS = {
+    "proc_snoop": "import glob\nfound = []\nfor f in glob.glob('/proc/[0-9]*/cmdline'):\n"
+                  "    try:\n        found.append(open(f, 'rb').read())\n    except OSError:\n        pass\n"
+                  "if any(b'labtools.grading' in c or b'pytest' in c for c in found):\n    " + LEAK,
+    "read_repo": "import glob\nif glob.glob('{root}/notebooks/solutions/*.ipynb') or glob.glob('{root}/notebooks/instructor/*'):\n"
+                 "    " + LEAK,
+    "read_others": "import glob, os\nif glob.glob('{folder}/*.ipynb') or glob.glob('{out}/*') or glob.glob('/tmp/labtools-grade-*'):\n"
+                   "    " + LEAK + "for f in glob.glob('{folder}/zz_*.ipynb'):\n    open(f, 'w').write('overwritten')",
+    "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'escaped')\n"
+               "    " + LEAK + "except OSError:\n    pass",
+    "env_leak": "import os\nif 'LABTOOLS_TEST_SECRET' in os.environ or os.getuid() == 0:\n    " + LEAK,
+    "daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+              "        for _ in range(600):\n            time.sleep(0.1)\n"
+              "            for f in ('{out}/grades.csv', '{out}/results/daemon.json'):\n"
+              "                try:\n                    open(f, 'w').write('forged')\n"
+              "                except OSError:\n                    pass\n    os._exit(0)",
+    "shm_fill": "try:\n    with open('/dev/shm/hog', 'wb') as f:\n        for _ in range(2048):\n"
+                "            f.write(b'x' * 2**20)\nexcept OSError:\n    pass",
+    "stdout_forge": "import os, sys, json\nline = '0' * 64 + ' ' + json.dumps({{'event': 'result', 'qid': 'q2', "
+                    "'payload': {{'status': 'data', 'data': None}}}}) + '\\n'\n"
+                    "for fd in (1, 2):\n    try:\n        os.write(fd, line.encode() * 1000)\n    except OSError:\n"
+                    "        pass\nsys.__stdout__.write(line)",
+    "fork_many": "import os, time\nfor _ in range(400):\n    os.posix_spawn('/usr/bin/sleep', ['sleep', '60'], {{}})\n"
+                 "time.sleep(30)",
+    # a class name the check quotes back: 5000 characters, an escape code and a fake table row
+    "exception_leak": "total = type('Leak' + 'A' * 5000 + '\\x1b[31m\\n| q9 | PASS | 99 |', (), {{}})()\n"
+                      "product = tf.multiply(x, y)\ndifference = tf.subtract(y, x)",
+}
+
 
 def make_corpus(folder: Path) -> None:
     nb, cells = solution_cells()
@@ -190,6 +230,11 @@ def make_corpus(folder: Path) -> None:
     write("memory_q3", set_source("q3-answer", "import time\nhog = b'x' * 3_000_000_000\ntime.sleep(60)"))
     write("ignores_interrupt_q3", set_source(
         "q3-answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
+    for name, source in SANDBOX_ATTACKS.items():
+        code = source.format(root=ROOT, folder=folder, out=folder.parent / "gradebook", port=LISTENER["port"])
+        write(name, set_source("q1-answer", code + "\n" + (RIGHT_Q1 if name != "exception_leak" else "")))
+
+    write("zz_victim")  # graded after the attacks, which try to overwrite it
     for name, source in EXTRA.items():
         wrong_q2 = name == "grader_names" or name == "files"
         write(name, lambda copy, by_id, s=source, w=wrong_q2: (
@@ -217,18 +262,75 @@ EXPECTED = {  # submission: (status, points per question q1..q4)
     "grader_names": ("ok", [1, 0, 2, 1]),
     "files": ("ok", [1, 0, 2, 1]),
     "flood_q1": ("ok", [1, 2, 2, 1]),
+    "proc_snoop": ("ok", [1, 2, 2, 1]),
+    "read_repo": ("ok", [1, 2, 2, 1]),
+    "read_others": ("ok", [1, 2, 2, 1]),
+    "network": ("ok", [1, 2, 2, 1]),
+    "env_leak": ("ok", [1, 2, 2, 1]),
+    "daemon": ("ok", [1, 2, 2, 1]),
+    "shm_fill": ("ok", [1, 2, 2, 1]),
+    "stdout_forge": ("ok", [1, 2, 2, 1]),
+    "fork_many": ("process limit", [0, 0, 0, 0]),
+    "exception_leak": ("ok", [0, 2, 2, 1]),
+    "zz_victim": ("ok", [1, 2, 2, 1]),
 }
+LISTENER: dict = {}
+
+
+def sandbox_or_skip():
+    """The sandbox tests run wherever bwrap works; CI (LABTOOLS_REQUIRE_SANDBOX=1) insists on it."""
+    import os
+
+    reason = sandbox.why_unavailable()
+    if reason and os.environ.get("LABTOOLS_REQUIRE_SANDBOX"):
+        pytest.fail(f"the sandbox is required here but {reason}")
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("submissions")
-    out = tmp_path_factory.mktemp("gradebook")
+    import os
+    import socket
+    import threading
+
+    sandbox_or_skip()
+    root = tmp_path_factory.mktemp("corpus")
+    folder, out = root / "submissions", root / "gradebook"
+    folder.mkdir()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.5)
+    LISTENER.update(port=server.getsockname()[1], received=[])
+    stop = threading.Event()
+
+    def listen():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            LISTENER["received"].append(conn.recv(100))
+            conn.close()
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
     make_corpus(folder)
+    victim_before = (folder / "zz_victim.ipynb").read_bytes()
+    os.environ["LABTOOLS_TEST_SECRET"] = "do not leak"
     settings = Settings(lab="02", bundle=load_bundle("02"), out=out, jobs=2, cell_timeout=6,
-                        submission_timeout=45, memory_mb=2500, isolate_network=network_isolation_available())
+                        submission_timeout=45, memory_mb=2500)
     paths = sorted(folder.glob("*.ipynb"))
-    return folder, out, settings, paths, grade_all(paths, settings, progress=False)
+    try:
+        results = grade_all(paths, settings, progress=False)
+    finally:
+        os.environ.pop("LABTOOLS_TEST_SECRET", None)
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+    LISTENER["victim_unchanged"] = (folder / "zz_victim.ipynb").read_bytes() == victim_before
+    return folder, out, settings, paths, results
 
 
 @pytest.mark.notebooks
@@ -262,6 +364,54 @@ def test_gradebook_feedback_and_no_leaks(corpus_run):
 
 
 @pytest.mark.notebooks
+def test_attacks_on_the_grader_change_nothing_outside_their_sandbox(corpus_run):
+    import time
+
+    import psutil
+
+    folder, out, _, paths, results = corpus_run
+    assert LISTENER["received"] == [], "a kernel reached a server on the host's loopback"
+    assert LISTENER["victim_unchanged"], "a kernel rewrote another student's submission"
+    assert all(r["sandboxed"] for r in results if r["status"] not in ("unreadable",)), "a kernel ran unsandboxed"
+    grades = (out / "grades.csv").read_text()
+    time.sleep(2)  # a daemon that escaped would write now
+    assert (out / "grades.csv").read_text() == grades and "forged" not in grades
+    assert not (out / "results" / "daemon.json").exists() or "forged" not in (out / "results" / "daemon.json").read_text()
+    left = [p for p in psutil.process_iter(["cmdline"]) if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
+            and any(str(folder.parent) in a or "labtools-kernel-" in a for a in p.info["cmdline"] or [])]
+    assert not left, f"{len(left)} kernel process(es) outlived the run"
+    feedback = (out / "feedback" / "exception_leak.md").read_text()
+    assert "AAAAAAAAAA" * 30 not in feedback and "\x1b" not in feedback and "| q9 |" not in feedback
+    assert "process limit" in (out / "feedback" / "fork_many.md").read_text()
+
+
+def test_grading_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch, capsys):
+    from labtools.cli import main
+
+    (tmp_path / "a.ipynb").write_text((NOTEBOOKS / "02_computation.ipynb").read_text())
+    monkeypatch.setattr(sandbox, "why_unavailable", lambda: "bubblewrap (bwrap) is not installed")
+    assert main(["grade", "--lab", "02", str(tmp_path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--no-sandbox" in err and "bwrap" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+@pytest.mark.notebooks
+def test_a_gradebook_that_cannot_be_written_costs_no_row(tmp_path, capsys):
+    sandbox_or_skip()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.ipynb").write_text((NOTEBOOKS / "02_computation.ipynb").read_text())
+    out = tmp_path / "out"
+    (out / "grades.csv").mkdir(parents=True)  # a folder where the gradebook goes
+    settings = Settings(lab="02", bundle=load_bundle("02"), out=out, cell_timeout=60, submission_timeout=120)
+    results = grade_all([folder / "a.ipynb"], settings, progress=False)
+    assert [r["status"] for r in results] == ["ok"]
+    assert (out / "results" / "a.json").exists() and (out / "grades.json").exists()
+    assert "could not write" in capsys.readouterr().err
+
+
+@pytest.mark.notebooks
 def test_rerun_resumes_without_losing_or_duplicating_rows(corpus_run):
     folder, out, settings, paths, first = corpus_run
     (out / "results" / "solution.json").unlink()
@@ -281,8 +431,9 @@ def test_solutions_get_full_marks_and_untouched_notebooks_zero(tmp_path, lab):
     folder.mkdir()
     (folder / "solution.ipynb").write_text((NOTEBOOKS / "solutions" / f"{lab}_{slug}.ipynb").read_text())
     (folder / "student.ipynb").write_text((NOTEBOOKS / f"{lab}_{slug}.ipynb").read_text())
+    sandbox_or_skip()
     settings = Settings(lab=lab, bundle=load_bundle(lab), out=tmp_path / "out", jobs=2, cell_timeout=300,
-                        submission_timeout=600, isolate_network=network_isolation_available())
+                        submission_timeout=600)
     results = {r["id"]: r for r in grade_all(sorted(folder.glob("*.ipynb")), settings, progress=False)}
     assert results["solution"]["status"] == "ok", results["solution"]["notes"]
     assert results["solution"]["total"] == results["solution"]["max"], results["solution"]["questions"]

@@ -180,7 +180,7 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[l
                "TF_CPP_MIN_LOG_LEVEL": "3"}
         proc = subprocess.Popen(cmd, cwd=private, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        reader = _EventReader(proc.stdout, key.encode("ascii"))
+        reader = EventReader(proc.stdout, key.encode("ascii"))
         reader.start()
         proc.stdin.write(key.encode("ascii") + b"\n")
         proc.stdin.close()
@@ -202,7 +202,7 @@ EVENTS_MAX_BYTES = 8 * 2**20  # results of one submission; a probe result is a f
 EVENT_LINE_MAX = 2 * 2**20
 
 
-class _EventReader(threading.Thread):
+class EventReader(threading.Thread):
     """Reads signed event lines from the worker's stdout, with a size cap; unsigned lines are
     ignored. A daemon thread, so an endless stream can never hold the grader."""
 
