@@ -39,7 +39,8 @@ print("dy/dx at x = 3:", tape.gradient(y, x).numpy())
 
 # %% [markdown]
 # **Exercise 1.** Write `derivative_of_square(x)` that returns d(x²)/dx **computed by a gradient
-# tape** for a variable `x`. The check calls it at several points.
+# tape** for a variable `x`. The check calls it at several points of its own choosing and
+# watches the tape while it runs: a derivative typed in by hand (`return 2 * x`) does not count.
 
 # %% answer="q1"
 def derivative_of_square(x):
@@ -74,7 +75,8 @@ with tf.GradientTape() as tape:
 print("with watch:   ", tape.gradient(y, c).numpy())
 
 # %% [markdown]
-# **Exercise 2.** Write `gradient_of_cube(x)` that returns d(x³)/dx for a **constant** `x`.
+# **Exercise 2.** Write `gradient_of_cube(x)` that returns d(x³)/dx, computed by a gradient tape,
+# for a **constant** `x`.
 
 # %% answer="q2"
 def gradient_of_cube(x):
@@ -111,27 +113,29 @@ print("d(u²)/du =", tape.gradient(square, u).numpy(), "| d(u³)/du =", tape.gra
 del tape
 
 # %% [markdown]
-# **Exercise 3.** A tiny linear model `x · w + b` with the loss mean((x · w + b)²). Compute the
-# loss under a tape and get `grad_w` and `grad_b` from **one** `tape.gradient` call.
+# **Exercise 3.** A tiny linear model `x_batch · w + b` with the loss mean((x_batch · w + b)²).
+# The lab hands you a batch `x_batch` (a tensor) and the variables `w` and `b` (the grader hands
+# you its own). Compute the `loss` under a tape and get `grad_w` and `grad_b` from **one**
+# `tape.gradient` call.
 
 # %%
-x_batch = tf.random.normal([4, 3])
-w = tf.Variable(tf.random.normal([3, 2]))
-b = tf.Variable(tf.zeros([2]))
+x_batch, w, b = lab.q3.inputs()
+print("x_batch:", x_batch.shape, "| w:", w.shape, "| b:", b.shape)
 
 # %% answer="q3"
 with tf.GradientTape() as tape:
-    loss = tf.reduce_mean((x_batch @ w + b) ** 2)
+    loss = tf.reduce_mean((x_batch @ w + b) ** 2)  # SOLUTION
 grad_w, grad_b = tape.gradient(loss, [w, b])  # SOLUTION
 
 # %% [markdown]
-# The check recomputes both gradients from your `x_batch`, `w` and `b` with the chain rule.
+# The check computes the loss and both gradients itself, with the chain rule, from its own copy
+# of `x_batch`, `w` and `b`.
 
 # %%
-lab.q3.check(grad_w, grad_b, x_batch, w, b)
+lab.q3.check(grad_w, grad_b, loss)
 
 # %% tags=["hidden-tests"]
-grade("q3", grad_w, grad_b, x_batch, w, b)
+grade("q3", grad_w, grad_b, loss)
 
 # %% [markdown]
 # ## 4. Second derivatives: the falling apple
@@ -141,10 +145,14 @@ grade("q3", grad_w, grad_b, x_batch, w, b)
 # differentiates the position, the outer one records that differentiation and differentiates
 # it again.
 #
-# **Exercise 4.** At t = 2 s, compute `speed` and `acceleration` with nested tapes.
+# **Exercise 4.** At the time `t` (in seconds) that the cell below hands you, compute `speed`
+# and `acceleration` with nested tapes. `t` is a `tf.Variable`; the grader hands you its own time.
+
+# %%
+t = lab.q4.inputs()
+print(f"t = {t.numpy():.2f} s")
 
 # %% answer="q4"
-t = tf.Variable(2.0)
 with tf.GradientTape() as outer:
     with tf.GradientTape() as inner:
         position = 4.9 * t ** 2
@@ -168,7 +176,9 @@ grade("q4", acceleration, speed)
 #
 # **Exercise 5.** Write `minimise(x0, x_f, learning_rate, steps)`: start a variable at `x0`, take
 # `steps` gradient-descent steps on (x − x_f)², and return the list of x values: the start and
-# the value after every step (`steps + 1` numbers).
+# the value after every step (`steps + 1` numbers). Compute the gradient with a tape, not by
+# hand: the check runs your function with learning rates, step counts and targets of its own and
+# watches the tape.
 
 # %% answer="q5"
 def minimise(x0, x_f, learning_rate, steps):

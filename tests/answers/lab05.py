@@ -1,0 +1,440 @@
+"""Lab 05 answer set: automatic differentiation."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import right, untouched, wrong
+
+
+def _no_body(x):
+    ...  # TODO: your code here
+
+
+def _no_body_descent(x0, x_f, learning_rate, steps):
+    ...  # TODO: your code here
+
+
+def _taped(f, watch=False, persistent=False):
+    """d f(x) / dx with a tape, the way the notebook teaches it."""
+    def derivative(x):
+        with tf.GradientTape(persistent=persistent) as tape:
+            if watch:
+                tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, x)
+    return derivative
+
+
+def _table(table):
+    """A lookup table of the old fixed points (what a student copies from a checker's constants)."""
+    def fn(x):
+        return tf.constant(table.get(round(float(x), 3), 0.0))
+    return fn
+
+
+class FakeTensor:
+    """An object that only looks like a tensor."""
+
+    shape = ()
+    dtype = tf.float32
+
+    def __init__(self, v):
+        self.v = v
+
+    def numpy(self):
+        return np.float32(self.v)
+
+
+# -- q1 -----------------------------------------------------------------------------------------
+
+def _square_list_source(x):
+    with tf.GradientTape() as tape:
+        y = tf.square(x)
+    return tape.gradient(y, [x])[0]
+
+
+def _square_numpy(x):
+    with tf.GradientTape() as tape:
+        y = x ** 2
+    return tape.gradient(y, x).numpy()
+
+
+def _square_jacobian(x):
+    with tf.GradientTape() as tape:
+        y = x * x
+    return tape.jacobian(y, x)
+
+
+def _square_y_itself(x):
+    with tf.GradientTape() as tape:
+        y = x ** 2
+    tape.gradient(y, x)
+    return y
+
+
+def _square_through_numpy(x):
+    with tf.GradientTape() as tape:
+        y = tf.constant(x.numpy() ** 2)
+    return tape.gradient(y, x)
+
+
+def _square_outside_tape(x):
+    y = x * x
+    with tf.GradientTape() as tape:
+        pass
+    return tape.gradient(y, x)
+
+
+def _tape_then_constant(x):
+    with tf.GradientTape() as tape:
+        y = x * x
+    tape.gradient(y, x)
+    return tf.constant(6.0)
+
+
+# -- q2 -----------------------------------------------------------------------------------------
+
+def _cube_as_variable(x):
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = v ** 3
+    return tape.gradient(y, v)
+
+
+def _cube_watch_list(x):
+    with tf.GradientTape() as tape:
+        tape.watch([x])
+        y = tf.pow(x, 3.0)
+    return tape.gradient(y, x)
+
+
+def _cube_watch_after(x):
+    with tf.GradientTape() as tape:
+        y = x ** 3
+        tape.watch(x)
+    return tape.gradient(y, x)
+
+
+def _cube_y_itself(x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x ** 3
+    tape.gradient(y, x)
+    return y
+
+
+# -- q3 -----------------------------------------------------------------------------------------
+
+def _linear(loss_fn, sources="list"):
+    def make(x_batch, w, b):
+        with tf.GradientTape(persistent=sources == "two calls") as tape:
+            loss = loss_fn(x_batch, w, b)
+        if sources == "dict":
+            grads = tape.gradient(loss, {"w": w, "b": b})
+            return grads["w"], grads["b"], loss
+        if sources == "two calls":
+            return tape.gradient(loss, w), tape.gradient(loss, b), loss
+        grad_w, grad_b = tape.gradient(loss, [w, b] if sources == "list" else (w, b))
+        return grad_w, grad_b, loss
+    return make
+
+
+def _mean_sq(x_batch, w, b):
+    return tf.reduce_mean((x_batch @ w + b) ** 2)
+
+
+def _changed(change):
+    """The right answer, then changed by ``change(grad_w, grad_b, loss)``."""
+    return lambda x_batch, w, b: change(*_linear(_mean_sq)(x_batch, w, b))
+
+
+def _loss_outside_tape(x_batch, w, b):
+    loss = _mean_sq(x_batch, w, b)
+    with tf.GradientTape() as tape:
+        pass
+    grad_w, grad_b = tape.gradient(loss, [w, b])
+    return grad_w, grad_b, loss
+
+
+def _own_variables(x_batch, w, b):
+    w2, b2 = tf.Variable(tf.random.normal([3, 2])), tf.Variable(tf.zeros([2]))
+    return _linear(_mean_sq)(x_batch, w2, b2)
+
+
+def _old_notebook_values(x_batch, w, b):
+    """The old notebook's own random batch and a zero bias, not the handed inputs."""
+    tf.random.set_seed(0)
+    x2, w2, b2 = tf.random.normal([4, 3]), tf.Variable(tf.random.normal([3, 2])), tf.Variable(tf.zeros([2]))
+    return _linear(_mean_sq)(x2, w2, b2)
+
+
+def _grads_of_sum_loss_of_mean(x_batch, w, b):
+    with tf.GradientTape() as tape:
+        loss = _mean_sq(x_batch, w, b)
+        total = tf.reduce_sum((x_batch @ w + b) ** 2)
+    grad_w, grad_b = tape.gradient(total, [w, b])
+    return grad_w, grad_b, loss
+
+
+def _grad_b_zeros(x_batch, w, b):
+    grad_w, _, loss = _linear(_mean_sq)(x_batch, w, b)
+    return grad_w, tf.zeros([2]), loss
+
+
+# -- q4 -----------------------------------------------------------------------------------------
+
+def _apple(position=lambda t: 4.9 * t ** 2, twice=True, inner_inside=True, persistent=False,
+           then=lambda acceleration, speed: (acceleration, speed)):
+    def make(t):
+        with tf.GradientTape(persistent=persistent) as outer:
+            with tf.GradientTape() as inner:
+                p = position(t)
+            if inner_inside:
+                speed = inner.gradient(p, t)
+        if not inner_inside:
+            speed = inner.gradient(p, t)
+        acceleration = outer.gradient(speed, t) if twice else speed
+        return then(acceleration, speed)
+    return make
+
+
+def _apple_watch_constant(t):
+    t = tf.constant(t.numpy())
+    with tf.GradientTape() as outer:
+        outer.watch(t)
+        with tf.GradientTape() as inner:
+            inner.watch(t)
+            position = 4.9 * t * t
+        speed = inner.gradient(position, t)
+    return outer.gradient(speed, t), speed
+
+
+def _apple_list_sources(t):
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            position = 0.5 * 9.8 * tf.square(t)
+        [speed] = inner.gradient(position, [t])
+    [acceleration] = outer.gradient(speed, [t])
+    return acceleration, speed
+
+
+def _apple_at_two_seconds(t):
+    return _apple()(tf.Variable(2.0))
+
+
+# -- q5 -----------------------------------------------------------------------------------------
+
+def _descent(sign=-1.0, record_start=True, lr=None, steps_used=None, start=None, append=float,
+             dtype=tf.float32, as_array=False):
+    def minimise(x0, x_f, learning_rate, steps):
+        x = tf.Variable(float(x0 if start is None else start), dtype=dtype)
+        history = [append(x)] if record_start else []
+        for _ in range(steps if steps_used is None else steps_used):
+            with tf.GradientTape() as tape:
+                loss = (x - x_f) ** 2
+            x.assign_add(sign * (learning_rate if lr is None else lr) * tape.gradient(loss, x))
+            history.append(append(x))
+        return np.array(history) if as_array else history
+    return minimise
+
+
+def _descent_keras_sgd(x0, x_f, learning_rate, steps):
+    x = tf.Variable(float(x0))
+    opt = keras.optimizers.SGD(learning_rate=learning_rate)
+    history = [x.numpy().item()]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.square(x - x_f)
+        opt.apply_gradients([(tape.gradient(loss, x), x)])
+        history.append(x.numpy().item())
+    return history
+
+
+def _descent_constant_tensors(x0, x_f, learning_rate, steps):
+    x = tf.constant(x0)
+    history = [x]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = (x - x_f) ** 2
+        x = x - learning_rate * tape.gradient(loss, x)
+        history.append(x)
+    return history
+
+
+_step = None
+
+
+def _descent_compiled_step(x0, x_f, learning_rate, steps):
+    """A tf.function for the step, defined once and shared across calls (traced only once)."""
+    global _step
+    if _step is None:
+        @tf.function
+        def step(x, x_f, learning_rate):
+            with tf.GradientTape() as tape:
+                loss = (x - x_f) ** 2
+            x.assign_sub(learning_rate * tape.gradient(loss, x))
+        _step = step
+    x = tf.Variable(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        _step(x, tf.constant(x_f, tf.float32), tf.constant(learning_rate, tf.float32))
+        history.append(float(x))
+    return history
+
+
+def _descent_by_hand(x0, x_f, learning_rate, steps):
+    xs = [x0]
+    for _ in range(steps):
+        xs.append(xs[-1] - learning_rate * 2 * (xs[-1] - x_f))
+    return xs
+
+
+def _descent_loss_from_float(x0, x_f, learning_rate, steps):
+    x = tf.Variable(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (float(x) - x_f) ** 2
+        x.assign_sub(learning_rate * tape.gradient(tf.constant(loss), x))
+        history.append(float(x))
+    return history
+
+
+def _descent_forgot_return(x0, x_f, learning_rate, steps):
+    x = tf.Variable(float(x0))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (x - x_f) ** 2
+        x.assign_sub(learning_rate * tape.gradient(loss, x))
+
+
+def _descent_final_only(x0, x_f, learning_rate, steps):
+    return _descent()(x0, x_f, learning_rate, steps)[-1]
+
+
+def _descent_old_table(x0, x_f, learning_rate, steps):
+    """The old check's one setting (x0=5, x_f=-1.5, lr=0.1, 25 steps), whatever is asked."""
+    return _descent()(5.0, -1.5, 0.1, 25)
+
+
+CASES = {
+    "q1": [
+        right("tape.gradient", lambda: _taped(lambda x: x ** 2)),
+        right("x * x", lambda: _taped(lambda x: x * x)),
+        right("tf.square, persistent tape", lambda: _taped(tf.square, persistent=True)),
+        right("list of sources", lambda: _square_list_source),
+        right("returns the NumPy value of the tape's gradient", lambda: _square_numpy),
+        right("tf.function", lambda: tf.function(_taped(lambda x: x ** 2))),
+        right("tape.jacobian", lambda: _square_jacobian),
+        right("watches the variable too", lambda: _taped(lambda x: tf.pow(x, 2.0), watch=True)),
+        wrong("typed in by hand", lambda: lambda x: 2 * x, says="never asked a gradient tape"),
+        wrong("by hand as a float", lambda: lambda x: 2 * float(x.numpy()), says="never asked a gradient tape"),
+        wrong("lookup table of the old points", lambda: _table({-2.0: -4.0, 0.5: 1.0, 3.0: 6.0}),
+              says="never asked a gradient tape"),
+        wrong("derivative of the cube", lambda: _taped(lambda x: x ** 3), says="comes out as"),
+        wrong("returns y", lambda: _square_y_itself, says="y itself"),
+        wrong("y through NumPy", lambda: _square_through_numpy, says="is None"),
+        wrong("y outside the tape", lambda: _square_outside_tape, says="is None"),
+        wrong("asks the tape, returns a constant", lambda: _tape_then_constant, says="other than the tape"),
+        wrong("half the derivative", lambda: _taped(lambda x: x ** 2 / 2), says="comes out as"),
+        wrong("returns a string", lambda: lambda x: str(_taped(tf.square)(x).numpy()), says="is a string"),
+        wrong("tensor of strings", lambda: lambda x: tf.strings.as_string(_taped(tf.square)(x)), says="holds strings"),
+        wrong("fake tensor", lambda: lambda x: FakeTensor(_taped(tf.square)(x)), says="FakeTensor"),
+        wrong("wrong arity", lambda: lambda x, y: x, says="cannot be called"),
+        untouched(lambda: _no_body),
+        untouched(lambda: None, name="None"),
+    ],
+    "q2": [
+        right("watch", lambda: _taped(lambda x: x ** 3, watch=True)),
+        right("watch, tf.pow", lambda: _taped(lambda x: tf.pow(x, 3.0), watch=True)),
+        right("watch, x * x * x, persistent", lambda: _taped(lambda x: x * x * x, watch=True, persistent=True)),
+        right("watch a list", lambda: _cube_watch_list),
+        right("copy into a variable", lambda: _cube_as_variable),
+        right("tf.function", lambda: tf.function(_taped(lambda x: x ** 3, watch=True))),
+        wrong("no watch", lambda: _taped(lambda x: x ** 3), says="did not watch"),
+        wrong("watch after the computation", lambda: _cube_watch_after, says="did not watch"),
+        wrong("typed in by hand", lambda: lambda x: 3 * x ** 2, says="never asked a gradient tape"),
+        wrong("square instead of cube", lambda: _taped(lambda x: x ** 2, watch=True), says="comes out as"),
+        wrong("cube of the derivative", lambda: _taped(lambda x: 3 * x ** 2, watch=True), says="comes out as"),
+        wrong("returns y", lambda: _cube_y_itself, says="y itself"),
+        wrong("lookup table", lambda: _table({-2.0: 12.0, 0.5: 0.75, 3.0: 27.0}), says="never asked a gradient tape"),
+        wrong("no watch, then a NumPy value", lambda: lambda x: _taped(lambda x: x ** 3)(x).numpy(), says="did not watch"),
+        untouched(lambda: _no_body),
+    ],
+    "q3": [
+        right("list of sources", lambda x_batch, w, b: _linear(_mean_sq)(x_batch, w, b)),
+        right("dict of sources", lambda x_batch, w, b: _linear(_mean_sq, "dict")(x_batch, w, b)),
+        right("tuple, tf.matmul and tf.square", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_mean(tf.square(tf.matmul(x, w) + b)), "tuple")(x_batch, w, b)),
+        right("persistent tape, two calls", lambda x_batch, w, b: _linear(_mean_sq, "two calls")(x_batch, w, b)),
+        right("sum divided by the size", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2) / 8.0)(x_batch, w, b)),
+        right("keras.ops", lambda x_batch, w, b: _linear(
+            lambda x, w, b: keras.ops.mean(keras.ops.square(keras.ops.matmul(x, w) + b)))(x_batch, w, b)),
+        wrong("sum instead of mean", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2))(x_batch, w, b), says="loss is off"),
+        wrong("no square", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_mean(x @ w + b))(x_batch, w, b), says="loss is off"),
+        wrong("gradients swapped", _changed(lambda gw, gb, loss: (gb, gw, loss)), says="shape"),
+        wrong("NumPy gradients", _changed(lambda gw, gb, loss: (gw.numpy(), gb, loss)), says="not a tf.Tensor"),
+        wrong("loss outside the tape", _loss_outside_tape, says="not connected to w and b"),
+        wrong("loss through w.numpy()", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_mean((x @ w.numpy() + b) ** 2))(x_batch, w, b), says="not connected to w"),
+        wrong("bias left out of the loss", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_mean((x @ w) ** 2))(x_batch, w, b), says="not connected to b"),
+        wrong("own fresh variables", _own_variables, says="loss is off"),
+        wrong("the old notebook's inputs", _old_notebook_values, says="loss is off"),
+        wrong("gradients of the sum, loss of the mean", _grads_of_sum_loss_of_mean, says="grad_w"),
+        wrong("grad_b typed in as zeros", _grad_b_zeros, says="grad_b"),
+        wrong("loss as a float", _changed(lambda gw, gb, loss: (gw, gb, float(loss))), says="not a tf.Tensor"),
+        wrong("loss per output", lambda x_batch, w, b: _linear(
+            lambda x, w, b: tf.reduce_mean((x @ w + b) ** 2, axis=0))(x_batch, w, b), says="single number"),
+        untouched(lambda x_batch, w, b: (None, None, None)),
+    ],
+    "q4": [
+        right("nested tapes", lambda t: _apple()(t)),
+        right("persistent outer tape", lambda t: _apple(persistent=True)(t)),
+        right("t * t", lambda t: _apple(position=lambda t: 4.9 * t * t)(t)),
+        right("watched constant", _apple_watch_constant),
+        right("list sources, tf.square", _apple_list_sources),
+        wrong("differentiated once", lambda t: _apple(twice=False)(t), says="differentiate once more"),
+        wrong("inner gradient outside the outer tape", lambda t: _apple(inner_inside=False)(t),
+              says="acceleration is None"),
+        wrong("typed in numbers", lambda t: (tf.constant(9.8), tf.constant(19.6)), says="speed is"),
+        wrong("python floats", lambda t: (9.8, 9.8 * float(t.numpy())), says="not a tf.Tensor"),
+        wrong("own t of 2 s", _apple_at_two_seconds, says="speed is"),
+        wrong("forgot the square", lambda t: _apple(position=lambda t: 4.9 * t)(t), says="speed is"),
+        wrong("position for speed", lambda t: (tf.constant(9.8), 4.9 * t ** 2), says="position itself"),
+        wrong("acceleration left as the placeholder", lambda t: (None, _apple()(t)[1]),
+              says="acceleration is None"),
+        wrong("half the acceleration", _apple(then=lambda a, s: (a / 2, s)), says="differentiate the position twice"),
+        wrong("speed as a vector", _apple(then=lambda a, s: (a, tf.stack([s, s]))), says="single number"),
+        untouched(lambda t: (None, None)),
+    ],
+    "q5": [
+        right("assign_sub", lambda: _descent()),
+        right("keras SGD", lambda: _descent_keras_sgd),
+        right("float64 variable", lambda: _descent(dtype=tf.float64)),
+        right("watched constants, list of tensors", lambda: _descent_constant_tensors),
+        right("NumPy array of the values", lambda: _descent(append=lambda x: x.numpy(), as_array=True)),
+        right("read_value snapshots", lambda: _descent(append=lambda x: x.read_value())),
+        right("compiled step shared across calls", lambda: _descent_compiled_step),
+        wrong("steps up the gradient", lambda: _descent(sign=+1.0), says="away from x_f"),
+        wrong("no start value", lambda: _descent(record_start=False), says="record x at the start"),
+        wrong("learning rate fixed at 0.1", lambda: _descent(lr=0.1), says="path of x is off"),
+        wrong("steps fixed at 25", lambda: _descent(steps_used=25), says="values; record x"),
+        wrong("ignores x0", lambda: _descent(start=0.0), says="does not start at x0"),
+        wrong("gradient descent by hand in Python", lambda: _descent_by_hand, says="never asked a gradient tape"),
+        wrong("the variable itself in the history", lambda: _descent(append=lambda x: x), says="variable x itself"),
+        wrong("loss from a float", lambda: _descent_loss_from_float, says="is None"),
+        wrong("forgot to return", lambda: _descent_forgot_return, says="returns None"),
+        wrong("only the final x", lambda: _descent_final_only, says="returns a float"),
+        wrong("the old check's setting", lambda: _descent_old_table, says="with x0="),
+        wrong("constant path", lambda: lambda x0, x_f, learning_rate, steps: [x0] * (steps + 1),
+              says="never asked a gradient tape"),
+        untouched(lambda: _no_body_descent),
+        untouched(lambda: None, name="None"),
+    ],
+}
