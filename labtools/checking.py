@@ -143,13 +143,17 @@ _TF_NOISE = [
 
 
 def clean_message(text: str) -> str:
-    """The one line of an error message a student can act on (TensorFlow's internals removed)."""
+    """The one line of an error message a student can act on (TensorFlow's and Keras' wrappers
+    removed: ``{{function_node ...}}``, ``[Op:MatMul]``, "Exception encountered when calling ...")."""
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
-    first = lines[0] if lines else ""
-    for pattern in _TF_NOISE:
-        first = pattern.sub("", first).strip()
-    if not first and len(lines) > 1:  # Keras puts the real message on a later line
-        first = clean_message("\n".join(lines[1:]))
+    lines = [line for line in lines if not line.startswith(("Arguments received by", "\u2022", "Call arguments received"))]
+    first = ""
+    for line in lines:
+        for pattern in _TF_NOISE:
+            line = pattern.sub("", line).strip()
+        if line and not line.startswith("Exception encountered when calling"):
+            first = line
+            break
     if len(first) > 200:
         first = first[:197] + "..."
     return first

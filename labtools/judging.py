@@ -13,6 +13,7 @@ never an internal error.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "dense_cases",
     "probe_dense",
     "run_layer",
+    "model_copy",
     "expect_dense_outputs",
 ]
 
@@ -233,7 +235,7 @@ def run_layer(layer: Any, name: str, x: Any, **kwargs: Any) -> Any:
         out = layer(tf.constant(x) if isinstance(x, np.ndarray) else x, **kwargs)
     except (Fail, NotAttempted):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
         text = str(exc).replace("\x1b[1m", "").replace("\x1b[0m", "")
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
@@ -278,11 +280,11 @@ def probe_dense(layer: Any, name: str, x: np.ndarray, W: np.ndarray, b: np.ndarr
                 raise Fail(f"{name} on {n_in} input features has weights of shapes {got}; with {units} "
                            f"units the kernel should be ({n_in}, {units}), one column per unit")
         k, bias = kernel_and_bias(shapes, n_in, units)
-        if failed is not None:
-            raise failed
         if bias is None:
             raise Fail(f"{name} has no bias: it needs a trainable weight with one value per unit "
                        f"(its weights have shapes {', '.join(str(s) for s in shapes)})")
+        if failed is not None:
+            raise failed
         set_random_weights(layer, np.random.default_rng(len(shapes) + 10 * n_in + 100 * units))
         for i, value in ((k, W), (bias, b)):
             dtype = getattr(weights[i].dtype, "name", weights[i].dtype)
@@ -311,3 +313,29 @@ def expect_dense_outputs(outputs: list, inputs: dict, name: str, activation: str
         if np.allclose(y, g(z - b), atol=1e-4):
             raise Fail(f"{label} ignores the bias b; add it before the activation")
         expect_close(label, y, g(z), atol=1e-5)
+
+
+@contextmanager
+def model_copy(model: Any):
+    """A copy of a Sequential or functional model to probe, so a check leaves the notebook's model
+    as it was. Activation functions are carried over as they are (Keras cannot serialise one like
+    tf.nn.softmax). If Keras cannot copy the model, it yields the model itself and puts its
+    weights back afterwards."""
+    import keras
+
+    def clone_layer(layer):
+        config = layer.get_config()
+        if "activation" in config:
+            config["activation"] = layer.activation
+        return type(layer).from_config(config)
+
+    try:
+        target = keras.models.clone_model(model, clone_function=clone_layer)
+    except Exception:  # noqa: BLE001 - any layer Keras cannot copy
+        target = model
+    saved = [(w, w.numpy()) for w in model.weights] if target is model else []
+    try:
+        yield target
+    finally:
+        for w, value in saved:
+            w.assign(value)

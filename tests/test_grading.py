@@ -187,6 +187,7 @@ SANDBOX_ATTACKS = {
                     "        pass\nsys.__stdout__.write(line)",
     "fork_many": "import os, time\nfor _ in range(400):\n    os.posix_spawn('/usr/bin/sleep', ['sleep', '60'], {{}})\n"
                  "time.sleep(30)",
+    "kill_all": "import os, signal\nos.kill(-1, signal.SIGKILL)",  # every process it may signal
     # a class name the check quotes back: 5000 characters, an escape code and a fake table row
     "exception_leak": "total = type('Leak' + 'A' * 5000 + '\\x1b[31m\\n| q9 | PASS | 99 |', (), {{}})()\n"
                       "product = tf.multiply(x, y)\ndifference = tf.subtract(y, x)",
@@ -272,6 +273,7 @@ EXPECTED = {  # submission: (status, points per question q1..q4)
     "stdout_forge": ("ok", [1, 2, 2, 1]),
     "fork_many": ("process limit", [0, 0, 0, 0]),
     "exception_leak": ("ok", [0, 2, 2, 1]),
+    "kill_all": ("kernel died", [0, 0, 0, 0]),
     "zz_victim": ("ok", [1, 2, 2, 1]),
 }
 LISTENER: dict = {}
@@ -377,8 +379,13 @@ def test_attacks_on_the_grader_change_nothing_outside_their_sandbox(corpus_run):
     time.sleep(2)  # a daemon that escaped would write now
     assert (out / "grades.csv").read_text() == grades and "forged" not in grades
     assert not (out / "results" / "daemon.json").exists() or "forged" not in (out / "results" / "daemon.json").read_text()
-    left = [p for p in psutil.process_iter(["cmdline"]) if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
-            and any(str(folder.parent) in a or "labtools-kernel-" in a for a in p.info["cmdline"] or [])]
+    def orphaned(p):  # a kernel whose run is over: its folder shared with the worker is gone
+        conns = [a for a in p.info["cmdline"] or [] if "labtools-kernel-" in a]
+        return bool(conns) and not any(os.path.exists(c) for c in conns)
+
+    import os
+
+    left = [p for p in psutil.process_iter(["cmdline"]) if orphaned(p)]
     assert not left, f"{len(left)} kernel process(es) outlived the run"
     feedback = (out / "feedback" / "exception_leak.md").read_text()
     assert "AAAAAAAAAA" * 30 not in feedback and "\x1b" not in feedback and "| q9 |" not in feedback
@@ -439,3 +446,38 @@ def test_solutions_get_full_marks_and_untouched_notebooks_zero(tmp_path, lab):
     assert results["solution"]["total"] == results["solution"]["max"], results["solution"]["questions"]
     assert results["student"]["status"] == "ok" and results["student"]["total"] == 0
     assert {q["status"] for q in results["student"]["questions"].values()} == {"NOT ATTEMPTED"}
+
+
+@pytest.mark.notebooks
+def test_kill_9_of_the_grader_loses_nothing_and_leaves_no_kernel(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    sandbox_or_skip()
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for name in ("a_solution", "b_solution"):
+        (folder / f"{name}.ipynb").write_text((NOTEBOOKS / "solutions" / "02_computation.ipynb").read_text())
+    cmd = [sys.executable, "-m", "labtools.cli", "grade", "--lab", "02", str(folder), "--out", str(out), "--quiet"]
+    runner = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not (out / "results" / "a_solution.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "results" / "a_solution.json").exists(), "the first result never arrived"
+    time.sleep(1)
+    family = psutil.Process(runner.pid).children(recursive=True)  # b_solution's worker and kernel
+    assert family, "no worker was running"
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    gone, alive = psutil.wait_procs(family, timeout=10)
+    assert not alive, f"{len(alive)} worker or kernel process(es) outlived kill -9 of the grader"
+    first = (out / "results" / "a_solution.json").read_text()
+    assert subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300).returncode == 0
+    assert (out / "results" / "a_solution.json").read_text() == first  # resumed, not regraded
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [(r["id"], r["total"]) for r in rows] == [("a_solution", "6"), ("b_solution", "6")]

@@ -1,114 +1,128 @@
 """Lab 04 - Models by subclassing: questions, points, hints and checks.
 
-Every model is checked against sigmoid(x W + b) computed from the model's own Dense layer.
+Every model is judged by what it computes on the judge's own inputs: its kernel and bias (found
+by shape) get the judge's random values and its output is compared with sigmoid(x W + b). The
+subclassed models are built with two unit counts and input sizes.
 """
+
 from __future__ import annotations
+
+import inspect
+import re
 
 import numpy as np
 
-from ..checking import Fail, Lab, NotAttempted, Question, expect_close
+from ..checking import Fail, Lab, NotAttempted, Question, does_nothing
+from ..judging import (
+    call,
+    dense_cases,
+    describe,
+    draw_dense_cases,
+    expect_dense_outputs,
+    model_copy,
+    probe_dense,
+    run_layer,
+    to_array,
+)
 
-_X = np.array([[1.0, 2.0], [-0.5, 0.25], [3.0, -1.0]], dtype="float32")
 
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _dense_of(model):
-    """The model's single Dense layer and its weights, or a Fail naming what is missing."""
+def _model_class(cls, name):
     import keras
 
-    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
-    if len(dense) != 1:
-        raise Fail(f"the model holds {len(dense)} Dense layer(s); it should hold exactly one")
-    layer = dense[0]
-    if not layer.built:
-        raise Fail("the Dense layer is never used: call() should pass the inputs through it")
-    return {"units": int(layer.units), "activation": getattr(layer.activation, "__name__", "?"),
-            "W": layer.kernel.numpy(), "b": layer.bias.numpy() if layer.use_bias else np.zeros(layer.units)}
+    if not (isinstance(cls, type) and issubclass(cls, keras.Model)):
+        raise Fail(f"{name} must be a class that subclasses keras.Model")
+    if does_nothing(getattr(cls, "call", None)):
+        raise NotAttempted(f"{name}.call is still the placeholder")
 
 
-def _run(model, **kwargs):
-    import warnings
-
-    import tensorflow as tf
-
-    with warnings.catch_warnings():  # Keras warns about unbuilt state while call() is unfinished
-        warnings.simplefilter("ignore")
-        y = model(tf.constant(_X), **kwargs)
-    if y is None:
-        raise NotAttempted("the model's call() still returns None")
-    return np.asarray(y)
-
-
-def _judge_dense_output(y, d, what="the model's output"):
-    if d["units"] != 3:
-        raise Fail(f"the Dense layer has {d['units']} units; the model should output 3 values")
-    z = _X @ d["W"] + d["b"]
-    if y.shape != z.shape:
-        raise Fail(f"{what} has shape {y.shape}; for a batch of {len(_X)} it should be {z.shape}")
-    if np.allclose(y, z, atol=1e-5):
-        raise Fail(f"{what} is x·W + b; give the Dense layer a sigmoid activation")
-    expect_close(what, y, _sigmoid(z), atol=1e-5)
+_NOT_USED = "has no trainable weights after a call: call() should pass the inputs through the Dense layer"
 
 
 # q1 -- a subclassed model -----------------------------------------------------------------------
 
-def _extract_subclass(model_class):
-    import keras
+def _extract_subclass(model_class, given):
+    _model_class(model_class, "SubclassModel")
+    outputs = []
+    for units, x, W, b in dense_cases(given):
+        model = call(model_class, "SubclassModel", units)
+        outputs.append(probe_dense(model, f"SubclassModel({units})", x, W, b, no_weights=_NOT_USED))
+    return {"outputs": outputs}
 
-    if not (isinstance(model_class, type) and issubclass(model_class, keras.Model)):
-        raise Fail("SubclassModel must be a class that subclasses keras.Model")
-    model = model_class(3)
-    y = _run(model)
-    return {"y": y, "dense": _dense_of(model)}
 
-
-def _judge_subclass(d):
-    _judge_dense_output(d["y"], d["dense"])
+def _judge_subclass(d, inputs):
+    expect_dense_outputs(d["outputs"], inputs, "SubclassModel({units})")
 
 
 # q2 -- behaviour controlled by a call argument -------------------------------------------------
 
-def _extract_identity(model_class):
-    import keras
-
-    if not (isinstance(model_class, type) and issubclass(model_class, keras.Model)):
-        raise Fail("IdentityModel must be a class that subclasses keras.Model")
-    model = model_class(3)
-    dense_out = _run(model)
+def _takes_isidentity(cls) -> bool:
     try:
-        same = _run(model, isidentity=True)
-    except TypeError:
-        raise Fail("call() does not accept isidentity=...; add it as an argument with a default") from None
-    return {"dense_out": dense_out, "identity_out": same, "dense": _dense_of(model)}
+        params = inspect.signature(cls.call).parameters.values()
+    except (TypeError, ValueError):  # a call() Python cannot inspect: let the probe find out
+        return True
+    return any(p.name == "isidentity" or p.kind is p.VAR_KEYWORD for p in params)
 
 
-def _judge_identity(d):
-    same = d["identity_out"]
-    if same.shape != _X.shape or not np.allclose(same, _X):
-        raise Fail("with isidentity=True the model should return its inputs unchanged")
-    _judge_dense_output(d["dense_out"], d["dense"], "the output with isidentity=False")
+def _extract_identity(model_class, given):
+    _model_class(model_class, "IdentityModel")
+    if not _takes_isidentity(model_class):
+        raise Fail("call() does not accept isidentity=...; add it as an argument with a default")
+    dense, explicit, same = [], [], []
+    for units, x, W, b in dense_cases(given):
+        name = f"IdentityModel({units})"
+        model = call(model_class, "IdentityModel", units)
+        dense.append(probe_dense(model, name, x, W, b,
+                                 no_weights="has no trainable weights after a call with isidentity=False (the "
+                                            "default): then call() should pass the inputs through the Dense layer"))
+        explicit.append(to_array(run_layer(model, name, x, isidentity=False), f"the output of {name}"))
+        same.append(to_array(run_layer(model, name, x, isidentity=True), f"the output of {name}"))
+    return {"dense": dense, "explicit": explicit, "identity": same}
+
+
+def _judge_identity(d, inputs):
+    for (units, x, _, _), same in zip(dense_cases(inputs), d["identity"]):
+        same = np.asarray(same, dtype="float64")
+        if same.shape != x.shape or not np.allclose(same, x, atol=1e-6):
+            raise Fail("with isidentity=True the model should return its inputs unchanged")
+    expect_dense_outputs(d["dense"], inputs, "IdentityModel({units})")
+    expect_dense_outputs(d["explicit"], inputs, "IdentityModel({units}) with isidentity=False")
 
 
 # q3 -- the same model with the functional API --------------------------------------------------
 
-def _extract_functional(model):
+def _draw_functional(rng) -> dict:
+    return {"units": np.array([3]), "x0": rng.standard_normal((5, 2)).astype("float32"),
+            "W0": (0.6 * rng.standard_normal((2, 3))).astype("float32"),
+            "b0": (rng.choice([-1.0, 1.0], 3) * rng.uniform(0.3, 1.0, 3)).astype("float32")}
+
+
+def _extract_functional(model, given):
     import keras
 
     if not isinstance(model, keras.Model):
-        raise Fail(f"functional_model is a {type(model).__name__}; make it with keras.Model(inputs, outputs)")
-    if isinstance(model, keras.Sequential) or not hasattr(model, "inputs") or not model.inputs:
-        raise Fail("functional_model should be built from keras.Input(...) with keras.Model(inputs, outputs)")
-    shape = list(model.inputs[0].shape)
-    return {"input_shape": shape, "y": _run(model) if shape[-1] == 2 else None, "dense": _dense_of(model)}
+        raise Fail(f"functional_model is {describe(model)}; make it with keras.Model(inputs, outputs)")
+    if isinstance(model, keras.Sequential):
+        raise Fail("functional_model is a keras.Sequential; build it with the functional API: "
+                   "keras.Model(inputs, outputs)")
+    if not getattr(model, "inputs", None):
+        raise Fail("functional_model is a subclassed model; build it with the functional API from keras.Input(...)")
+    if len(model.inputs) != 1:
+        raise Fail(f"functional_model takes {len(model.inputs)} inputs; it should take one")
+    shape = [None if n is None else int(n) for n in model.inputs[0].shape[1:]]
+    if shape != [2]:
+        return {"input_shape": shape}
+    _, x, W, b = dense_cases(given)[0]
+    with model_copy(model) as copy:
+        out = probe_dense(copy, "functional_model", x, W, b, no_weights="has no trainable weights; its "
+                          "outputs should come from a Dense layer applied to the inputs")
+    return {"input_shape": shape, "outputs": [out]}
 
 
-def _judge_functional(d):
-    if d["input_shape"][-1] != 2:
-        raise Fail(f"the input takes {d['input_shape'][-1]} features; it should take 2")
-    _judge_dense_output(d["y"], d["dense"])
+def _judge_functional(d, inputs):
+    shape = tuple(d["input_shape"])
+    if shape != (2,):
+        raise Fail(f"functional_model's input has shape {shape} per example; it should take 2 features")
+    expect_dense_outputs(d["outputs"], inputs, "functional_model")
 
 
 # q4 -- which API for which job ------------------------------------------------------------------
@@ -120,42 +134,60 @@ _CASES = {  # short keys the notebook explains; the values are the right API
     "plot_graph": "functional",   # a multi-branch network you want to plot and inspect
 }
 CHOICES = ("sequential", "functional", "subclassing")
+_SPELLINGS = {"subclass": "subclassing", "subclassed": "subclassing", "model subclassing": "subclassing"}
+
+
+def _normalise(value: str) -> str:
+    """'Sequential', ' functional ', 'keras.Sequential', 'functional API', 'subclass' -> the choice."""
+    v = re.sub(r"[\s_\-]+", " ", value.strip().strip("'\".").lower())
+    v = re.sub(r"^(keras\.|the )", "", v)
+    v = re.sub(r" (api|model)$", "", v)
+    return _SPELLINGS.get(v, v)
 
 
 def _extract_choices(answers):
     if not isinstance(answers, dict):
-        raise Fail(f"api_choice is a {type(answers).__name__}; it should be the dict from the cell above")
-    if all(is_blank(v) for v in answers.values()):
+        raise Fail(f"api_choice is {describe(answers)}; it should be the dict from the cell above")
+    if all(v is None or v is ... for v in answers.values()):
         raise NotAttempted("api_choice has no answers yet")
-    return {"answers": {str(k): (str(v).strip().lower() if v is not None else None) for k, v in answers.items()}}
-
-
-def is_blank(v):
-    return v is None or v is ... or (isinstance(v, str) and not v.strip())
+    choices = {}
+    for case, value in answers.items():
+        if value is None or value is ...:
+            choices[str(case)] = None
+        elif isinstance(value, str):
+            choices[str(case)] = _normalise(value)
+        else:
+            raise Fail(f"api_choice[{str(case)[:20]!r}] is {describe(value)}; write one of the strings "
+                       f"{', '.join(CHOICES)}")
+    return {"answers": choices}
 
 
 def _judge_choices(d):
     answers = d["answers"]
-    missing = [k for k in _CASES if k not in answers]
-    if missing:
-        raise Fail(f"api_choice lost the case {missing[0]!r}; keep all four keys")
-    for case, value in answers.items():
-        if case in _CASES and value not in CHOICES:
-            raise Fail(f"{value!r} for {case!r} is not one of {', '.join(CHOICES)}")
-    wrong = [k for k, v in _CASES.items() if answers[k] != v]
+    for case in _CASES:
+        if case not in answers:
+            raise Fail(f"api_choice lost the case {case!r}; keep all four keys")
+        if answers[case] is None:
+            raise Fail(f"api_choice[{case!r}] is still None; answer every case")
+        if answers[case] not in CHOICES:
+            raise Fail(f"api_choice[{case!r}] is {answers[case][:20]!r}, which is not one of {', '.join(CHOICES)}")
+    wrong = sum(answers[case] != right for case, right in _CASES.items())
     if wrong:
-        raise Fail(f"{len(wrong)} of 4 choices are off, e.g. {wrong[0]!r}")
+        count = {1: "1 of the 4 choices is", 4: "all 4 choices are"}.get(wrong, f"{wrong} of the 4 choices are")
+        raise Fail(f"{count} wrong; compare each case with the table above")
 
 
 LAB = Lab("04", "Models by subclassing", [
     Question("q1", "A subclassed model", 2, ["SubclassModel"], _extract_subclass, _judge_subclass,
+             draw=draw_dense_cases,
              hints=["Create the Dense layer in __init__ and store it on self; use it in call().",
                     "The Dense layer needs n_output_nodes units and a sigmoid activation."]),
     Question("q2", "A call argument that changes behaviour", 2, ["IdentityModel"],
-             _extract_identity, _judge_identity,
+             _extract_identity, _judge_identity, draw=draw_dense_cases,
              hints=["call(self, inputs, isidentity=False) can branch on a Python boolean.",
                     "When isidentity is true, return the inputs themselves."]),
     Question("q3", "The functional API", 2, ["functional_model"], _extract_functional, _judge_functional,
+             draw=_draw_functional,
              hints=["inputs = keras.Input(shape=(2,)); outputs = some_layer(inputs).",
                     "keras.Model(inputs=..., outputs=...) ties them together."]),
     Question("q4", "Which API when?", 1, ["api_choice"], _extract_choices, _judge_choices,

@@ -105,8 +105,9 @@ class OurDenseLayer(keras.layers.Layer):
 
 
 # %% [markdown]
-# The check builds your layer with 3 units, feeds it a batch of inputs and compares the output
-# with sigmoid(x W + b) computed from **your layer's own weights**.
+# The check builds your layer with different numbers of units and input sizes, puts known random
+# values into `W` and `b` (it tells them apart by their shapes) and compares the output with
+# sigmoid(x W + b) computed from those values.
 
 # %%
 lab.q2.check(OurDenseLayer)
@@ -164,7 +165,8 @@ probe.summary()
 # %% [markdown]
 # **Exercise 4.** A `Sequential` model with `Dense(64)` then `Dense(10)` reads images of
 # 28 × 28 = 784 pixels. Work out how many trainable parameters (weights and biases) it has and
-# store the number in `n_params`. Check yourself with `count_params()` afterwards.
+# store the number, a whole number (`int`), in `n_params`. Check yourself with `count_params()`
+# afterwards.
 
 # %% answer="q4"
 n_params = 784 * 64 + 64 + 64 * 10 + 10  # SOLUTION

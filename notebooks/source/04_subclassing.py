@@ -41,8 +41,9 @@ class SubclassModel(keras.Model):
 
 
 # %% [markdown]
-# The check builds `SubclassModel(3)`, runs it on a batch and compares the result with
-# sigmoid(x W + b) computed from the model's own Dense layer.
+# The check builds `SubclassModel` with different numbers of units and input sizes, puts known
+# random values into the Dense layer's kernel and bias and compares the model's output with
+# sigmoid(x W + b) computed from those values.
 
 # %%
 lab.q1.check(SubclassModel)
