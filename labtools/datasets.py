@@ -3,6 +3,11 @@
 ``load_mnist()`` gives the full 60,000/10,000 MNIST split when Keras has it cached or can fetch
 it quickly; otherwise (no internet, fast mode) it falls back to the bundled first 10,000
 training images, split 8,000 / 2,000, and says so in one line.
+
+``load_mnist(hold_out=True)`` leaves out the last 1,000 bundled images (from the subset's test
+part and, as they are also official training images 9,000 to 9,999, from the full training
+set). Labs check a trained model on them (:func:`mnist_held_out`): images the notebook never
+loaded, so training on the notebook's test set does not help.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from .runtime import fast_mode
 MNIST_FILE = "mnist_train_first10k.npz"
 MNIST_HOST = ("storage.googleapis.com", 443)  # where keras.datasets.mnist downloads from
 SUBSET_TRAIN = 8000
+HELD_OUT = 1000  # the last bundled images: never returned by load_mnist(hold_out=True)
 
 
 def data_path(name: str) -> Path:
@@ -29,11 +35,33 @@ def data_path(name: str) -> Path:
     return path
 
 
-def load_mnist_subset():
-    """The bundled 10,000 images split 8,000 train / 2,000 test, as Keras' load_data() returns."""
+def _bundled():
     with np.load(data_path(MNIST_FILE)) as d:
-        x, y = d["x_train"], d["y_train"]
-    return (x[:SUBSET_TRAIN], y[:SUBSET_TRAIN]), (x[SUBSET_TRAIN:], y[SUBSET_TRAIN:])
+        return d["x_train"], d["y_train"]
+
+
+def load_mnist_subset(hold_out: bool = False):
+    """The bundled 10,000 images split 8,000 train / 2,000 test, as Keras' load_data() returns
+    (1,000 test images with ``hold_out=True``: the rest are :func:`mnist_held_out`)."""
+    x, y = _bundled()
+    end = len(x) - HELD_OUT if hold_out else len(x)
+    return (x[:SUBSET_TRAIN], y[:SUBSET_TRAIN]), (x[SUBSET_TRAIN:end], y[SUBSET_TRAIN:end])
+
+
+def mnist_held_out():
+    """The images and labels ``load_mnist(hold_out=True)`` never returns, in any setting."""
+    x, y = _bundled()
+    return x[-HELD_OUT:], y[-HELD_OUT:]
+
+
+def _without_held_out(data):
+    """The full data set minus the held-out images (official training images 9,000 to 9,999)."""
+    (x, y), test = data
+    start = len(_bundled()[0]) - HELD_OUT
+    held, _ = mnist_held_out()
+    if np.array_equal(x[start:start + HELD_OUT], held):
+        x, y = np.delete(x, np.s_[start:start + HELD_OUT], axis=0), np.delete(y, np.s_[start:start + HELD_OUT])
+    return (x, y), test
 
 
 def _keras_cache() -> Path:
@@ -57,7 +85,7 @@ def _keras_load(timeout: float):
             import keras
 
             result["data"] = keras.datasets.mnist.load_data()
-        except Exception as exc:  # network errors, a corrupt download, ...
+        except Exception as exc:  # noqa: BLE001 - network errors, a corrupt download, ...
             result["error"] = exc
 
     thread = threading.Thread(target=work, daemon=True)
@@ -67,11 +95,12 @@ def _keras_load(timeout: float):
 
 
 def load_mnist(source: str = "auto", *, connect_timeout: float = 2.0, download_timeout: float = 120.0,
-               verbose: bool = True):
+               verbose: bool = True, hold_out: bool = False):
     """MNIST as ``(x_train, y_train), (x_test, y_test)`` of uint8 images and labels.
 
     ``source``: ``"auto"`` (full set if cached or reachable, else the bundled subset; always the
-    subset in fast mode), ``"full"`` or ``"subset"``.
+    subset in fast mode), ``"full"`` or ``"subset"``. ``hold_out=True`` leaves out the images of
+    :func:`mnist_held_out`, which labs keep back to check a trained model.
     """
     if source not in ("auto", "full", "subset"):
         raise ValueError(f"source must be 'auto', 'full' or 'subset', not {source!r}")
@@ -84,11 +113,15 @@ def load_mnist(source: str = "auto", *, connect_timeout: float = 2.0, download_t
         else:
             why = "no internet connection"
     if data is not None:
+        if hold_out:
+            data = _without_held_out(data)
         if verbose:
-            print(f"MNIST: full data set, {len(data[0][0]):,} training and {len(data[1][0]):,} test images.")
+            print(f"MNIST: full data set, {len(data[0][0]):,} training and {len(data[1][0]):,} test images"
+                  + (f" ({HELD_OUT:,} held out for the checks)." if hold_out else "."))
         return data
-    data = load_mnist_subset()
+    data = load_mnist_subset(hold_out)
     if verbose:
         print(f"MNIST: using the bundled subset ({why}): the first 10,000 training images, split "
-              f"{len(data[0][0]):,} train / {len(data[1][0]):,} test.")
+              f"{len(data[0][0]):,} train / {len(data[1][0]):,} test"
+              + (f" / {HELD_OUT:,} held out for the checks." if hold_out else "."))
     return data
