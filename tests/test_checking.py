@@ -58,7 +58,70 @@ def test_wrong_argument_count_is_a_fail(lab):
 
 def test_judge_bug_or_malformed_data_does_not_raise(lab):
     v = lab.q1.assess({"unexpected": 1})
-    assert v.status is Status.FAIL and "could not judge" in v.message
+    assert v.status is Status.FAIL and "unexpected form" in v.message
+
+
+def _doubling_question():
+    """doubling(v) on inputs the judge draws; the judge compares with its own copy."""
+
+    def extract(fn, given):
+        out = fn(given["v"])
+        given["v"][:] = 0  # an answer that changes what it was given changes nothing for the judge
+        return {"out": np.asarray(out, dtype=float)}
+
+    def judge(data, inputs):
+        expect_close("doubling(v)", data["out"], 2 * inputs["v"])
+
+    return Question("q1", "Double", 1, ["doubling"], extract, judge,
+                    draw=lambda rng: {"v": rng.normal(size=5)})
+
+
+def test_a_judge_owns_its_inputs():
+    q = Lab("98", "Inputs", [_doubling_question()]).q1
+    assert q.evaluate(lambda v: 2 * v).status is Status.PASS
+    assert q.evaluate(lambda v: v + v).status is Status.PASS
+    table = {}  # a table of the inputs seen once cannot pass the next, fresh draw
+    q.evaluate(lambda v: table.setdefault("seen", 2 * v.copy()))
+    assert q.evaluate(lambda v: table["seen"]).status is Status.FAIL
+    rng = np.random.default_rng(1)
+    inputs = q.fresh_inputs(rng)
+    data = q.collect(lambda v: 2 * v, given={"v": inputs["v"].copy()})
+    assert q.assess(data, inputs).status is Status.PASS
+    assert q.assess(data, q.fresh_inputs(rng)).status is Status.FAIL  # judged by the grader's own copy
+
+
+def test_handed_inputs_are_copied_before_an_answer_can_touch_them():
+    def extract(total, given):
+        return {"total": float(total)}
+
+    def judge(data, inputs):
+        expect_close("total", data["total"], inputs["a"].sum())
+
+    q = Lab("97", "Hand", [Question("q1", "Sum", 1, ["total"], extract, judge,
+                                    draw=lambda rng: {"a": rng.normal(size=4)}, hand=lambda d: d["a"])]).q1
+    a = q.inputs()
+    right = float(a.sum())
+    a[:] = 0  # the notebook reassigns or mutates its copy
+    assert q.evaluate(right).status is Status.PASS
+    assert q.evaluate(0.0).status is Status.FAIL
+    q.use_inputs({"a": np.ones(4)})  # what the grader does with its secret draw
+    assert float(q.inputs().sum()) == 4.0 and q.evaluate(4.0).status is Status.PASS
+
+
+def test_hints_say_when_they_have_run_out(lab, capsys):
+    for _ in range(3):
+        lab.q1.hint()
+    out = capsys.readouterr().out.splitlines()
+    assert "last one" not in out[0] and "no more hints" in out[1] and "no more hints" in out[2]
+
+
+def test_tensorflow_internals_are_stripped_from_messages():
+    from labtools.checking import clean_message
+
+    raw = ("Exception encountered when calling Dense.call().\n\n{{function_node __wrapped__MatMul_device_/job:"
+           "localhost/replica:0/task:0/device:CPU:0}} Matrix size-incompatible: In[0]: [4,2], In[1]: [3,3] "
+           "[Op:MatMul] name: \n\nArguments received by Dense.call():\n  \u2022 inputs=tf.Tensor(shape=(4, 2))")
+    assert clean_message(raw) == "Matrix size-incompatible: In[0]: [4,2], In[1]: [3,3]"
 
 
 def test_html_and_plain_rendering(lab):
