@@ -34,19 +34,36 @@ from .labs import CATALOGUE, LabInfo, info, load_lab
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _LINE_SOLUTION = re.compile(r"^(?P<indent>\s*)(?P<body>.*?)\s*#\s*SOLUTION\s*$")
 _ASSIGN = re.compile(r"^(?P<lhs>(return\b|[A-Za-z_][\w\.\[\]'\", ]*?\s*=(?!=)))")
-_GRADE_CALL = re.compile(r"""\bgrade\(\s*["'](?P<qid>q\w+)["']""")
 PLACEHOLDER = "None  # TODO"
 BLOCK_PLACEHOLDER = "...  # TODO: your code here"
 HIDDEN_TAG = "hidden-tests"
 SETUP_TAG = "setup"
 
 
+def grade_calls(code: str) -> list[tuple[str, list[str]]]:
+    """Every ``grade("q3", a, b)`` call in a hidden-tests cell as ``("q3", ["a", "b"])``: the one
+    parser of that syntax (the generator, the grader's probe cells and the benchmarks use it)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        raise ValueError(f"not Python: {code!r}") from None
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "grade":
+            if not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                raise ValueError(f"grade(...) needs the question id first, as a string: {ast.unparse(node)!r}")
+            calls.append((node.args[0].value, [ast.unparse(a) for a in node.args[1:]]))
+    return calls
+
+
 def graded_question(grade_call: str) -> str:
     """The question id of a hidden test: ``grade("q3", layer)`` -> ``"q3"``."""
-    found = _GRADE_CALL.search(grade_call)
-    if not found:
+    calls = grade_calls(grade_call)
+    if len(calls) != 1:
         raise ValueError(f"not a grade(...) call: {grade_call!r}")
-    return found["qid"]
+    return calls[0][0]
 
 
 class SourceError(ValueError):
@@ -208,7 +225,10 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
             continue
 
         if HIDDEN_TAG in tags:
-            ids = _GRADE_CALL.findall(text)
+            try:
+                ids = [qid for qid, _ in grade_calls(text)]
+            except ValueError as exc:
+                raise SourceError(f"{where}: {exc}") from None
             if not ids:
                 raise SourceError(f"{where}: a hidden-tests cell must call grade(\"qN\", ...)")
             unknown = [q for q in ids if q not in lab.questions]

@@ -10,7 +10,6 @@ process against the lab's checks.
 """
 from __future__ import annotations
 
-import ast
 import base64
 import json
 from pathlib import Path
@@ -138,15 +137,13 @@ del _labtools_define_probe
 def hidden_cell(nonce: str, grade_call: str) -> str:
     """Turn the source's ``grade("q1", a, b)`` into a call of the probe: the answers are evaluated
     lazily inside it, so a missing variable becomes a verdict instead of a crash."""
-    try:
-        call = ast.parse(grade_call.strip(), mode="eval").body
-    except SyntaxError:
-        raise ValueError(f"not a grade(...) call: {grade_call!r}") from None
-    if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "grade" and call.args
-            and isinstance(call.args[0], ast.Constant)):
+    from ..generate import grade_calls
+
+    calls = grade_calls(grade_call.strip())
+    if len(calls) != 1 or not grade_call.strip().startswith("grade("):
         raise ValueError(f"not a grade(...) call: {grade_call!r}")
-    qid = call.args[0].value
-    answers = ", ".join(ast.unparse(a) for a in call.args[1:])
+    qid, args = calls[0]
+    answers = ", ".join(args)
     return f"{probe_name(nonce)}({qid!r}, lambda: ({answers},))"
 
 

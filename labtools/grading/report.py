@@ -8,6 +8,7 @@ import statistics
 import time
 
 from ..labs import load_lab
+from .files import write_atomic
 
 
 def _fmt(x) -> str:
@@ -17,13 +18,11 @@ def _fmt(x) -> str:
 def write_gradebook(results: list[dict], settings) -> list[str]:
     """Write grades.csv, grades.json and the feedback files, each to a new file renamed into
     place. A file that cannot be written is reported (returned), never the end of the run."""
-    from .runner import _write_atomic
-
     problems: list[str] = []
 
     def write(path, text):
         try:
-            _write_atomic(path, text)
+            write_atomic(path, text)
         except OSError as exc:
             problems.append(f"{path}: {exc.strerror or exc}")
 

@@ -28,6 +28,8 @@ from ..checking import Status
 from ..labs import info as lab_info
 from ..labs import load_lab
 from . import probe
+from .files import write_atomic
+from .report import write_gradebook
 from .submission import Unreadable, answer_ids, compose, extract_answers, read_notebook
 
 
@@ -73,16 +75,6 @@ def submission_ids(paths: list[Path]) -> dict[Path, str]:
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80] or "submission"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 # -- one submission ---------------------------------------------------------------------------
@@ -306,7 +298,6 @@ def _kill_tree(parent, psutil) -> None:
 def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> list[dict]:
     from tqdm.auto import tqdm
 
-    from .report import write_gradebook
 
     results_dir = settings.out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -329,7 +320,7 @@ def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> l
                       "notes": [f"{type(exc).__name__}: {exc}"[:300]], "questions": {}, "total": 0.0,
                       "max": load_lab(settings.lab).max_points, "sha256": ""}
         try:
-            _write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
+            write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
         except OSError as exc:  # the row stays in this run's gradebook; a rerun grades it again
             result.setdefault("notes", []).append(f"its result file could not be written ({exc.strerror})")
         return sid, result
