@@ -1,13 +1,20 @@
-"""Lab 07 - Music generation with an LSTM: questions, points, hints and checks."""
+"""Lab 07 - Music generation with an LSTM: questions, points, hints and checks.
+
+Every check draws fresh random inputs (see :mod:`labtools.checking`): strings of the lab's
+vocabulary, a shuffled text cut into batches, model sizes with their weights, labels and logits.
+So an answer must compute; a table of the checker's inputs or a typed-in result cannot pass.
+"""
 from __future__ import annotations
 
+import math
+import re
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
 
-from ..checking import Fail, Lab, NotAttempted, Question, does_nothing
-
-PROBE_TEXT = "X:7\nT:Probe\nM:6/8\nL:1/8\nK:G Major\n|:GAB c2d|e3 d3:|\n"
+from ..checking import Fail, Lab, Question, clean_message, expect_close
+from ..judging import _ACTIVATIONS, call, expect_float_dtype, tensor_facts
 
 
 @lru_cache(maxsize=1)
@@ -18,139 +25,384 @@ def corpus_vocabulary() -> list[str]:
     return sorted(set("\n\n".join(load_training_data())))
 
 
-def _returned(fn, name, *args):
-    out = fn(*args)
-    if out is None:
-        if does_nothing(fn):
-            raise NotAttempted(f"{name} is still the placeholder")
-        raise Fail(f"{name} returns None; return the result")
-    return out
+def _a(value) -> str:
+    """'a list', 'an EagerTensor': the type of a value with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'AEIOUaeiou' or name == 'ndarray' else 'a'} {name}"
 
 
-# q1 -- vectorising text ------------------------------------------------------------------------
+def _numbers(value, subject: str, asked: str) -> np.ndarray:
+    """A NumPy array of numbers from the student (Fail for a list, a tensor, characters).
+    ``subject`` is how the message starts: "x_batch is", "vectorize_string returns"."""
+    if not isinstance(value, np.ndarray):
+        raise Fail(f"{subject} {_a(value)}; the exercise asks for {asked}")
+    if value.dtype.kind not in "biuf":
+        raise Fail(f"{subject} an array of {value.dtype.name}, not of numbers")
+    return value
 
-def _extract_vectorize(vectorize_string):
-    return {"out": np.asarray(_returned(vectorize_string, "vectorize_string", PROBE_TEXT))}
+
+# q1 -- vectorising text: three random strings of the vocabulary; the answer is their indices --------
+
+def _draw_strings(rng) -> dict:
+    n = len(corpus_vocabulary())
+    return {"strings": [rng.integers(0, n, size=int(rng.integers(lo, hi))) for lo, hi in ((2, 9), (20, 61), (120, 241))]}
 
 
-def _judge_vectorize(d):
+def _extract_vectorize(vectorize_string, given):
     vocab = corpus_vocabulary()
-    want = np.array([vocab.index(c) for c in PROBE_TEXT])
-    out = d["out"]
-    if out.shape != want.shape:
-        raise Fail(f"a string of {len(PROBE_TEXT)} characters should give {len(PROBE_TEXT)} numbers, "
-                   f"not an array of shape {out.shape}")
-    if not np.issubdtype(out.dtype, np.integer):
-        raise Fail(f"the numbers have dtype {out.dtype}; indices are integers")
-    if not np.array_equal(out, want):
-        raise Fail("some characters map to the wrong index; use char2idx built from the sorted vocabulary")
+    results = []
+    for indices in given["strings"]:
+        out = call(vectorize_string, "vectorize_string", "".join(vocab[i] for i in indices))
+        results.append(_numbers(out, "vectorize_string returns", "a NumPy array of indices").copy())
+    return {"results": results}
 
 
-# q2 -- batches of windows ----------------------------------------------------------------------
-
-def _extract_batch(get_batch):
-    seq = np.arange(300)
-    calls = [_returned(get_batch, "get_batch", seq, 20, 6) for _ in range(3)]
-    for out in calls:
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise Fail("get_batch should return two arrays: (x_batch, y_batch)")
-    return {"calls": [(np.asarray(x), np.asarray(y), type(x).__name__) for x, y in calls]}
-
-
-def _judge_batch(d):
-    starts = []
-    for x, y, kind in d["calls"]:
-        if kind != "ndarray":
-            raise Fail(f"x_batch is a {kind}; return NumPy arrays")
-        if x.shape != (6, 20) or y.shape != (6, 20):
-            raise Fail(f"with seq_length 20 and batch_size 6 the batches have shapes {x.shape} and "
-                       f"{y.shape}; both should be (batch_size, seq_length) = (6, 20)")
-        if not np.array_equal(x[:, 1:], y[:, :-1]):
-            raise Fail("y_batch should be x_batch shifted by one character")
-        windows = x - x[:, :1]
-        if not np.array_equal(windows, np.tile(np.arange(20), (6, 1))) or not np.array_equal(y, x + 1):
-            raise Fail("each row should be a contiguous window of the text, and y the window one step on")
-        if x.min() < 0 or y.max() > 299:
-            raise Fail("a window runs past the end of the text; pick starts up to len - seq_length - 1")
-        starts.append(tuple(x[:, 0].tolist()))
-    if len(set(starts)) == 1:
-        raise Fail("the windows always start at the same places; pick random starting points")
+def _judge_vectorize(d, inputs):
+    for want, got in zip(inputs["strings"], d["results"], strict=True):
+        if got.shape != want.shape:
+            raise Fail(f"a string of {len(want)} characters should give {len(want)} numbers, one per "
+                       f"character, not an array of shape {got.shape}")
+        if got.dtype.kind not in "iu":
+            raise Fail(f"the indices have dtype {got.dtype.name}; indices are integers")
+        if not np.array_equal(got, want):
+            raise Fail("some characters map to the wrong index; use char2idx, built from the sorted vocabulary")
 
 
-# q3 -- the model ---------------------------------------------------------------------------
+# q2 -- training batches ------------------------------------------------------------------------
+# The text is a random permutation of 0..n-1, so every value tells where it sits. A window
+# starting at s needs s + seq_length + 1 <= n: the k = n - seq_length legal starts are 0..k-1.
+# Each setting draws T = calls * batch_size >= k (ln k + 24) starts, so a uniform sampler misses
+# some legal start with probability <= k (1 - 1/k)^T <= e^-24 < 4e-11 (less if a batch draws
+# without replacement). A batch of b rows is all one window with probability k^-(b-1): at most
+# 14^-10 per batch, < 2e-10 over all batches. Together a right answer fails with p < 1e-9.
 
-def _extract_model(build_model):
+_BATCH_SETTINGS = (((18, 25), (3, 5), (11, 13)),   # (text length, seq_length, batch_size) ranges
+                   ((26, 33), (6, 9), (14, 17)))
+
+
+def _draw_batches(rng) -> dict:
+    settings = []
+    for (n_lo, n_hi), (l_lo, l_hi), (b_lo, b_hi) in _BATCH_SETTINGS:
+        n, seq_length, batch_size = (int(rng.integers(lo, hi)) for lo, hi in ((n_lo, n_hi), (l_lo, l_hi), (b_lo, b_hi)))
+        k = n - seq_length
+        settings.append({"text": rng.permutation(n), "seq_length": seq_length, "batch_size": batch_size,
+                         "calls": math.ceil(k * (math.log(k) + 24) / batch_size)})
+    return {"settings": settings}
+
+
+def _extract_batches(get_batch, given):
+    runs = []
+    for s in given["settings"]:
+        batches, errors = [], []
+        for _ in range(s["calls"]):
+            try:
+                out = call(get_batch, "get_batch", s["text"].copy(), s["seq_length"], s["batch_size"])
+            except Fail as exc:
+                errors.append(exc)
+                continue
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise Fail(f"get_batch returns {_a(out)}; return a tuple of two arrays: (x_batch, y_batch)")
+            batches.append(tuple(_numbers(v, f"{name} is", "a NumPy array").copy()
+                                 for v, name in zip(out, ("x_batch", "y_batch"))))
+        if errors and batches:
+            raise Fail("get_batch works on some calls and fails on others; does a window sometimes run "
+                       "past the end of the text?")
+        if errors:
+            raise errors[0]
+        runs.append(batches)
+    return {"runs": runs}
+
+
+def _window_starts(x, y, text, seq_length):
+    """The start of every row of x (Fail unless x is a window of the text and y the next one)."""
+    n = len(text)
+    if not (np.all(x == np.round(x)) and x.min() >= 0 and x.max() < n):
+        raise Fail("x_batch holds values that are not in the text; take the windows from `vectorized`")
+    where = np.argsort(text)  # where[value] = its position in the text
+    pos = where[x.astype(np.int64)]
+    starts = pos[:, 0]
+    if starts.max() + seq_length >= n:
+        raise Fail("a window starts so late that its target runs past the end of the text")
+    if not np.array_equal(pos, starts[:, None] + np.arange(seq_length)):
+        raise Fail("a row of x_batch is not seq_length consecutive characters of the text")
+    if np.array_equal(y, x):
+        raise Fail("y_batch equals x_batch; it should be the same window one step further on")
+    if not np.array_equal(y, text[pos + 1]):
+        raise Fail("y_batch should be x_batch shifted by one character: y_batch[:, t] is the character "
+                   "that follows x_batch[:, t]")
+    return starts
+
+
+def _judge_batches(d, inputs):
+    for s, batches in zip(inputs["settings"], d["runs"], strict=True):
+        text, seq_length, batch_size = s["text"], s["seq_length"], s["batch_size"]
+        if len(batches) != s["calls"]:
+            raise Fail("get_batch was not run as often as the check asks")
+        starts = []
+        for x, y in batches:
+            if x.shape != (batch_size, seq_length) or y.shape != (batch_size, seq_length):
+                raise Fail(f"with seq_length {seq_length} and batch_size {batch_size} the batches have shapes "
+                           f"{x.shape} and {y.shape}; both should be (batch_size, seq_length)")
+            starts.append(_window_starts(x, y, text, seq_length))
+        if any(len(set(row.tolist())) == 1 for row in starts):
+            raise Fail("all rows of a batch are the same window; pick a random start for each row")
+        if all(np.array_equal(np.sort(row), row.min() + np.arange(batch_size)) for row in starts):
+            raise Fail("the windows of a batch always start next to each other; pick every start at random")
+        seen = set(np.concatenate(starts).tolist())
+        k, draws = len(text) - seq_length, len(starts) * batch_size
+        if k - 1 not in seen:
+            raise Fail(f"in {draws} random windows the last one of the text (ending on its last character) never "
+                       "came up; every window should be possible, the last one included")
+        if 0 not in seen:
+            raise Fail(f"in {draws} random windows the first one of the text never came up; every window should "
+                       "be possible, the first one included")
+        if len(seen) < k:
+            raise Fail(f"in {draws} random windows some possible windows never came up; give every start "
+                       "the same chance")
+
+
+# q3 -- the model: two sets of sizes, the judge's weights in every layer, outputs on random tokens --
+
+_MODEL_SIZES = (((20, 31), (4, 9), (9, 13)),    # (vocab_size, embedding_dim, rnn_units) ranges: all
+                ((33, 46), (9, 13), (5, 9)))    # sizes differ, and vocab_size != 4 * rnn_units
+
+
+def _draw_models(rng) -> dict:
+    configs = []
+    for ranges in _MODEL_SIZES:
+        v, e, u = (int(rng.integers(lo, hi)) for lo, hi in ranges)
+        shapes = {"embeddings": (v, e), "lstm_kernel": (e, 4 * u), "lstm_recurrent": (u, 4 * u),
+                  "lstm_bias": (4 * u,), "dense_kernel": (u, v), "dense_bias": (v,)}
+        weights = {name: (0.5 * rng.standard_normal(shape)).astype("float32") for name, shape in shapes.items()}
+        tokens = [rng.integers(0, v, size=shape).astype("int32") for shape in ((2, int(rng.integers(5, 9))),
+                                                                               (3, int(rng.integers(2, 5))))]
+        tokens[0][0, 1] = 0  # index 0 is a real character ("\n"), not padding
+        configs.append({"vocab_size": v, "embedding_dim": e, "rnn_units": u, "weights": weights, "tokens": tokens})
+    return {"configs": configs}
+
+
+def _layers_with_weights(model) -> list[dict]:
+    """Kind and size of every layer that holds weights (nested models flattened, InputLayer ignored)."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found += _layers_with_weights(layer)
+        elif layer.weights:
+            cell = getattr(layer, "cell", None)  # keras.layers.RNN(LSTMCell(...)) is an LSTM too
+            kind = type(cell).__name__.removesuffix("Cell") if cell is not None else type(layer).__name__
+            source = cell if cell is not None else layer
+            found.append({"kind": kind, "units": getattr(source, "units", None),
+                          "input_dim": getattr(layer, "input_dim", None),
+                          "output_dim": getattr(layer, "output_dim", None)})
+    return found
+
+
+def _keras_message(exc: Exception) -> str:
+    """The line of a Keras error that says what is wrong (not "Exception encountered when calling ...")."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = re.sub(r"^\s*Exception encountered when calling [^\n]*\n", "", text)
+    return clean_message(text) or type(exc).__name__
+
+
+@contextmanager
+def _full_float32():
+    """Matrix products in full float32 while the model runs: on recent GPUs TensorFlow otherwise
+    rounds them to TF32 (10-bit mantissa), which moves the outputs by up to ~3e-3."""
+    import tensorflow as tf
+
+    was = tf.config.experimental.tensor_float_32_execution_enabled()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    try:
+        yield
+    finally:
+        tf.config.experimental.enable_tensor_float_32_execution(was)
+
+
+def _extract_model(build_model, given):
+    with _full_float32():
+        return _run_models(build_model, given)
+
+
+def _run_models(build_model, given):
     import keras
     import tensorflow as tf
 
-    model = _returned(build_model, "build_model", 30, 8, 16)
-    if not isinstance(model, keras.Model):
-        raise Fail(f"build_model returns a {type(model).__name__}; return a Keras model")
-    out = model(tf.zeros([2, 7], tf.int32))
-    layers = [{"kind": type(l).__name__, "units": getattr(l, "units", None),
-               "input_dim": getattr(l, "input_dim", None), "output_dim": getattr(l, "output_dim", None),
-               "return_sequences": getattr(l, "return_sequences", None),
-               "activation": getattr(getattr(l, "activation", None), "__name__", None)}
-              for l in model.layers]
-    return {"layers": layers, "out_shape": list(out.shape)}
+    runs = []
+    for c in given["configs"]:
+        sizes = (c["vocab_size"], c["embedding_dim"], c["rnn_units"])
+        model = call(build_model, "build_model", *sizes)
+        if not isinstance(model, keras.Model):
+            raise Fail(f"build_model returns {_a(model)}; return a Keras model")
+        tokens = [tf.constant(t) for t in c["tokens"]]
+
+        def run(t, model=model):
+            try:
+                out = model(t)
+            except Exception as exc:  # noqa: BLE001 - whatever the student's model raises
+                raise Fail(f"the model cannot run on a batch of {t.shape[0]} sequences of {t.shape[1]} characters "
+                           f"({_keras_message(exc)})") from None
+            return _numbers(np.asarray(out), "the model's output is", "one tensor of scores").astype("float64")
+
+        run(tokens[0])  # builds the model
+        shapes = [tuple(int(n) for n in w.shape) for w in model.trainable_weights]
+        found = {"layers": _layers_with_weights(model), "shapes": shapes}
+        by_shape = {tuple(w.shape): w for w in c["weights"].values()}
+        if sorted(shapes) == sorted(by_shape):
+            for w, shape in zip(model.trainable_weights, shapes):
+                w.assign(by_shape[shape])
+            found["outputs"] = [run(t) for t in tokens] + [run(tokens[0])]
+        runs.append(found)
+    return {"runs": runs}
 
 
-def _judge_model(d):
-    kinds = [l["kind"] for l in d["layers"]]
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _reference(w, tokens):
+    """Embedding -> LSTM(return_sequences=True) -> Dense logits, in float64 (Keras's gate order i, f, c, o)."""
+    w = {k: v.astype("float64") for k, v in w.items()}
+    x = w["embeddings"][tokens]
+    batch, steps, _ = x.shape
+    units = w["lstm_recurrent"].shape[0]
+    h, c, outputs = np.zeros((batch, units)), np.zeros((batch, units)), []
+    for t in range(steps):
+        z = x[:, t] @ w["lstm_kernel"] + h @ w["lstm_recurrent"] + w["lstm_bias"]
+        i, f, g, o = np.split(z, 4, axis=-1)
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+        outputs.append(h)
+    return np.stack(outputs, axis=1) @ w["dense_kernel"] + w["dense_bias"]
+
+
+def _diagnose_layers(layers, v, e, u):
+    """Why a model's weights do not fit Embedding -> LSTM -> Dense of these sizes."""
+    kinds = [layer["kind"] for layer in layers]
     if kinds != ["Embedding", "LSTM", "Dense"]:
-        raise Fail(f"the layers are {' -> '.join(kinds) or 'none'}; the model is Embedding -> LSTM -> Dense")
-    emb, lstm, dense = d["layers"]
-    if emb["input_dim"] != 30 or emb["output_dim"] != 8:
-        raise Fail("the Embedding should map vocab_size indices to embedding_dim numbers")
-    if lstm["units"] != 16:
+        raise Fail(f"the layers with weights are {' -> '.join(kinds) or 'none'}; the model is "
+                   "Embedding -> LSTM -> Dense")
+    emb, lstm, dense = layers
+    if (emb["input_dim"], emb["output_dim"]) != (v, e):
+        raise Fail("the Embedding should map vocab_size indices to vectors of embedding_dim numbers")
+    if lstm["units"] != u:
         raise Fail("the LSTM should have rnn_units units")
-    if not lstm["return_sequences"]:
-        raise Fail("the LSTM returns only its last output; set return_sequences=True to predict every step")
-    if dense["units"] != 30:
+    if dense["units"] != v:
         raise Fail("the Dense layer should give one score per character of the vocabulary")
-    if dense["activation"] not in ("linear", None):
-        raise Fail(f"the Dense layer applies {dense['activation']}; leave it linear (the loss takes logits)")
-    if d["out_shape"] != [2, 7, 30]:
-        raise Fail(f"for a batch of 2 sequences of 7 characters the output has shape {tuple(d['out_shape'])}; "
-                   "expected (2, 7, vocab_size)")
+    raise Fail("the model's weights do not fit Embedding -> LSTM -> Dense (does a layer leave out its bias?)")
 
 
-# q4 -- the loss -----------------------------------------------------------------------------
+_CLOSE = {"rtol": 1e-3, "atol": 5e-3}  # float32 against float64; wide enough even for TF32 products
 
-def _extract_loss(compute_loss):
+
+def _judge_model(d, inputs):
+    for c, found in zip(inputs["configs"], d["runs"], strict=True):
+        v, e, u = c["vocab_size"], c["embedding_dim"], c["rnn_units"]
+        if "outputs" not in found:
+            _diagnose_layers(found["layers"], v, e, u)
+        *outputs, again = found["outputs"]
+        for tokens, out in zip(c["tokens"], outputs, strict=True):
+            batch, steps = tokens.shape
+            if out.shape == (batch, v):
+                raise Fail("the model gives one prediction per sequence, not one per step; set "
+                           "return_sequences=True on the LSTM")
+            if out.shape != (batch, steps, v):
+                raise Fail(f"for a batch of {batch} sequences of {steps} characters the output has shape "
+                           f"{out.shape}; expected (batch, steps, vocab_size)")
+        if not np.allclose(again, outputs[0], **_CLOSE):
+            raise Fail("the model gives different outputs for the same input; it should not keep state between "
+                       "calls (no stateful=True)")
+        for tokens, out in zip(c["tokens"], outputs):
+            want = _reference(c["weights"], tokens)
+            if np.allclose(out, want, **_CLOSE):
+                continue
+            for name, act in _ACTIVATIONS.items():
+                if name != "linear" and np.allclose(out, act(want), **_CLOSE):
+                    raise Fail(f"the last Dense layer applies {name}; leave it linear: the model outputs logits "
+                               "and the loss applies the softmax")
+            err = float(np.max(np.abs(out - want)))
+            raise Fail(f"with the same weights the outputs differ from Embedding -> LSTM -> Dense (largest error "
+                       f"{err:.3g}); keep every layer's default options")
+
+
+# q4 -- the loss: random labels and logits of two shapes, value and gradient ---------------------
+
+def _draw_losses(rng) -> dict:
+    cases = []
+    for (b_lo, b_hi), (t_lo, t_hi), (v_lo, v_hi) in (((2, 4), (5, 8), (5, 12)), ((5, 8), (2, 5), (13, 30))):
+        b, t, v = (int(rng.integers(lo, hi)) for lo, hi in ((b_lo, b_hi), (t_lo, t_hi), (v_lo, v_hi)))
+        cases.append({"labels": rng.integers(0, v, size=(b, t)),
+                      "logits": (3 * rng.standard_normal((b, t, v))).astype("float32")})
+    return {"cases": cases}
+
+
+def _extract_loss(compute_loss, given):
     import tensorflow as tf
 
-    rng = np.random.default_rng(4)
-    labels = rng.integers(0, 10, size=(2, 5))
-    logits = (3 * rng.normal(size=(2, 5, 10))).astype("float32")
-    out = _returned(compute_loss, "compute_loss", tf.constant(labels), tf.constant(logits))
-    return {"labels": labels, "logits": logits, "out": np.asarray(out, dtype=float)}
+    @tf.function
+    def training_step(labels, logits):  # how the training loop uses it
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = compute_loss(labels, logits)
+            mean = tf.reduce_mean(loss)
+        return mean, tape.gradient(mean, logits)
+
+    runs = []
+    for case in given["cases"]:
+        labels, logits = tf.constant(case["labels"]), tf.constant(case["logits"])
+        out = call(compute_loss, "compute_loss", labels, logits)
+        facts = tensor_facts(out, "compute_loss(labels, logits)", "compute it with TensorFlow (e.g. a Keras loss)")
+        try:
+            mean, grad = training_step(labels, logits)
+        except Exception as exc:  # noqa: BLE001 - whatever the student's code raises
+            raise Fail(f"compute_loss fails inside a tf.function, as in the training step ({type(exc).__name__}); "
+                       "use only TensorFlow operations, no .numpy() or Python numbers") from None
+        runs.append({"shape": facts["shape"], "dtype": facts["dtype"],
+                     "values": np.asarray(facts["values"], dtype="float64"), "mean": float(mean),
+                     "grad": None if grad is None else grad.numpy().astype("float64")})
+    return {"runs": runs}
 
 
-def _judge_loss(d):
-    z = d["logits"] - d["logits"].max(axis=-1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    per_step = -np.take_along_axis(logp, d["labels"][..., None], axis=-1)[..., 0]
-    out = d["out"]
-    if out.shape not in ((), (1,), per_step.shape):
-        raise Fail(f"the loss has shape {out.shape}; return one value per step {per_step.shape} or their mean")
-    value = float(out.mean())
-    if not np.isclose(value, per_step.mean(), rtol=1e-4):
-        raise Fail(f"the mean loss comes out as {value:.4f}, which is not the cross-entropy of these "
-                   "logits; the model outputs logits, so tell the loss from_logits=True")
+def _judge_loss(d, inputs):
+    for case, run in zip(inputs["cases"], d["runs"], strict=True):
+        labels, logits = case["labels"], case["logits"].astype("float64")
+        z = logits - logits.max(axis=-1, keepdims=True)
+        probs = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+        per_step = -np.log(np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0])
+        shape = tuple(run["shape"])
+        if shape not in ((), (1,), per_step.shape, (per_step.size,)):
+            raise Fail(f"for labels of shape {per_step.shape} the loss has shape {shape}; return one value per "
+                       "step (the labels' shape) or their mean (a single number)")
+        expect_float_dtype("the loss", run["dtype"])
+        values = np.asarray(run["values"], dtype="float64")
+        want = per_step.mean() if shape in ((), (1,)) else per_step.reshape(shape)
+        if values.size == 1 and np.isclose(values.item(), per_step.sum(), rtol=1e-4):
+            raise Fail("the loss adds up the steps; return their mean (or one value per step)")
+        if not np.allclose(values.reshape(np.shape(want)), want, rtol=1e-4, atol=1e-5):
+            err = float(np.max(np.abs(values.reshape(np.shape(want)) - want)))
+            raise Fail(f"the loss values are off (largest error {err:.3g}); it is the cross-entropy of the labels "
+                       "and the softmax of the logits: the model outputs logits, so tell the loss from_logits=True")
+        if run["grad"] is None:
+            raise Fail("no gradient flows from the loss back to the logits; compute it with TensorFlow operations")
+        onehot = np.eye(logits.shape[-1])[labels]
+        expect_close("the loss's gradient with respect to the logits", run["grad"], (probs - onehot) / labels.size)
 
 
 LAB = Lab("07", "Music generation with an LSTM", [
     Question("q1", "Vectorise the text", 1, ["vectorize_string"], _extract_vectorize, _judge_vectorize,
+             draw=_draw_strings,
              hints=["Look each character up in char2idx.",
                     "A list comprehension over the string, turned into a NumPy array."]),
-    Question("q2", "Training batches", 2, ["get_batch"], _extract_batch, _judge_batch,
-             hints=["Draw batch_size random start indices with np.random.choice.",
-                    "x is text[i : i + seq_length], y is text[i + 1 : i + seq_length + 1]."]),
-    Question("q3", "The model", 2, ["build_model"], _extract_model, _judge_model,
+    Question("q2", "Training batches", 2, ["get_batch"], _extract_batches, _judge_batches, draw=_draw_batches,
+             hints=[("Draw batch_size random start indices, e.g. with np.random.choice; every window that fits "
+                     "should be possible, the last one included."),
+                    ("The input of a window starting at i is seq_length characters from i; the target is the "
+                     "same length, one character further on.")]),
+    Question("q3", "The model", 2, ["build_model"], _extract_model, _judge_model, draw=_draw_models,
              hints=["keras.Sequential([Embedding, LSTM, Dense]).",
                     "LSTM(rnn_units, return_sequences=True); Dense(vocab_size) with no activation."]),
-    Question("q4", "The loss", 1, ["compute_loss"], _extract_loss, _judge_loss,
+    Question("q4", "The loss", 1, ["compute_loss"], _extract_loss, _judge_loss, draw=_draw_losses,
              hints=["keras.losses.sparse_categorical_crossentropy compares integer labels with scores.",
                     "The Dense layer has no softmax, so its outputs are logits."]),
 ])

@@ -78,8 +78,8 @@ idx2char = np.array(vocab)
 print(f"{len(vocab)} distinct characters; e.g. {repr(vocab[30])} -> {char2idx[vocab[30]]}")
 
 # %% [markdown]
-# **Exercise 1.** Write `vectorize_string(string)` that returns a NumPy array with the index of
-# every character of `string`.
+# **Exercise 1.** Write `vectorize_string(string)` that returns a NumPy array with the index (an
+# integer) of every character of `string`.
 
 # %% answer="q1"
 def vectorize_string(string):
@@ -105,13 +105,14 @@ print(repr(songs_joined[:10]), "->", vectorized_songs[:10])
 # last `seq_length` the target. For "Hello": input "Hell", target "ello".
 #
 # **Exercise 2.** Write `get_batch(vectorized, seq_length, batch_size)`: pick `batch_size` random
-# windows and return `(x_batch, y_batch)`, two NumPy arrays of shape `(batch_size, seq_length)`
-# with `y_batch` one step ahead of `x_batch`.
+# windows, each at its own random start, and return `(x_batch, y_batch)`, two NumPy arrays of shape
+# `(batch_size, seq_length)` with `y_batch` one step ahead of `x_batch`. Every window that fits in
+# the text should be possible, the first and the last one included.
 
 # %% answer="q2"
 def get_batch(vectorized, seq_length, batch_size):
     ### BEGIN SOLUTION
-    starts = np.random.choice(len(vectorized) - seq_length - 1, batch_size)
+    starts = np.random.choice(len(vectorized) - seq_length, batch_size)
     x_batch = np.array([vectorized[i:i + seq_length] for i in starts])
     y_batch = np.array([vectorized[i + 1:i + seq_length + 1] for i in starts])
     return x_batch, y_batch
@@ -203,7 +204,8 @@ print("next chars:", repr("".join(idx2char[guess][:60])))
 # cross-entropy, computed `from_logits=True` because the model outputs logits. An untrained
 # model spreads its bets evenly over 83 characters, so its loss starts near ln 83 ≈ 4.42.
 #
-# **Exercise 4.** Write `compute_loss(labels, logits)`.
+# **Exercise 4.** Write `compute_loss(labels, logits)`. It may return the loss of every step (one
+# value per label) or their mean; the training loop below takes the mean either way.
 
 # %% answer="q4"
 def compute_loss(labels, logits):
@@ -246,6 +248,8 @@ def train_step(x, y):
 
 checkpoint_dir = Path("training_checkpoints")
 checkpoint_dir.mkdir(exist_ok=True)
+for old in checkpoint_dir.glob("step_*.weights.h5"):  # a run with other settings must not be restored
+    old.unlink()
 history = []
 plotter = labtools.PeriodicPlotter(sec=10, xlabel="step", ylabel="loss")
 start = time.perf_counter()
