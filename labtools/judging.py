@@ -71,8 +71,14 @@ def describe(value: Any) -> str:
         return "a tf.Variable"
     if isinstance(value, tf.Tensor):
         return "a tf.Tensor"
-    known = {bool: "a boolean", str: "a string", list: "a Python list", tuple: "a tuple", dict: "a dict",
-             np.ndarray: "a NumPy array"}
+    known = {
+        bool: "a boolean",
+        str: "a string",
+        list: "a Python list",
+        tuple: "a tuple",
+        dict: "a dict",
+        np.ndarray: "a NumPy array",
+    }
     for kind, words in known.items():
         if isinstance(value, kind):
             return words
@@ -92,18 +98,14 @@ def is_tensor(value: Any) -> bool:
 
 
 def is_tf_function(value: Any) -> bool:
-    """A function compiled with ``tf.function`` (not an object that only looks like one)."""
+    """A function compiled with ``tf.function`` (not an object that only looks like one). The
+    class must really be in the value's MRO: ``PolymorphicFunction`` is an abstract base class,
+    and ``register()`` would make any function an ``isinstance`` of it."""
     import tensorflow as tf
 
-    kinds = tuple(
-        k
-        for k in (
-            getattr(tf.types.experimental, "PolymorphicFunction", None),
-            getattr(tf.types.experimental, "GenericFunction", None),
-        )
-        if isinstance(k, type)
-    )
-    return bool(kinds) and isinstance(value, kinds)
+    kinds = [getattr(tf.types.experimental, name, None) for name in ("PolymorphicFunction", "GenericFunction")]
+    mro = type(value).__mro__
+    return any(isinstance(k, type) and k in mro for k in kinds)
 
 
 def tensor_facts(value: Any, name: str, what: str = "build it with a tf function") -> dict:
@@ -150,7 +152,9 @@ def set_random_weights(layer: Any, rng: np.random.Generator, scale: float = 0.5)
     the initial weights."""
     values = []
     for w in layer.trainable_weights:
-        v = (scale * rng.standard_normal(tuple(w.shape))).astype(np.dtype(w.dtype.name if hasattr(w.dtype, "name") else w.dtype))
+        v = (scale * rng.standard_normal(tuple(w.shape))).astype(
+            np.dtype(w.dtype.name if hasattr(w.dtype, "name") else w.dtype)
+        )
         w.assign(v)
         values.append(v)
     return values
@@ -160,13 +164,13 @@ def kernel_and_bias(shapes: list[tuple], n_in: int, units: int) -> tuple[int, in
     """Indices of the kernel (shape ``(n_in, units)``) and the bias (``units`` values) among
     weight shapes, told apart by shape, not by the order they were created. Fail if absent."""
     kernel = [i for i, s in enumerate(shapes) if tuple(s) == (n_in, units)]
-    bias = [
-        i for i, s in enumerate(shapes) if i not in kernel[:1] and tuple(s) in ((units,), (1, units))
-    ]
+    bias = [i for i, s in enumerate(shapes) if i not in kernel[:1] and tuple(s) in ((units,), (1, units))]
     if not kernel:
         got = ", ".join(str(tuple(s)) for s in shapes) or "none"
-        raise Fail(f"no weight has the kernel's shape ({n_in}, {units}) for {n_in} input features and "
-                   f"{units} units (the weights have shapes {got}); take the input size from input_shape[-1]")
+        raise Fail(
+            f"no weight has the kernel's shape ({n_in}, {units}) for {n_in} input features and "
+            f"{units} units (the weights have shapes {got}); take the input size from input_shape[-1]"
+        )
     return kernel[0], (bias[0] if bias else None)
 
 
@@ -175,7 +179,9 @@ _ACTIVATIONS = {
     "relu": lambda z: np.maximum(z, 0.0),
     "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
     "tanh": np.tanh,
-    "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+    "softmax": lambda z: (
+        np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)
+    ),
 }
 
 
@@ -214,7 +220,7 @@ def draw_dense_cases(rng: np.random.Generator, count: int = 2) -> dict:
     for u in units:
         n_in.append(int(rng.choice([n for n in range(2, 8) if n != u and n not in n_in])))
     cases: dict = {"units": np.array(units), "n_in": np.array(n_in)}
-    for i, (u, n) in enumerate(zip(units, n_in)):
+    for i, (u, n) in enumerate(zip(units, n_in, strict=True)):
         cases[f"x{i}"] = rng.standard_normal((int(rng.integers(3, 7)), n)).astype("float32")
         cases[f"W{i}"] = (0.6 * rng.standard_normal((n, u))).astype("float32")
         cases[f"b{i}"] = (rng.choice([-1.0, 1.0], u) * rng.uniform(0.3, 1.0, u)).astype("float32")
@@ -247,9 +253,14 @@ def run_layer(layer: Any, name: str, x: Any, **kwargs: Any) -> Any:
     return out
 
 
-def probe_dense(layer: Any, name: str, x: np.ndarray, W: np.ndarray, b: np.ndarray,
-                no_weights: str = "has no trainable weights after a call; create them with self.add_weight(...)",
-                ) -> np.ndarray:
+def probe_dense(
+    layer: Any,
+    name: str,
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    no_weights: str = "has no trainable weights after a call; create them with self.add_weight(...)",
+) -> np.ndarray:
     """Run ``layer`` (a layer or a model) on ``x`` once to build it, give every trainable weight
     random values, put the judge's kernel ``W`` and bias ``b`` into the weights of their shapes
     (found by shape, not by creation order), run it again and return the output.
@@ -274,15 +285,21 @@ def probe_dense(layer: Any, name: str, x: np.ndarray, W: np.ndarray, b: np.ndarr
         if (n_in, units) not in shapes:
             got = ", ".join(str(s) for s in shapes)
             if (units, n_in) in shapes:
-                raise Fail(f"{name}'s kernel is transposed: on {n_in} input features it should have shape "
-                           f"(input features, units) = ({n_in}, {units}); its weights have shapes {got}")
+                raise Fail(
+                    f"{name}'s kernel is transposed: on {n_in} input features it should have shape "
+                    f"(input features, units) = ({n_in}, {units}); its weights have shapes {got}"
+                )
             if any(len(s) == 2 and s[0] == n_in for s in shapes):
-                raise Fail(f"{name} on {n_in} input features has weights of shapes {got}; with {units} "
-                           f"units the kernel should be ({n_in}, {units}), one column per unit")
+                raise Fail(
+                    f"{name} on {n_in} input features has weights of shapes {got}; with {units} "
+                    f"units the kernel should be ({n_in}, {units}), one column per unit"
+                )
         k, bias = kernel_and_bias(shapes, n_in, units)
         if bias is None:
-            raise Fail(f"{name} has no bias: it needs a trainable weight with one value per unit "
-                       f"(its weights have shapes {', '.join(str(s) for s in shapes)})")
+            raise Fail(
+                f"{name} has no bias: it needs a trainable weight with one value per unit "
+                f"(its weights have shapes {', '.join(str(s) for s in shapes)})"
+            )
         if failed is not None:
             raise failed
         set_random_weights(layer, np.random.default_rng(len(shapes) + 10 * n_in + 100 * units))
@@ -303,7 +320,7 @@ def expect_dense_outputs(outputs: list, inputs: dict, name: str, activation: str
     cases = dense_cases(inputs)
     if len(outputs) != len(cases):
         raise Fail(f"{name.format(units='n')} was not run on every probe")
-    for (units, x, W, b), y in zip(cases, outputs):
+    for (units, x, W, b), y in zip(cases, outputs, strict=True):
         label = f"the output of {name.format(units=units)}"
         y = np.asarray(y, dtype="float64")
         z = x.astype("float64") @ W.astype("float64") + b.astype("float64")

@@ -140,22 +140,25 @@ grade("q3", grad_w, grad_b, loss)
 # %% [markdown]
 # ## 4. Second derivatives: the falling apple
 #
-# An apple dropped from a tree falls 4.9 t² metres in t seconds. Its speed is the first
-# derivative of the position, its acceleration the second. Nest two tapes: the inner one
-# differentiates the position, the outer one records that differentiation and differentiates
-# it again.
+# Without air, an apple dropped from a tree falls 4.9 t² metres in t seconds: speed 9.8 t,
+# acceleration 9.8 m/s², easy by hand. With air drag (and on a planet the lab picks for you),
+# `fall(t)` below gives the distance fallen after t seconds, and its derivatives are no longer
+# something to guess. The speed is the first derivative of the position, the acceleration the
+# second. Nest two tapes: the inner one differentiates the position, the outer one records that
+# differentiation and differentiates it again.
 #
 # **Exercise 4.** At the time `t` (in seconds) that the cell below hands you, compute `speed`
-# and `acceleration` with nested tapes. `t` is a `tf.Variable`; the grader hands you its own time.
+# and `acceleration` of `fall(t)` with nested tapes. `t` is a `tf.Variable`; the grader hands you
+# its own time and planet.
 
 # %%
-t = lab.q4.inputs()
-print(f"t = {t.numpy():.2f} s")
+t, fall = lab.q4.inputs()
+print(f"t = {t.numpy():.2f} s, fallen {fall(t).numpy():.2f} m")
 
 # %% answer="q4"
 with tf.GradientTape() as outer:
     with tf.GradientTape() as inner:
-        position = 4.9 * t ** 2
+        position = fall(t)
     speed = inner.gradient(position, t)  # SOLUTION
 acceleration = outer.gradient(speed, t)  # SOLUTION
 
@@ -329,7 +332,8 @@ plt.title(f"{steps} steps from (-4.5, 1.5)"); plt.tight_layout(); plt.show()
 # - `tf.GradientTape` records operations; `tape.gradient(target, sources)` plays them backwards.
 # - Variables are watched automatically, constants need `tape.watch`; a list of sources gives a
 #   list of gradients; `persistent=True` allows several `gradient` calls.
-# - Nested tapes give higher derivatives (9.8 m/s² for the apple).
+# - Nested tapes give higher derivatives (the apple's acceleration, which air drag brings down
+#   from g towards 0 as it nears its terminal speed).
 # - Gradient descent steps against the gradient; the learning rate decides between crawling,
 #   converging and diverging. Keras optimisers implement smarter update rules.
 

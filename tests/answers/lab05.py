@@ -7,29 +7,31 @@ import tensorflow as tf
 from . import right, untouched, wrong
 
 
-def _no_body(x):
-    ...  # TODO: your code here
+def _no_body(x): ...  # TODO: your code here
 
 
-def _no_body_descent(x0, x_f, learning_rate, steps):
-    ...  # TODO: your code here
+def _no_body_descent(x0, x_f, learning_rate, steps): ...  # TODO: your code here
 
 
 def _taped(f, watch=False, persistent=False):
     """d f(x) / dx with a tape, the way the notebook teaches it."""
+
     def derivative(x):
         with tf.GradientTape(persistent=persistent) as tape:
             if watch:
                 tape.watch(x)
             y = f(x)
         return tape.gradient(y, x)
+
     return derivative
 
 
 def _table(table):
     """A lookup table of the old fixed points (what a student copies from a checker's constants)."""
+
     def fn(x):
         return tf.constant(table.get(round(float(x), 3), 0.0))
+
     return fn
 
 
@@ -48,6 +50,7 @@ class FakeTensor:
 
 # -- q1 -----------------------------------------------------------------------------------------
 
+
 def _square_list_source(x):
     with tf.GradientTape() as tape:
         y = tf.square(x)
@@ -56,7 +59,7 @@ def _square_list_source(x):
 
 def _square_numpy(x):
     with tf.GradientTape() as tape:
-        y = x ** 2
+        y = x**2
     return tape.gradient(y, x).numpy()
 
 
@@ -68,7 +71,7 @@ def _square_jacobian(x):
 
 def _square_y_itself(x):
     with tf.GradientTape() as tape:
-        y = x ** 2
+        y = x**2
     tape.gradient(y, x)
     return y
 
@@ -95,10 +98,11 @@ def _tape_then_constant(x):
 
 # -- q2 -----------------------------------------------------------------------------------------
 
+
 def _cube_as_variable(x):
     v = tf.Variable(x)
     with tf.GradientTape() as tape:
-        y = v ** 3
+        y = v**3
     return tape.gradient(y, v)
 
 
@@ -111,7 +115,7 @@ def _cube_watch_list(x):
 
 def _cube_watch_after(x):
     with tf.GradientTape() as tape:
-        y = x ** 3
+        y = x**3
         tape.watch(x)
     return tape.gradient(y, x)
 
@@ -119,12 +123,13 @@ def _cube_watch_after(x):
 def _cube_y_itself(x):
     with tf.GradientTape() as tape:
         tape.watch(x)
-        y = x ** 3
+        y = x**3
     tape.gradient(y, x)
     return y
 
 
 # -- q3 -----------------------------------------------------------------------------------------
+
 
 def _linear(loss_fn, sources="list"):
     def make(x_batch, w, b):
@@ -137,6 +142,7 @@ def _linear(loss_fn, sources="list"):
             return tape.gradient(loss, w), tape.gradient(loss, b), loss
         grad_w, grad_b = tape.gradient(loss, [w, b] if sources == "list" else (w, b))
         return grad_w, grad_b, loss
+
     return make
 
 
@@ -184,49 +190,58 @@ def _grad_b_zeros(x_batch, w, b):
 
 # -- q4 -----------------------------------------------------------------------------------------
 
-def _apple(position=lambda t: 4.9 * t ** 2, twice=True, inner_inside=True, persistent=False,
-           then=lambda acceleration, speed: (acceleration, speed)):
-    def make(t):
+
+def _apple(
+    position=lambda t, fall: fall(t),
+    twice=True,
+    inner_inside=True,
+    persistent=False,
+    then=lambda acceleration, speed: (acceleration, speed),
+):
+    def make(t, fall):
         with tf.GradientTape(persistent=persistent) as outer:
             with tf.GradientTape() as inner:
-                p = position(t)
+                p = position(t, fall)
             if inner_inside:
                 speed = inner.gradient(p, t)
         if not inner_inside:
             speed = inner.gradient(p, t)
         acceleration = outer.gradient(speed, t) if twice else speed
         return then(acceleration, speed)
+
     return make
 
 
-def _apple_watch_constant(t):
+def _apple_watch_constant(t, fall):
     t = tf.constant(t.numpy())
     with tf.GradientTape() as outer:
         outer.watch(t)
         with tf.GradientTape() as inner:
             inner.watch(t)
-            position = 4.9 * t * t
+            position = fall(t)
         speed = inner.gradient(position, t)
     return outer.gradient(speed, t), speed
 
 
-def _apple_list_sources(t):
+def _apple_list_sources(t, fall):
     with tf.GradientTape() as outer:
         with tf.GradientTape() as inner:
-            position = 0.5 * 9.8 * tf.square(t)
+            position = tf.reduce_sum(fall(t))
         [speed] = inner.gradient(position, [t])
     [acceleration] = outer.gradient(speed, [t])
     return acceleration, speed
 
 
-def _apple_at_two_seconds(t):
-    return _apple()(tf.Variable(2.0))
+def _apple_at_two_seconds(t, fall):
+    return _apple()(tf.Variable(2.0), fall)
 
 
 # -- q5 -----------------------------------------------------------------------------------------
 
-def _descent(sign=-1.0, record_start=True, lr=None, steps_used=None, start=None, append=float,
-             dtype=tf.float32, as_array=False):
+
+def _descent(
+    sign=-1.0, record_start=True, lr=None, steps_used=None, start=None, append=float, dtype=tf.float32, as_array=False
+):
     def minimise(x0, x_f, learning_rate, steps):
         x = tf.Variable(float(x0 if start is None else start), dtype=dtype)
         history = [append(x)] if record_start else []
@@ -236,6 +251,7 @@ def _descent(sign=-1.0, record_start=True, lr=None, steps_used=None, start=None,
             x.assign_add(sign * (learning_rate if lr is None else lr) * tape.gradient(loss, x))
             history.append(append(x))
         return np.array(history) if as_array else history
+
     return minimise
 
 
@@ -270,11 +286,13 @@ def _descent_compiled_step(x0, x_f, learning_rate, steps):
     """A tf.function for the step, defined once and shared across calls (traced only once)."""
     global _step
     if _step is None:
+
         @tf.function
         def step(x, x_f, learning_rate):
             with tf.GradientTape() as tape:
                 loss = (x - x_f) ** 2
             x.assign_sub(learning_rate * tape.gradient(loss, x))
+
         _step = step
     x = tf.Variable(float(x0))
     history = [float(x)]
@@ -321,24 +339,27 @@ def _descent_old_table(x0, x_f, learning_rate, steps):
 
 CASES = {
     "q1": [
-        right("tape.gradient", lambda: _taped(lambda x: x ** 2)),
+        right("tape.gradient", lambda: _taped(lambda x: x**2)),
         right("x * x", lambda: _taped(lambda x: x * x)),
         right("tf.square, persistent tape", lambda: _taped(tf.square, persistent=True)),
         right("list of sources", lambda: _square_list_source),
         right("returns the NumPy value of the tape's gradient", lambda: _square_numpy),
-        right("tf.function", lambda: tf.function(_taped(lambda x: x ** 2))),
+        right("tf.function", lambda: tf.function(_taped(lambda x: x**2))),
         right("tape.jacobian", lambda: _square_jacobian),
         right("watches the variable too", lambda: _taped(lambda x: tf.pow(x, 2.0), watch=True)),
         wrong("typed in by hand", lambda: lambda x: 2 * x, says="never asked a gradient tape"),
         wrong("by hand as a float", lambda: lambda x: 2 * float(x.numpy()), says="never asked a gradient tape"),
-        wrong("lookup table of the old points", lambda: _table({-2.0: -4.0, 0.5: 1.0, 3.0: 6.0}),
-              says="never asked a gradient tape"),
-        wrong("derivative of the cube", lambda: _taped(lambda x: x ** 3), says="comes out as"),
+        wrong(
+            "lookup table of the old points",
+            lambda: _table({-2.0: -4.0, 0.5: 1.0, 3.0: 6.0}),
+            says="never asked a gradient tape",
+        ),
+        wrong("derivative of the cube", lambda: _taped(lambda x: x**3), says="comes out as"),
         wrong("returns y", lambda: _square_y_itself, says="y itself"),
         wrong("y through NumPy", lambda: _square_through_numpy, says="is None"),
         wrong("y outside the tape", lambda: _square_outside_tape, says="is None"),
         wrong("asks the tape, returns a constant", lambda: _tape_then_constant, says="other than the tape"),
-        wrong("half the derivative", lambda: _taped(lambda x: x ** 2 / 2), says="comes out as"),
+        wrong("half the derivative", lambda: _taped(lambda x: x**2 / 2), says="comes out as"),
         wrong("returns a string", lambda: lambda x: str(_taped(tf.square)(x).numpy()), says="is a string"),
         wrong("tensor of strings", lambda: lambda x: tf.strings.as_string(_taped(tf.square)(x)), says="holds strings"),
         wrong("fake tensor", lambda: lambda x: FakeTensor(_taped(tf.square)(x)), says="FakeTensor"),
@@ -347,71 +368,102 @@ CASES = {
         untouched(lambda: None, name="None"),
     ],
     "q2": [
-        right("watch", lambda: _taped(lambda x: x ** 3, watch=True)),
+        right("watch", lambda: _taped(lambda x: x**3, watch=True)),
         right("watch, tf.pow", lambda: _taped(lambda x: tf.pow(x, 3.0), watch=True)),
         right("watch, x * x * x, persistent", lambda: _taped(lambda x: x * x * x, watch=True, persistent=True)),
         right("watch a list", lambda: _cube_watch_list),
         right("copy into a variable", lambda: _cube_as_variable),
-        right("tf.function", lambda: tf.function(_taped(lambda x: x ** 3, watch=True))),
-        wrong("no watch", lambda: _taped(lambda x: x ** 3), says="did not watch"),
+        right("tf.function", lambda: tf.function(_taped(lambda x: x**3, watch=True))),
+        wrong("no watch", lambda: _taped(lambda x: x**3), says="did not watch"),
         wrong("watch after the computation", lambda: _cube_watch_after, says="did not watch"),
-        wrong("typed in by hand", lambda: lambda x: 3 * x ** 2, says="never asked a gradient tape"),
-        wrong("square instead of cube", lambda: _taped(lambda x: x ** 2, watch=True), says="comes out as"),
-        wrong("cube of the derivative", lambda: _taped(lambda x: 3 * x ** 2, watch=True), says="comes out as"),
+        wrong("typed in by hand", lambda: lambda x: 3 * x**2, says="never asked a gradient tape"),
+        wrong("square instead of cube", lambda: _taped(lambda x: x**2, watch=True), says="comes out as"),
+        wrong("cube of the derivative", lambda: _taped(lambda x: 3 * x**2, watch=True), says="comes out as"),
         wrong("returns y", lambda: _cube_y_itself, says="y itself"),
         wrong("lookup table", lambda: _table({-2.0: 12.0, 0.5: 0.75, 3.0: 27.0}), says="never asked a gradient tape"),
-        wrong("no watch, then a NumPy value", lambda: lambda x: _taped(lambda x: x ** 3)(x).numpy(), says="did not watch"),
+        wrong(
+            "no watch, then a NumPy value", lambda: lambda x: _taped(lambda x: x**3)(x).numpy(), says="did not watch"
+        ),
         untouched(lambda: _no_body),
     ],
     "q3": [
         right("list of sources", lambda x_batch, w, b: _linear(_mean_sq)(x_batch, w, b)),
         right("dict of sources", lambda x_batch, w, b: _linear(_mean_sq, "dict")(x_batch, w, b)),
-        right("tuple, tf.matmul and tf.square", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_mean(tf.square(tf.matmul(x, w) + b)), "tuple")(x_batch, w, b)),
+        right(
+            "tuple, tf.matmul and tf.square",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_mean(tf.square(tf.matmul(x, w) + b)), "tuple")(
+                x_batch, w, b
+            ),
+        ),
         right("persistent tape, two calls", lambda x_batch, w, b: _linear(_mean_sq, "two calls")(x_batch, w, b)),
-        right("sum divided by the size", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2) / 8.0)(x_batch, w, b)),
-        right("keras.ops", lambda x_batch, w, b: _linear(
-            lambda x, w, b: keras.ops.mean(keras.ops.square(keras.ops.matmul(x, w) + b)))(x_batch, w, b)),
-        wrong("sum instead of mean", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2))(x_batch, w, b), says="loss is off"),
-        wrong("no square", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_mean(x @ w + b))(x_batch, w, b), says="loss is off"),
+        right(
+            "sum divided by the size",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2) / 8.0)(x_batch, w, b),
+        ),
+        right(
+            "keras.ops",
+            lambda x_batch, w, b: _linear(lambda x, w, b: keras.ops.mean(keras.ops.square(keras.ops.matmul(x, w) + b)))(
+                x_batch, w, b
+            ),
+        ),
+        wrong(
+            "sum instead of mean",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2))(x_batch, w, b),
+            says="loss is off",
+        ),
+        wrong(
+            "no square",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_mean(x @ w + b))(x_batch, w, b),
+            says="loss is off",
+        ),
         wrong("gradients swapped", _changed(lambda gw, gb, loss: (gb, gw, loss)), says="shape"),
         wrong("NumPy gradients", _changed(lambda gw, gb, loss: (gw.numpy(), gb, loss)), says="not a tf.Tensor"),
         wrong("loss outside the tape", _loss_outside_tape, says="not connected to w and b"),
-        wrong("loss through w.numpy()", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_mean((x @ w.numpy() + b) ** 2))(x_batch, w, b), says="not connected to w"),
-        wrong("bias left out of the loss", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_mean((x @ w) ** 2))(x_batch, w, b), says="not connected to b"),
+        wrong(
+            "loss through w.numpy()",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_mean((x @ w.numpy() + b) ** 2))(x_batch, w, b),
+            says="not connected to w",
+        ),
+        wrong(
+            "bias left out of the loss",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_mean((x @ w) ** 2))(x_batch, w, b),
+            says="not connected to b",
+        ),
         wrong("own fresh variables", _own_variables, says="loss is off"),
         wrong("the old notebook's inputs", _old_notebook_values, says="loss is off"),
         wrong("gradients of the sum, loss of the mean", _grads_of_sum_loss_of_mean, says="grad_w"),
         wrong("grad_b typed in as zeros", _grad_b_zeros, says="grad_b"),
         wrong("loss as a float", _changed(lambda gw, gb, loss: (gw, gb, float(loss))), says="not a tf.Tensor"),
-        wrong("loss per output", lambda x_batch, w, b: _linear(
-            lambda x, w, b: tf.reduce_mean((x @ w + b) ** 2, axis=0))(x_batch, w, b), says="single number"),
+        wrong(
+            "loss per output",
+            lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_mean((x @ w + b) ** 2, axis=0))(x_batch, w, b),
+            says="single number",
+        ),
         untouched(lambda x_batch, w, b: (None, None, None)),
     ],
     "q4": [
-        right("nested tapes", lambda t: _apple()(t)),
-        right("persistent outer tape", lambda t: _apple(persistent=True)(t)),
-        right("t * t", lambda t: _apple(position=lambda t: 4.9 * t * t)(t)),
+        right("nested tapes", _apple()),
+        right("persistent outer tape", _apple(persistent=True)),
+        right("position times one", _apple(position=lambda t, fall: 1.0 * fall(t))),
         right("watched constant", _apple_watch_constant),
-        right("list sources, tf.square", _apple_list_sources),
-        wrong("differentiated once", lambda t: _apple(twice=False)(t), says="differentiate once more"),
-        wrong("inner gradient outside the outer tape", lambda t: _apple(inner_inside=False)(t),
-              says="acceleration is None"),
-        wrong("typed in numbers", lambda t: (tf.constant(9.8), tf.constant(19.6)), says="speed is"),
-        wrong("python floats", lambda t: (9.8, 9.8 * float(t.numpy())), says="not a tf.Tensor"),
+        right("list sources, reduce_sum", _apple_list_sources),
+        right("float64 reading of the results", _apple(then=lambda a, s: (tf.cast(a, tf.float64), s))),
+        wrong("differentiated once", _apple(twice=False), says="differentiate once more"),
+        wrong("inner gradient outside the outer tape", _apple(inner_inside=False), says="acceleration is None"),
+        wrong("free fall by hand", lambda t, fall: (tf.constant(9.8), 9.8 * t), says="speed is"),
+        wrong("free-fall formula in the tape", _apple(position=lambda t, fall: 4.9 * t * t), says="speed is"),
+        wrong("python floats", lambda t, fall: (9.8, 9.8 * float(t.numpy())), says="not a tf.Tensor"),
         wrong("own t of 2 s", _apple_at_two_seconds, says="speed is"),
-        wrong("forgot the square", lambda t: _apple(position=lambda t: 4.9 * t)(t), says="speed is"),
-        wrong("position for speed", lambda t: (tf.constant(9.8), 4.9 * t ** 2), says="position itself"),
-        wrong("acceleration left as the placeholder", lambda t: (None, _apple()(t)[1]),
-              says="acceleration is None"),
-        wrong("half the acceleration", _apple(then=lambda a, s: (a / 2, s)), says="differentiate the position twice"),
+        wrong("position for speed", lambda t, fall: (tf.constant(9.8), fall(t)), says="position itself"),
+        wrong(
+            "acceleration left as the placeholder",
+            lambda t, fall: (None, _apple()(t, fall)[1]),
+            says="acceleration is None",
+        ),
+        wrong("half the acceleration", _apple(then=lambda a, s: (a / 2, s)), says="differentiate fall(t) twice"),
         wrong("speed as a vector", _apple(then=lambda a, s: (a, tf.stack([s, s]))), says="single number"),
-        untouched(lambda t: (None, None)),
+        wrong("acceleration typed in as 9.8", _apple(then=lambda a, s: (tf.constant(9.8), s)), says="acceleration is"),
+        untouched(lambda t, fall: (None, None)),
     ],
     "q5": [
         right("assign_sub", lambda: _descent()),
@@ -432,8 +484,11 @@ CASES = {
         wrong("forgot to return", lambda: _descent_forgot_return, says="returns None"),
         wrong("only the final x", lambda: _descent_final_only, says="returns a float"),
         wrong("the old check's setting", lambda: _descent_old_table, says="with x0="),
-        wrong("constant path", lambda: lambda x0, x_f, learning_rate, steps: [x0] * (steps + 1),
-              says="never asked a gradient tape"),
+        wrong(
+            "constant path",
+            lambda: lambda x0, x_f, learning_rate, steps: [x0] * (steps + 1),
+            says="never asked a gradient tape",
+        ),
         untouched(lambda: _no_body_descent),
         untouched(lambda: None, name="None"),
     ],
