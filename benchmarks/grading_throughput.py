@@ -10,6 +10,7 @@ installed) it also grades the same copies with ``nbgrader autograde``: the same 
 answer cells marked as nbgrader solution cells and one autograder test cell per question that
 asserts the labtools verdict. nbgrader grades one submission at a time.
 """
+
 import argparse
 import os
 import shutil
@@ -42,11 +43,17 @@ def nbgrader_notebook(solution: Path, bundle: dict) -> nbformat.NotebookNode:
         if cell.id in tests:
             qid = graded_question(tests[cell.id])
             test = nbformat.v4.new_code_cell(
-                f"_v = lab.{qid}.evaluate({', '.join(answers[qid])})\n"
-                "assert _v.status.value == 'PASS', _v.message")
+                f"_v = lab.{qid}.evaluate({', '.join(answers[qid])})\nassert _v.status.value == 'PASS', _v.message"
+            )
             test.id = f"{qid}-test"
-            test.metadata["nbgrader"] = {"schema_version": 3, "grade": True, "solution": False, "locked": True,
-                                         "grade_id": test.id, "points": points[qid]}
+            test.metadata["nbgrader"] = {
+                "schema_version": 3,
+                "grade": True,
+                "solution": False,
+                "locked": True,
+                "grade_id": test.id,
+                "points": points[qid],
+            }
             cells.append(test)
     nb.cells = cells
     return nb
@@ -57,9 +64,16 @@ def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Pa
     nbformat.write(nb, root / "source" / "lab" / "lab.ipynb")
     (root / "nbgrader_config.py").write_text(
         "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
-        "c.ExecutePreprocessor.timeout = 120\nc.Execute.timeout = 120\n")
-    env = dict(os.environ, LABTOOLS_FAST="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0",
-               PATH=str(Path(nbgrader).parent) + os.pathsep + os.environ["PATH"])  # nbgrader runs `alembic`
+        "c.ExecutePreprocessor.timeout = 120\nc.Execute.timeout = 120\n"
+    )
+    env = dict(
+        os.environ,
+        LABTOOLS_FAST="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONHASHSEED="0",
+        PATH=str(Path(nbgrader).parent) + os.pathsep + os.environ["PATH"],
+    )  # nbgrader runs `alembic`
+
     def nbg(*argv):
         done = subprocess.run([nbgrader, *argv], cwd=root, env=env, capture_output=True, text=True)
         if done.returncode:
@@ -86,8 +100,10 @@ def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Pa
         full += ran and not failed
     if done.returncode:
         print(done.stderr[-2000:])
-    print(f"nbgrader autograde: {graded} submissions in {seconds:6.1f} s = {60 * graded / seconds:5.1f} "
-          f"submissions/min ({full}/{graded} with every test cell passing)")
+    print(
+        f"nbgrader autograde: {graded} submissions in {seconds:6.1f} s = {60 * graded / seconds:5.1f} "
+        f"submissions/min ({full}/{graded} with every test cell passing)"
+    )
 
 
 def main():
@@ -101,8 +117,10 @@ def main():
     solution = repo_root() / "notebooks" / "solutions" / f"{meta.number}_{meta.slug}.ipynb"
     bundle = load_bundle(meta.number)
     isolate = network_isolation_available()
-    print(f"lab {meta.number} ({meta.slug}), {args.copies} copies of the solution, {os.cpu_count()} CPU cores, "
-          f"network isolation {'on' if isolate else 'off'}")
+    print(
+        f"lab {meta.number} ({meta.slug}), {args.copies} copies of the solution, {os.cpu_count()} CPU cores, "
+        f"network isolation {'on' if isolate else 'off'}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "submissions"
         folder.mkdir()
@@ -116,8 +134,10 @@ def main():
             results = grade_all(paths, settings, progress=False)
             seconds = time.perf_counter() - start
             full = sum(r["total"] == r["max"] for r in results)
-            print(f"-j {jobs}: {len(results)} submissions in {seconds:6.1f} s = "
-                  f"{60 * len(results) / seconds:5.1f} submissions/min ({full}/{len(results)} full marks)")
+            print(
+                f"-j {jobs}: {len(results)} submissions in {seconds:6.1f} s = "
+                f"{60 * len(results) / seconds:5.1f} submissions/min ({full}/{len(results)} full marks)"
+            )
         if args.nbgrader:
             run_nbgrader(args.nbgrader, nbgrader_notebook(solution, bundle), args.copies, Path(tmp) / "nbgrader")
 

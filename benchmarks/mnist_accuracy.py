@@ -6,6 +6,7 @@ Trains exactly as the notebook does in full settings (5 epochs at batch 128 on 7
 validation hold-out, then 5 epochs at batch 32 on all training images) and prints the figures.
 The full data set needs internet or a Keras cache; offline the bundled 8,000/2,000 subset is used.
 """
+
 import argparse
 import os
 import time
@@ -35,16 +36,26 @@ def main():
     order = np.random.default_rng(0).permutation(len(x))
     n_val = int(0.3 * len(x))
     start = time.perf_counter()
-    model.fit(x[order[n_val:]], y[order[n_val:]], epochs=5, batch_size=128, verbose=0,
-              validation_data=(x[order[:n_val]], y[order[:n_val]]))
+    model.fit(
+        x[order[n_val:]],
+        y[order[n_val:]],
+        epochs=5,
+        batch_size=128,
+        verbose=0,
+        validation_data=(x[order[:n_val]], y[order[:n_val]]),
+    )
     first = model.evaluate(xt, yt, verbose=0)[1]
     model.fit(x, y, epochs=5, batch_size=32, verbose=0)
     seconds = time.perf_counter() - start
     final = model.evaluate(xt, yt, verbose=0)[1]
-    print(f"data: {len(x):,} train / {len(xt):,} test | device: "
-          f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}")
-    print(f"test accuracy after 5 epochs on 70%: {first:.4f} | after 5 more on all: {final:.4f} "
-          f"| training time {seconds:.1f} s")
+    print(
+        f"data: {len(x):,} train / {len(xt):,} test | device: "
+        f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}"
+    )
+    print(
+        f"test accuracy after 5 epochs on 70%: {first:.4f} | after 5 more on all: {final:.4f} "
+        f"| training time {seconds:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Training: ms per step of the course's reference step (stateful LSTM with a fixed
 per-element loss) and of the lab's step, both ``@tf.function``, batch 8, sequence 100, Adam 5e-3;
 and the lab's step with XLA (``jit_compile=True``) to show what would make it faster.
 """
+
 import argparse
 import time
 
@@ -19,16 +20,22 @@ VOCAB, EMB, BATCH, SEQ = 83, 256, 8, 100
 
 
 def lab_model(keras, units):
-    return keras.Sequential([keras.layers.Embedding(VOCAB, EMB), keras.layers.LSTM(units, return_sequences=True),
-                             keras.layers.Dense(VOCAB)])
+    return keras.Sequential(
+        [keras.layers.Embedding(VOCAB, EMB), keras.layers.LSTM(units, return_sequences=True), keras.layers.Dense(VOCAB)]
+    )
 
 
 def reference_model(keras, units):
     """The course's model, written for Keras 3: fixed batch shape, stateful LSTM."""
     inputs = keras.Input(batch_shape=(BATCH, None), dtype="int32")
     x = keras.layers.Embedding(VOCAB, EMB)(inputs)
-    x = keras.layers.LSTM(units, return_sequences=True, stateful=True, recurrent_initializer="glorot_uniform",
-                          recurrent_activation="sigmoid")(x)
+    x = keras.layers.LSTM(
+        units,
+        return_sequences=True,
+        stateful=True,
+        recurrent_initializer="glorot_uniform",
+        recurrent_activation="sigmoid",
+    )(x)
     return keras.Model(inputs, keras.layers.Dense(VOCAB)(x))
 
 
@@ -41,7 +48,7 @@ def time_steps(tf, keras, model, steps, reduce, jit=False):
             if reduce:
                 loss = tf.reduce_mean(loss)
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
 
     step = tf.function(step, jit_compile=jit)
@@ -83,14 +90,18 @@ def main():
     t0 = time.perf_counter()
     sampler(start, args.chars, n=8)
     compiled = 8 * args.chars / (time.perf_counter() - t0)
-    print(f"sampling: one call per character {stepwise:,.0f} chars/s | compiled loop, 8 tunes "
-          f"{compiled:,.0f} chars/s | speed-up {compiled / stepwise:.0f}x")
+    print(
+        f"sampling: one call per character {stepwise:,.0f} chars/s | compiled loop, 8 tunes "
+        f"{compiled:,.0f} chars/s | speed-up {compiled / stepwise:.0f}x"
+    )
 
     ref = time_steps(tf, keras, reference_model(keras, args.units), args.steps, reduce=False)
     ours = time_steps(tf, keras, lab_model(keras, args.units), args.steps, reduce=True)
     xla = time_steps(tf, keras, lab_model(keras, args.units), args.steps, reduce=True, jit=True)
-    print(f"training step (batch {BATCH}, seq {SEQ}): course reference {ref:.0f} ms | lab {ours:.0f} ms "
-          f"| lab with XLA {xla:.0f} ms")
+    print(
+        f"training step (batch {BATCH}, seq {SEQ}): course reference {ref:.0f} ms | lab {ours:.0f} ms "
+        f"| lab with XLA {xla:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 needs it is used.  MIT 6.S191 Lab 1 names (``load_training_data``, ``play_song``,
 ``test_batch_func_types`` ...) are available here too, so MIT-style code runs unchanged.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -65,6 +66,14 @@ def progress():
 
 
 __all__ = [
-    "Status", "Verdict", "NotReady", "fast_mode", "needs", "pick", "progress",
-    "seed_everything", "start_lab", *_LAZY,
+    "Status",
+    "Verdict",
+    "NotReady",
+    "fast_mode",
+    "needs",
+    "pick",
+    "progress",
+    "seed_everything",
+    "start_lab",
+    *_LAZY,
 ]

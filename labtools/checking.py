@@ -24,19 +24,27 @@ Three outcomes are possible: PASS, FAIL (with a hint that names what is wrong wi
 the answer) and NOT ATTEMPTED (the ``None  # TODO`` placeholder is still there).  A check never
 shows a traceback: any exception raised by the student's code becomes a one-line FAIL.
 """
+
 from __future__ import annotations
 
 import copy
 import html
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Sequence
+from typing import Any
 
 __all__ = [
-    "Status", "Verdict", "Fail", "NotAttempted", "Question", "Lab",
-    "is_placeholder", "show",
+    "Status",
+    "Verdict",
+    "Fail",
+    "NotAttempted",
+    "Question",
+    "Lab",
+    "is_placeholder",
+    "show",
 ]
 
 
@@ -69,8 +77,7 @@ def does_nothing(fn: Any) -> bool:
     if code is None:
         return False
     n_args = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
-    return (not code.co_names and code.co_nlocals == n_args
-            and all(c is None or c is Ellipsis for c in code.co_consts))
+    return not code.co_names and code.co_nlocals == n_args and all(c is None or c is Ellipsis for c in code.co_consts)
 
 
 _STYLE = {
@@ -116,8 +123,12 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return {
-            "question": self.question, "title": self.title, "status": self.status.value,
-            "message": self.message, "points": self.points, "max_points": self.max_points,
+            "question": self.question,
+            "title": self.title,
+            "status": self.status.value,
+            "message": self.message,
+            "points": self.points,
+            "max_points": self.max_points,
         }
 
 
@@ -136,7 +147,7 @@ def show(obj: Any) -> None:
 
 
 _TF_NOISE = [
-    re.compile(r"\{\{function_node [^}]*\}\}\s*"),      # {{function_node __wrapped__MatMul_device_/job:...}}
+    re.compile(r"\{\{function_node [^}]*\}\}\s*"),  # {{function_node __wrapped__MatMul_device_/job:...}}
     re.compile(r"\s*\[Op:[A-Za-z0-9_]+\](\s*name:.*)?$"),  # [Op:MatMul] name:
     re.compile(r"^Exception encountered when calling [^:]*:\s*"),
 ]
@@ -146,7 +157,9 @@ def clean_message(text: str) -> str:
     """The one line of an error message a student can act on (TensorFlow's and Keras' wrappers
     removed: ``{{function_node ...}}``, ``[Op:MatMul]``, "Exception encountered when calling ...")."""
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
-    lines = [line for line in lines if not line.startswith(("Arguments received by", "\u2022", "Call arguments received"))]
+    lines = [
+        line for line in lines if not line.startswith(("Arguments received by", "\u2022", "Call arguments received"))
+    ]
     first = ""
     for line in lines:
         for pattern in _TF_NOISE:
@@ -177,7 +190,7 @@ class Question:
     points: float
     answers: Sequence[str]
     extract: Callable[..., dict]
-    judge: Callable[[dict], None]
+    judge: Callable[..., None]  # judge(data), or judge(data, inputs) for a question with draw
     hints: Sequence[str] = ()
     # answers whose None is a real (wrong) result, e.g. a gradient the tape could not compute;
     # ``extract`` receives them and decides between NOT ATTEMPTED and FAIL itself
@@ -186,7 +199,7 @@ class Question:
     draw: Callable[[Any], dict] | None = None
     # the notebook's values made from the inputs, for ``x, W, b = lab.qN.inputs()``
     hand: Callable[[dict], Any] | None = None
-    lab: "Lab | None" = field(default=None, repr=False)
+    lab: Lab | None = field(default=None, repr=False)
     _hints_shown: int = field(default=0, repr=False)
     _handed: dict | None = field(default=None, repr=False)
 
@@ -208,7 +221,11 @@ class Question:
         if self.hand is None:
             raise TypeError(f"{self.id} hands no inputs to the notebook")
         if self._handed is None:
-            self.use_inputs(self.fresh_inputs())
+            drawn = self.fresh_inputs()
+            if drawn is None:
+                raise TypeError(f"{self.id} hands inputs to the notebook but draws none; give it draw=...")
+            self.use_inputs(drawn)
+        assert self._handed is not None  # drawn just above, or set by the grader through use_inputs
         return self.hand(copy.deepcopy(self._handed))
 
     def _judge_inputs(self) -> dict | None:
@@ -225,7 +242,7 @@ class Question:
         if len(answers) != len(self.answers):
             names = ", ".join(self.answers)
             raise Fail(f"this check takes {len(self.answers)} argument(s): {names}")
-        for name, value in zip(self.answers, answers):
+        for name, value in zip(self.answers, answers, strict=True):
             if is_placeholder(value) and name not in self.none_is_an_answer:
                 raise NotAttempted(f"`{name}` is still the placeholder; replace the # TODO")
         try:
@@ -255,8 +272,7 @@ class Question:
         except NotAttempted as exc:
             return self.verdict(Status.NOT_ATTEMPTED, str(exc))
         except Exception:  # malformed data from the kernel must not crash anything
-            return self.verdict(Status.FAIL, "the answer has an unexpected form; check the type the "
-                                             "exercise asks for")
+            return self.verdict(Status.FAIL, "the answer has an unexpected form; check the type the exercise asks for")
         return self.verdict(Status.PASS, "")
 
     def evaluate(self, *answers: Any) -> Verdict:
@@ -339,8 +355,7 @@ class Lab:
         if name in questions:
             return questions[name]
         raise AttributeError(
-            f"lab {self.__dict__.get('number', '?')} has no question {name!r}; "
-            f"its questions are {', '.join(questions)}"
+            f"lab {self.__dict__.get('number', '?')} has no question {name!r}; its questions are {', '.join(questions)}"
         )
 
     def __dir__(self):
@@ -353,7 +368,7 @@ class Lab:
     def record(self, verdict: Verdict) -> None:
         self.latest[verdict.question] = verdict
 
-    def progress(self) -> "Progress":
+    def progress(self) -> Progress:
         rows = []
         for q in self.questions.values():
             v = self.latest.get(q.id)
@@ -374,8 +389,7 @@ class Progress:
         return status.value if status else "not checked yet"
 
     def __str__(self) -> str:
-        lines = [f"Lab {self.lab.number} {self.lab.title}: {_fmt(self.earned)}/"
-                 f"{_fmt(self.lab.max_points)} points"]
+        lines = [f"Lab {self.lab.number} {self.lab.title}: {_fmt(self.earned)}/{_fmt(self.lab.max_points)} points"]
         for q, s in self.rows:
             lines.append(f"  {q.id:<4} {q.title:<40} {self._label(s)}")
         return "\n".join(lines)
@@ -394,7 +408,8 @@ class Progress:
             f"<div style='font-family:sans-serif'><b>Lab {self.lab.number} &middot; "
             f"{html.escape(self.lab.title)}</b>: {_fmt(self.earned)} / {_fmt(self.lab.max_points)} points"
             "<table><tr><th>question</th><th>exercise</th><th>points</th><th>status</th></tr>"
-            + "".join(cells) + "</table></div>"
+            + "".join(cells)
+            + "</table></div>"
         )
 
 
@@ -403,6 +418,7 @@ def _fmt(x: float) -> str:
 
 
 # -- helpers that judges share ------------------------------------------------------------------
+
 
 def expect_shape(name: str, actual: Sequence[int], expected: Sequence[int]) -> None:
     actual, expected = tuple(actual), tuple(expected)

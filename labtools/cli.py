@@ -1,4 +1,5 @@
 """The ``labtools`` command: ``labtools generate``, ``labtools grade`` ..."""
+
 from __future__ import annotations
 
 import argparse

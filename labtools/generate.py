@@ -19,6 +19,7 @@ Markers in the source (see CONTRIBUTING section of the README):
 * ``# %% tags=["hidden-tests"]``: instructor-only cells calling ``grade("q3", layer)``.
 * ``<!-- badges -->`` in markdown: replaced by the Colab and Binder badges.
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import repo
+from .checking import Lab
 from .labs import CATALOGUE, LabInfo, info, load_lab
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -76,20 +78,24 @@ def repo_root() -> Path:
 
 def setup_prelude(number: str) -> str:
     """The lines every lab starts with (one place for all labs)."""
-    return "\n".join([
-        "# Setup. On Colab this first installs labtools; in JupyterLab and Binder it is there.",
-        "import os, sys",
-        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow\'s log lines out',
-        'if "google.colab" in sys.modules:',
-        "    import subprocess",
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{repo.pip_requirement()}"], check=True)',
-        "",
-        "import labtools",
-        f'lab = labtools.start_lab("{number}")  # quiet TensorFlow, seeds, this lab\'s checks',
-    ])
+    return "\n".join(
+        [
+            "# Setup. On Colab this first installs labtools; in JupyterLab and Binder it is there.",
+            "import os, sys",
+            'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow\'s log lines out',
+            'if "google.colab" in sys.modules:',
+            "    import subprocess",
+            '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", '
+            f'"{repo.pip_requirement()}"], check=True)',
+            "",
+            "import labtools",
+            f'lab = labtools.start_lab("{number}")  # quiet TensorFlow, seeds, this lab\'s checks',
+        ]
+    )
 
 
 # -- turning one code cell into its student and solution versions ------------------------------
+
 
 def _student_code(source: str, where: str) -> str:
     out, in_block, indent = [], False, ""
@@ -112,9 +118,7 @@ def _student_code(source: str, where: str) -> str:
         if m:
             assign = _ASSIGN.match(m["body"])
             if not assign:
-                raise SourceError(
-                    f"{where}, line {n}: a '# SOLUTION' line must be an assignment or a return"
-                )
+                raise SourceError(f"{where}, line {n}: a '# SOLUTION' line must be an assignment or a return")
             out.append(f"{m['indent']}{assign['lhs'].rstrip()} {_placeholder_for(assign['lhs'])}")
             continue
         out.append(line)
@@ -143,10 +147,7 @@ def _solution_code(source: str) -> str:
 
 
 def _has_marker(source: str) -> bool:
-    return any(
-        line.strip().startswith((BEGIN, END)) or _LINE_SOLUTION.match(line)
-        for line in source.splitlines()
-    )
+    return any(line.strip().startswith((BEGIN, END)) or _LINE_SOLUTION.match(line) for line in source.splitlines())
 
 
 def _check_parses(code: str, where: str) -> None:
@@ -157,6 +158,7 @@ def _check_parses(code: str, where: str) -> None:
 
 
 # -- the whole lab ----------------------------------------------------------------------------
+
 
 @dataclass
 class Generated:
@@ -185,6 +187,31 @@ def _read_source(lab_info: LabInfo, root: Path):
     if not path.exists():
         raise SourceError(f"{path}: the source of lab {lab_info.number} is missing")
     return path, jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
+
+
+def _hidden_test_ids(text: str, where: str, lab: Lab) -> list[str]:
+    """The questions a hidden-tests cell grades; SourceError if it grades none or unknown ones."""
+    try:
+        ids = [qid for qid, _ in grade_calls(text)]
+    except ValueError as exc:
+        raise SourceError(f"{where}: {exc}") from None
+    if not ids:
+        raise SourceError(f'{where}: a hidden-tests cell must call grade("qN", ...)')
+    unknown = [q for q in ids if q not in lab.questions]
+    if unknown:
+        raise SourceError(f"{where}: grade() names unknown question(s) {unknown}")
+    _check_parses(text, where)
+    return ids
+
+
+def _check_answer_marker(where: str, answer: str | None, marked: bool, lab: Lab, number: str) -> None:
+    """A cell with solution markers names its question (``answer="qN"``), and only such a cell does."""
+    if marked and not answer:
+        raise SourceError(f'{where}: a cell with solution markers needs answer="qN" in its # %% line')
+    if answer and not marked:
+        raise SourceError(f'{where}: answer="{answer}" but the cell has no solution marker')
+    if answer and answer not in lab.questions:
+        raise SourceError(f'{where}: answer="{answer}" is not a question of lab {number}')
 
 
 def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
@@ -225,17 +252,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
             continue
 
         if HIDDEN_TAG in tags:
-            try:
-                ids = [qid for qid, _ in grade_calls(text)]
-            except ValueError as exc:
-                raise SourceError(f"{where}: {exc}") from None
-            if not ids:
-                raise SourceError(f"{where}: a hidden-tests cell must call grade(\"qN\", ...)")
-            unknown = [q for q in ids if q not in lab.questions]
-            if unknown:
-                raise SourceError(f"{where}: grade() names unknown question(s) {unknown}")
-            _check_parses(text, where)
-            graded.update(ids)
+            graded.update(_hidden_test_ids(text, where, lab))
             hidden.append({"after": last_id, "code": text})
             continue
 
@@ -243,12 +260,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
             text = setup_prelude(lab_info.number) + ("\n\n" + text if text.strip() else "")
 
         marked = _has_marker(text)
-        if marked and not answer:
-            raise SourceError(f"{where}: a cell with solution markers needs answer=\"qN\" in its # %% line")
-        if answer and not marked:
-            raise SourceError(f"{where}: answer=\"{answer}\" but the cell has no solution marker")
-        if answer and answer not in lab.questions:
-            raise SourceError(f"{where}: answer=\"{answer}\" is not a question of lab {lab_info.number}")
+        _check_answer_marker(where, answer, marked, lab, lab_info.number)
 
         student_text = _student_code(text, where) if marked else text
         solution_text = _solution_code(text) if marked else text

@@ -1,4 +1,5 @@
 """``labtools generate``: write the student, solution and grading files from each lab source."""
+
 from __future__ import annotations
 
 import sys
@@ -6,12 +7,11 @@ import sys
 
 def add_parser(subparsers) -> None:
     for name, extra in (("generate", ""), ("badges", " (the badges are part of every generated notebook)")):
-        p = subparsers.add_parser(
-            name, help=f"regenerate notebooks and grading bundles from notebooks/source{extra}"
-        )
+        p = subparsers.add_parser(name, help=f"regenerate notebooks and grading bundles from notebooks/source{extra}")
         p.add_argument("labs", nargs="*", metavar="NN", help="lab numbers (default: every lab with a source)")
-        p.add_argument("--check", action="store_true",
-                       help="write nothing; exit 1 if any generated file is out of date")
+        p.add_argument(
+            "--check", action="store_true", help="write nothing; exit 1 if any generated file is out of date"
+        )
         p.set_defaults(func=_run)
 
 

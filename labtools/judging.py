@@ -13,6 +13,7 @@ never an internal error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
@@ -174,7 +175,7 @@ def kernel_and_bias(shapes: list[tuple], n_in: int, units: int) -> tuple[int, in
     return kernel[0], (bias[0] if bias else None)
 
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
     "linear": lambda z: z,
     "relu": lambda z: np.maximum(z, 0.0),
     "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),

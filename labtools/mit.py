@@ -9,6 +9,7 @@ Differences on purpose: songs play through a built-in synthesiser (no abc2midi/t
 ``play_generated_song`` says how many generated tunes are valid, and the custom dense layer test
 can check against the layer's own weights instead of numbers that depend on seeding.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,7 +35,7 @@ def extract_song_snippet(text: str) -> list[str]:
 def play_song(song: str):
     """An audio player for one ABC tune, or None (with the reason printed) if it does not parse."""
     report = music.check_tune(song)
-    if not report.valid:
+    if not report.valid or report.tune is None:  # a valid report always has its tune
         print(f"Cannot play this tune: {report.reason}")
         return None
     return music.audio(report.tune)
@@ -48,7 +49,7 @@ def play_generated_song(generated_text: str, max_songs: int = 3):
     print(music.summarise(reports) + ("" if reports else " (no complete tune yet: generate more text)"))
     shown = 0
     for r in reports:
-        if r.valid and shown < max_songs:
+        if r.valid and r.tune is not None and shown < max_songs:
             print(f"  {r.title}: {len(r.tune.notes)} notes, {r.tune.seconds():.0f} s")
             display(music.audio(r.tune))
             shown += 1
@@ -64,11 +65,13 @@ def save_song_to_abc(song: str, filename: str = "tmp") -> str:
 
 # -- the batch tests of MIT's lab, with messages that say what is wrong ------------------------
 
+
 def _batch(func, args):
     out = func(*args)
     if not (isinstance(out, tuple) and len(out) == 2):
-        raise AssertionError(f"{getattr(func, '__name__', 'the function')} should return (x_batch, y_batch), "
-                             f"got {type(out).__name__}")
+        raise AssertionError(
+            f"{getattr(func, '__name__', 'the function')} should return (x_batch, y_batch), got {type(out).__name__}"
+        )
     return out
 
 
@@ -86,8 +89,9 @@ def test_batch_func_shapes(func, args):
     x, y = _batch(func, args)
     for name, v in (("x_batch", x), ("y_batch", y)):
         if np.shape(v) != (batch_size, seq_length):
-            raise AssertionError(f"{name} has shape {np.shape(v)}; expected (batch_size, seq_length) = "
-                                 f"{(batch_size, seq_length)}")
+            raise AssertionError(
+                f"{name} has shape {np.shape(v)}; expected (batch_size, seq_length) = {(batch_size, seq_length)}"
+            )
     print("[PASS] test_batch_func_shapes")
     return True
 
@@ -137,7 +141,9 @@ class PeriodicPlotter:
             ax.loglog(data)
         else:
             ax.plot(data)
-        ax.set_xlabel(self.xlabel); ax.set_ylabel(self.ylabel); fig.tight_layout()
+        ax.set_xlabel(self.xlabel)
+        ax.set_ylabel(self.ylabel)
+        fig.tight_layout()
         if self._handle is None:
             self._handle = display(fig, display_id=True)
         else:

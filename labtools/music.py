@@ -7,6 +7,7 @@ mid-tune K:/M:/L:), keys with modes, accidentals that last to the end of the bar
 tuplets, ties, chords ``[ceg]``, rests, repeats ``|: :| ::`` with first and second endings.
 Chord symbols and decorations are skipped.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,10 +22,24 @@ REQUIRED_HEADERS = ("X", "T", "M", "L", "K")
 # -- keys -------------------------------------------------------------------------------------
 
 _SHARPS_ORDER, _FLATS_ORDER = "FCGDAEB", "BEADGCF"
-_MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7,
-                 "F": -1, "Bb": -2, "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7}
-_MODE_SHIFT = {"maj": 0, "ion": 0, "mix": -1, "dor": -2, "min": -3, "m": -3, "aeo": -3,
-               "phr": -4, "loc": -5, "lyd": 1}
+_MAJOR_SHARPS = {
+    "C": 0,
+    "G": 1,
+    "D": 2,
+    "A": 3,
+    "E": 4,
+    "B": 5,
+    "F#": 6,
+    "C#": 7,
+    "F": -1,
+    "Bb": -2,
+    "Eb": -3,
+    "Ab": -4,
+    "Db": -5,
+    "Gb": -6,
+    "Cb": -7,
+}
+_MODE_SHIFT = {"maj": 0, "ion": 0, "mix": -1, "dor": -2, "min": -3, "m": -3, "aeo": -3, "phr": -4, "loc": -5, "lyd": 1}
 _SEMITONE = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
@@ -73,16 +88,17 @@ def meter_length(meter: str) -> Fraction | None:
 
 # -- parsing --------------------------------------------------------------------------------
 
+
 @dataclass
 class Note:
-    pitches: tuple[int, ...]   # MIDI numbers; empty for a rest
-    length: Fraction           # in whole notes
+    pitches: tuple[int, ...]  # MIDI numbers; empty for a rest
+    length: Fraction  # in whole notes
 
 
 @dataclass
 class Tune:
     headers: dict[str, str]
-    notes: list[Note]                              # in playing order, repeats expanded
+    notes: list[Note]  # in playing order, repeats expanded
     bars: list[Fraction] = field(default_factory=list)  # length of each written bar
 
     @property
@@ -135,8 +151,8 @@ class _Parser:
     def __init__(self, unit: Fraction, key: dict[str, int]):
         self.unit, self.key = unit, key
         self.bar_accidentals: dict[tuple[str, int], int] = {}
-        self.events: list = []          # Note objects and ("repeat", kind, ending) markers
-        self.tuplet: list = []          # [remaining notes, factor]
+        self.events: list = []  # Note objects and ("repeat", kind, ending) markers
+        self.tuplet: list = []  # [remaining notes, factor]
         self.broken: Fraction | None = None
         self.tie = False
         self.bar_lengths: list[Fraction] = []
@@ -148,67 +164,88 @@ class _Parser:
 
     # one token at a time
     def run(self, body: str) -> None:
-        i, n = 0, len(body)
-        while i < n:
-            ch = body[i]
-            if ch in " \t\n\r!.~)":
-                i += 1
-            elif ch == '"':
-                end = body.find('"', i + 1)
-                if end < 0:
-                    raise AbcError(f"unclosed chord symbol at character {i}")
-                i = end + 1
-            elif ch == "%":
-                end = body.find("\n", i)
-                i = n if end < 0 else end
-            elif ch == "(":
-                m = re.match(r"\((\d)(?::(\d)?)?(?::(\d)?)?", body[i:])
-                if m:
-                    p = int(m[1])
-                    q = int(m[2]) if m[2] else {2: 3, 3: 2, 4: 3, 6: 2}.get(p, 2)
-                    r = int(m[3]) if m[3] else p
-                    self.tuplet = [r, Fraction(q, p)]
-                    i += m.end()
-                else:
-                    i += 1  # a slur
-            elif ch == "-":
-                self.tie = True
-                i += 1
-            elif ch in "<>":
-                j = i
-                while j < n and body[j] == ch:
-                    j += 1
-                self._broken(ch, j - i)
-                i = j
-            elif ch == "[" and re.match(r"\[[A-Za-z]:", body[i:]):
-                end = body.find("]", i)
-                if end < 0:
-                    raise AbcError(f"unclosed inline field at character {i}")
-                self._field(body[i + 1:end])
-                i = end + 1
-            elif ch == "[" and i + 1 < n and body[i + 1] not in "|0123456789":
-                i = self._chord(body, i)
-            elif ch in "|:[" and (m := _BAR.match(body, i)):
-                self._barline(m)
-                i = m.end()
-            elif ch.isalpha() and ch.isupper() and ch not in "ABCDEFGZ" and i + 1 < n and body[i + 1] == ":":
-                end = body.find("\n", i)
-                end = n if end < 0 else end
-                self._field(body[i:end])
-                i = end
-            elif ch in "HIJLMNOPQRSTUVWY" or ch in "hijklmnopqrstuvwy":
-                i += 1  # decoration shortcuts (e.g. T for a trill) and stray letters
-            elif ch in "^_=ABCDEFGabcdefgzxZ":
-                m = _NOTE.match(body, i)
-                if not m:
-                    raise AbcError(f"cannot read a note at character {i}: {body[i:i + 8]!r}")
-                self._note([m], m)
-                i = m.end()
-            elif ch in "{":
-                end = body.find("}", i)
-                i = n if end < 0 else end + 1  # grace notes take no time
-            else:
-                raise AbcError(f"unexpected {ch!r} at character {i}")
+        i = 0
+        while i < len(body):
+            i = self._token(body, i)
+
+    def _token(self, body: str, i: int) -> int:
+        """Read the token at ``i``; return where the next one starts."""
+        ch, n = body[i], len(body)
+        if ch in " \t\n\r!.~)":
+            return i + 1
+        if ch == '"':
+            end = body.find('"', i + 1)
+            if end < 0:
+                raise AbcError(f"unclosed chord symbol at character {i}")
+            return end + 1
+        if ch == "%":
+            end = body.find("\n", i)
+            return n if end < 0 else end
+        if ch == "(":
+            return self._tuplet_or_slur(body, i)
+        if ch == "-":
+            self.tie = True
+            return i + 1
+        if ch in "<>":
+            j = i
+            while j < n and body[j] == ch:
+                j += 1
+            self._broken(ch, j - i)
+            return j
+        if ch in "|:[":
+            return self._bracket_or_bar(body, i)
+        if ch.isalpha() or ch in "^_=":
+            return self._letter(body, i)
+        if ch == "{":
+            end = body.find("}", i)
+            return n if end < 0 else end + 1  # grace notes take no time
+        raise AbcError(f"unexpected {ch!r} at character {i}")
+
+    def _tuplet_or_slur(self, body: str, i: int) -> int:
+        """``(3`` or ``(p:q:r`` starts a tuplet; any other ``(`` opens a slur."""
+        m = re.match(r"\((\d)(?::(\d)?)?(?::(\d)?)?", body[i:])
+        if not m:
+            return i + 1  # a slur
+        p = int(m[1])
+        q = int(m[2]) if m[2] else {2: 3, 3: 2, 4: 3, 6: 2}.get(p, 2)
+        r = int(m[3]) if m[3] else p
+        self.tuplet = [r, Fraction(q, p)]
+        return i + m.end()
+
+    def _bracket_or_bar(self, body: str, i: int) -> int:
+        """An inline field ``[K:D]``, a chord ``[ceg]`` or a bar line (``|``, ``:|``, ``[1`` ...)."""
+        ch, n = body[i], len(body)
+        if ch == "[" and re.match(r"\[[A-Za-z]:", body[i:]):
+            end = body.find("]", i)
+            if end < 0:
+                raise AbcError(f"unclosed inline field at character {i}")
+            self._field(body[i + 1 : end])
+            return end + 1
+        if ch == "[" and i + 1 < n and body[i + 1] not in "|0123456789":
+            return self._chord(body, i)
+        m = _BAR.match(body, i)
+        if m:
+            self._barline(m)
+            return m.end()
+        raise AbcError(f"unexpected {ch!r} at character {i}")
+
+    def _letter(self, body: str, i: int) -> int:
+        """A field line (``K:G``), a decoration letter or a note with its accidentals."""
+        ch, n = body[i], len(body)
+        if ch.isalpha() and ch.isupper() and ch not in "ABCDEFGZ" and i + 1 < n and body[i + 1] == ":":
+            end = body.find("\n", i)
+            end = n if end < 0 else end
+            self._field(body[i:end])
+            return end
+        if ch in "HIJLMNOPQRSTUVWY" or ch in "hijklmnopqrstuvwy":
+            return i + 1  # decoration shortcuts (e.g. T for a trill) and stray letters
+        if ch in "^_=ABCDEFGabcdefgzxZ":
+            m = _NOTE.match(body, i)
+            if not m:
+                raise AbcError(f"cannot read a note at character {i}: {body[i : i + 8]!r}")
+            self._note([m], m)
+            return m.end()
+        raise AbcError(f"unexpected {ch!r} at character {i}")
 
     def _field(self, text: str) -> None:
         name, _, value = text.partition(":")
@@ -221,7 +258,7 @@ class _Parser:
         prev = next((e for e in reversed(self.events) if isinstance(e, Note)), None)
         if prev is None:
             return
-        long, short = Fraction(2 ** (count + 1) - 1, 2 ** count), Fraction(1, 2 ** count)
+        long, short = Fraction(2 ** (count + 1) - 1, 2**count), Fraction(1, 2**count)
         first, second = (long, short) if ch == ">" else (short, long)
         self._bar += prev.length * (first - 1)
         prev.length *= first
@@ -278,11 +315,12 @@ class _Parser:
         end = body.find("]", i)
         if end < 0:
             raise AbcError(f"unclosed chord at character {i}")
-        inner = body[i + 1:end]
+        inner = body[i + 1 : end]
         matches = list(_NOTE.finditer(inner))
         if not matches or "".join(m.group(0) for m in matches) != re.sub(r"[\s\-]", "", inner):
-            raise AbcError(f"cannot read the chord {body[i:end + 1]!r}")
-        after = re.match(r"(\d*)(/*)(\d*)", body[end + 1:])
+            raise AbcError(f"cannot read the chord {body[i : end + 1]!r}")
+        after = re.match(r"(\d*)(/*)(\d*)", body[end + 1 :])
+        assert after is not None  # every part of the pattern is optional: it always matches
         self._note(matches, matches[0], chord_length=after)
         return end + 1 + after.end()
 
@@ -304,7 +342,7 @@ class _Parser:
     def expanded(self) -> list[Note]:
         """Notes in playing order: each repeated section twice, first endings only the first time."""
         out: list[Note] = []
-        section: list[Note] = []   # notes of the current section outside any ending
+        section: list[Note] = []  # notes of the current section outside any ending
         ending = 0
         for e in self.events:
             if isinstance(e, Note):
@@ -330,6 +368,7 @@ class _Parser:
 
 # -- many tunes ------------------------------------------------------------------------------
 
+
 def split_tunes(text: str, complete_only: bool = True) -> list[str]:
     """The tunes in a text, each starting at 'X:'.  A tune is complete once a blank line (or
     the next 'X:') follows it; with ``complete_only`` a cut-off last tune is dropped."""
@@ -340,7 +379,7 @@ def split_tunes(text: str, complete_only: bool = True) -> list[str]:
         chunk = text[start:stop]
         blank = re.search(r"\n[ \t]*\n", chunk)
         if blank:
-            tunes.append(chunk[:blank.start()].strip())
+            tunes.append(chunk[: blank.start()].strip())
         elif k + 1 < len(starts) or not complete_only:
             tunes.append(chunk.strip())
     return [t for t in tunes if t]
@@ -374,6 +413,7 @@ def summarise(reports: list[TuneReport]) -> str:
 
 
 # -- sound -------------------------------------------------------------------------------------
+
 
 def synthesise(tune: Tune | str, quarter_bpm: float = 120.0, rate: int = SAMPLE_RATE) -> np.ndarray:
     """Render a tune to float32 samples in [-1, 1]: a plucked, slightly bright tone per note."""

@@ -1,5 +1,6 @@
 """What a lab notebook needs at run time: fast mode, seeds, a quiet TensorFlow, and a clean
 way to stop a cell whose exercise is not done yet."""
+
 from __future__ import annotations
 
 import os
@@ -35,12 +36,13 @@ def import_tensorflow():
         saved = os.dup(2)
     except OSError:  # no real stderr (some embedded consoles): import as is
         import tensorflow as tf
+
         return tf
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         sys.stderr.flush()
         os.dup2(devnull, 2)
-        import tensorflow as tf
+        import tensorflow as tf  # isort: skip  (TensorFlow first, then Keras: the order this always had)
         import keras  # noqa: F401  (its import logs too)
     finally:
         os.dup2(saved, 2)
@@ -54,6 +56,7 @@ def seed_everything(seed: int = SEED) -> None:
     random.seed(seed)
     try:
         import numpy as np
+
         np.random.seed(seed)
     except ImportError:  # pragma: no cover
         pass
@@ -113,6 +116,8 @@ def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
     lab = load_lab(number)
     if not quiet:
         mode = "fast mode (small data, few steps)" if fast_mode() else "full settings"
-        print(f"Lab {lab.number} - {lab.title} | TensorFlow {tf.__version__}, "
-              f"Keras {keras.__version__} | {device_summary()} | {mode} | seed {seed}")
+        print(
+            f"Lab {lab.number} - {lab.title} | TensorFlow {tf.__version__}, "
+            f"Keras {keras.__version__} | {device_summary()} | {mode} | seed {seed}"
+        )
     return lab

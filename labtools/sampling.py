@@ -7,6 +7,7 @@ Two samplers with the same distribution:
 * ``sample_compiled``: one ``tf.function`` that runs the LSTM *cell* in a ``tf.while_loop``
   for all characters and several sequences at once; the weights are the trained model's own.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,9 +18,9 @@ from .runtime import import_tensorflow
 def _parts(model):
     import keras
 
-    emb = next(l for l in model.layers if isinstance(l, keras.layers.Embedding))
-    lstm = next(l for l in model.layers if isinstance(l, keras.layers.LSTM))
-    dense = next(l for l in model.layers if isinstance(l, keras.layers.Dense))
+    emb = next(layer for layer in model.layers if isinstance(layer, keras.layers.Embedding))
+    lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+    dense = next(layer for layer in model.layers if isinstance(layer, keras.layers.Dense))
     return emb, lstm, dense
 
 
@@ -58,7 +59,11 @@ class CompiledSampler:
         tf = import_tensorflow()
         self.tf = tf
         self.emb, self.lstm, self.dense = _parts(model)
-        self.rng = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+        self.rng = (
+            tf.random.Generator.from_seed(seed)
+            if seed is not None
+            else tf.random.Generator.from_non_deterministic_state()
+        )
         self._run = tf.function(self._loop, reduce_retracing=True)
 
     def _loop(self, start, length, temperature):

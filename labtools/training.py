@@ -4,6 +4,7 @@ Keras' own ``verbose=1`` output is fine in a live notebook but leaves long logs 
 graded notebooks.  ``TrainingProgress`` shows one tqdm bar (a widget in Jupyter, one line in a
 terminal) with the latest metrics, and nothing else.
 """
+
 from __future__ import annotations
 
 import keras
@@ -48,11 +49,13 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None):
         axes = axes[0]
     else:
         axes = [ax]
-    for axis, metric in zip(axes, shown):
+    for axis, metric in zip(axes, shown, strict=False):  # one given ax shows the first metric only
         epochs = range(1, len(logs[metric]) + 1)
         axis.plot(epochs, logs[metric], "o-", label=f"training {metric}")
         if f"val_{metric}" in logs:
             axis.plot(epochs, logs[f"val_{metric}"], "s--", label=f"validation {metric}")
-        axis.set_xlabel("epoch"); axis.set_title(metric); axis.legend()
+        axis.set_xlabel("epoch")
+        axis.set_title(metric)
+        axis.legend()
     plt.tight_layout()
     return axes

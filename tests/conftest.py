@@ -1,4 +1,5 @@
 """Shared test set-up: fast mode for every notebook, and the notebook suite's wall time."""
+
 import os
 import time
 from collections import defaultdict
@@ -33,8 +34,10 @@ class NotebookTimer:
         write = terminalreporter.write_line
         for name, s in sorted(self.seconds.items()):
             write(f"  {s:7.1f} s  {name}")
-        write(f"notebook suite: {sum(self.seconds.values()):.1f} s of notebook execution "
-              f"(whole run {time.monotonic() - self.started:.0f} s)")
+        write(
+            f"notebook suite: {sum(self.seconds.values()):.1f} s of notebook execution "
+            f"(whole run {time.monotonic() - self.started:.0f} s)"
+        )
 
 
 def pytest_configure(config):

@@ -1,4 +1,5 @@
 """Helpers for the per-lab check tests: every check gets a right, a wrong and an untouched answer."""
+
 from labtools.checking import Status
 from labtools.labs import load_lab
 

@@ -1,4 +1,5 @@
 """Run a notebook in a fresh kernel of the current environment and collect its outputs."""
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,9 @@ def execute(path: Path, timeout: int = 600, allow_error_names=("NotReady",)):
     os.environ["LABTOOLS_FAST"] = "1"
     try:
         client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3",
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
             allow_error_names=list(allow_error_names),
         )

@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from answers import Case  # noqa: E402
+
 from labtools.checking import Status  # noqa: E402
 from labtools.grading import probe  # noqa: E402
 from labtools.labs import CATALOGUE, load_lab  # noqa: E402
@@ -35,7 +36,9 @@ def _sets():
 SETS = _sets()
 PARAMS = [
     pytest.param(lab, qid, case, id=f"lab{lab}-{qid}-{case.expect.replace(' ', '_')}-{case.name}")
-    for lab, cases in SETS.items() for qid, qcases in cases.items() for case in qcases
+    for lab, cases in SETS.items()
+    for qid, qcases in cases.items()
+    for case in qcases
 ]
 
 

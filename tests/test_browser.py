@@ -4,6 +4,7 @@ Needs Debian's ``chromium`` and ``chromium-driver`` and the ``selenium`` package
 installs all three); skipped when they are missing. The screenshots are kept in
 ``_ci_artifacts/browser/``.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,15 +74,31 @@ def jupyterlab(tmp_path):
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')  # no news pop-up
     log = (tmp_path / "jupyterlab.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.root_dir={tmp_path}", f"--IdentityProvider.token={TOKEN}",
-         "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={tmp_path / '.settings'}",
-         "--ServerApp.allow_root=True"],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.root_dir={tmp_path}",
+            f"--IdentityProvider.token={TOKEN}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.user_settings_dir={tmp_path / '.settings'}",
+            "--ServerApp.allow_root=True",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2).status == 200,
-              90, "JupyterLab to start")
+        _wait(
+            lambda: urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2).status == 200,
+            90,
+            "JupyterLab to start",
+        )
         yield base
     finally:
         server.terminate()
@@ -99,9 +116,18 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_script_timeout(30)
@@ -129,8 +155,11 @@ def test_a_lab_runs_in_jupyterlab_shows_pass_and_its_widget_responds(jupyterlab,
         browser.save_screenshot(str(ARTIFACTS / "lab05_check.png"))
 
         # The learning-rate explorer: an IntSlider for the number of steps and a plot below it.
-        slider = _wait(lambda: [s for s in browser.find_elements(By.CSS_SELECTOR, ".widget-slider")
-                                if "steps" in s.text], 30, "the ipywidgets slider to render")[0]
+        slider = _wait(
+            lambda: [s for s in browser.find_elements(By.CSS_SELECTOR, ".widget-slider") if "steps" in s.text],
+            30,
+            "the ipywidgets slider to render",
+        )[0]
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", slider)
         readout = slider.find_element(By.CSS_SELECTOR, ".widget-readout")
         area = slider.find_element(By.XPATH, "./ancestor::div[contains(@class,'widget-interact')]")
@@ -142,8 +171,11 @@ def test_a_lab_runs_in_jupyterlab_shows_pass_and_its_widget_responds(jupyterlab,
         readout.send_keys(Keys.CONTROL, "a")
         readout.send_keys("80", Keys.ENTER)
         _wait(lambda: readout.text == "80", 15, "the slider to take the new value")
-        after_plot = _wait(lambda: (src := area.find_element(By.TAG_NAME, "img").get_attribute("src")) != before_plot
-                           and src, 30, "the plot to redraw for the new value")
+        after_plot = _wait(
+            lambda: (src := area.find_element(By.TAG_NAME, "img").get_attribute("src")) != before_plot and src,
+            30,
+            "the plot to redraw for the new value",
+        )
         assert before_value == "30" and after_plot != before_plot
     finally:
         browser.save_screenshot(str(ARTIFACTS / "lab05.png"))

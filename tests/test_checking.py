@@ -1,9 +1,17 @@
 """The check framework itself: verdicts, hints, progress, and never a traceback."""
+
 import numpy as np
 import pytest
 
 from labtools.checking import (
-    Fail, Lab, NotAttempted, Question, Status, expect_close, expect_shape, is_placeholder,
+    Fail,
+    Lab,
+    NotAttempted,
+    Question,
+    Status,
+    expect_close,
+    expect_shape,
+    is_placeholder,
 )
 
 
@@ -17,8 +25,9 @@ def _square_question():
     def judge(data):
         expect_close("square(3)", data["at3"], 9.0)
 
-    return Question("q1", "Square a number", 2, ["square"], extract, judge,
-                    hints=["Multiply the number by itself.", "x * x"])
+    return Question(
+        "q1", "Square a number", 2, ["square"], extract, judge, hints=["Multiply the number by itself.", "x * x"]
+    )
 
 
 @pytest.fixture
@@ -72,8 +81,7 @@ def _doubling_question():
     def judge(data, inputs):
         expect_close("doubling(v)", data["out"], 2 * inputs["v"])
 
-    return Question("q1", "Double", 1, ["doubling"], extract, judge,
-                    draw=lambda rng: {"v": rng.normal(size=5)})
+    return Question("q1", "Double", 1, ["doubling"], extract, judge, draw=lambda rng: {"v": rng.normal(size=5)})
 
 
 def test_a_judge_owns_its_inputs():
@@ -97,8 +105,22 @@ def test_handed_inputs_are_copied_before_an_answer_can_touch_them():
     def judge(data, inputs):
         expect_close("total", data["total"], inputs["a"].sum())
 
-    q = Lab("97", "Hand", [Question("q1", "Sum", 1, ["total"], extract, judge,
-                                    draw=lambda rng: {"a": rng.normal(size=4)}, hand=lambda d: d["a"])]).q1
+    q = Lab(
+        "97",
+        "Hand",
+        [
+            Question(
+                "q1",
+                "Sum",
+                1,
+                ["total"],
+                extract,
+                judge,
+                draw=lambda rng: {"a": rng.normal(size=4)},
+                hand=lambda d: d["a"],
+            )
+        ],
+    ).q1
     a = q.inputs()
     right = float(a.sum())
     a[:] = 0  # the notebook reassigns or mutates its copy
@@ -118,9 +140,11 @@ def test_hints_say_when_they_have_run_out(lab, capsys):
 def test_tensorflow_internals_are_stripped_from_messages():
     from labtools.checking import clean_message
 
-    raw = ("Exception encountered when calling Dense.call().\n\n{{function_node __wrapped__MatMul_device_/job:"
-           "localhost/replica:0/task:0/device:CPU:0}} Matrix size-incompatible: In[0]: [4,2], In[1]: [3,3] "
-           "[Op:MatMul] name: \n\nArguments received by Dense.call():\n  \u2022 inputs=tf.Tensor(shape=(4, 2))")
+    raw = (
+        "Exception encountered when calling Dense.call().\n\n{{function_node __wrapped__MatMul_device_/job:"
+        "localhost/replica:0/task:0/device:CPU:0}} Matrix size-incompatible: In[0]: [4,2], In[1]: [3,3] "
+        "[Op:MatMul] name: \n\nArguments received by Dense.call():\n  \u2022 inputs=tf.Tensor(shape=(4, 2))"
+    )
     assert clean_message(raw) == "Matrix size-incompatible: In[0]: [4,2], In[1]: [3,3]"
 
 
@@ -156,7 +180,7 @@ def test_progress_tracks_latest_verdicts(lab):
 
 def test_unknown_question_names_the_real_ones(lab):
     with pytest.raises(AttributeError, match="its questions are q1"):
-        lab.q7
+        _ = lab.q7
 
 
 def test_duplicate_question_ids_rejected():

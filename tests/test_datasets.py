@@ -1,4 +1,5 @@
 """The MNIST loader: bundled subset offline, never hangs, says which data it gives."""
+
 import numpy as np
 import pytest
 

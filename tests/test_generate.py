@@ -1,4 +1,5 @@
 """The one-source pipeline: markers, errors, and committed files in sync with their sources."""
+
 import ast
 import json
 import textwrap
@@ -36,12 +37,15 @@ def test_block_marker_becomes_todo_at_same_indent_and_parses():
     assert "BEGIN" not in solution and "return y" in solution
 
 
-@pytest.mark.parametrize("src, message", [
-    ("### BEGIN SOLUTION\nx = 1\n", "without ### END"),
-    ("x = 1\n### END SOLUTION\n", "without ### BEGIN"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n", "inside another"),
-    ("print(1)  # SOLUTION\n", "assignment or a return"),
-])
+@pytest.mark.parametrize(
+    "src, message",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "without ### END"),
+        ("x = 1\n### END SOLUTION\n", "without ### BEGIN"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n", "inside another"),
+        ("print(1)  # SOLUTION\n", "assignment or a return"),
+    ],
+)
 def test_bad_markers_name_the_problem(src, message):
     with pytest.raises(SourceError, match=message):
         generate._student_code(src, "cell 3")
@@ -96,13 +100,16 @@ def test_generated_outputs_have_the_right_shape(tmp_path):
     assert g.bundle["questions"][0]["points"] == 1 and g.bundle["template"]["cells"][2]["id"] == "q1-answer"
 
 
-@pytest.mark.parametrize("body, message", [
-    (GOOD.replace('# %% answer="q1"', "# %%"), "needs answer="),
-    (GOOD.replace('answer="q1"', 'answer="q9"'), "not a question"),
-    (GOOD.replace('grade("q1", x)', 'grade("q2", x)'), "unknown question"),
-    (GOOD.replace('grade("q1", x)', "print(x)"), "must call grade"),
-    (GOOD.replace("x = 41 + 1  # SOLUTION", "x = (  # SOLUTION"), "does not parse"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (GOOD.replace('# %% answer="q1"', "# %%"), "needs answer="),
+        (GOOD.replace('answer="q1"', 'answer="q9"'), "not a question"),
+        (GOOD.replace('grade("q1", x)', 'grade("q2", x)'), "unknown question"),
+        (GOOD.replace('grade("q1", x)', "print(x)"), "must call grade"),
+        (GOOD.replace("x = 41 + 1  # SOLUTION", "x = (  # SOLUTION"), "does not parse"),
+    ],
+)
 def test_source_errors_are_one_clear_line(tmp_path, body, message):
     root = _write_source(tmp_path, body)
     with pytest.raises(SourceError, match=message) as err:
@@ -119,8 +126,10 @@ def test_cli_check_reports_stale_file_and_writes_nothing(tmp_path, monkeypatch, 
     root = _write_source(tmp_path, GOOD)
     monkeypatch.setattr(generate, "load_lab", lambda n: _toy_lab())
     assert generate.run(["01"], check=True, root=root) == [
-        "notebooks/01_tensors.ipynb", "notebooks/solutions/01_tensors.ipynb",
-        "notebooks/instructor/01_tensors.json"]
+        "notebooks/01_tensors.ipynb",
+        "notebooks/solutions/01_tensors.ipynb",
+        "notebooks/instructor/01_tensors.json",
+    ]
     assert not (root / "notebooks" / "01_tensors.ipynb").exists()
     assert len(generate.run(["01"], root=root)) == 3
     assert generate.run(["01"], check=True, root=root) == []
@@ -128,9 +137,12 @@ def test_cli_check_reports_stale_file_and_writes_nothing(tmp_path, monkeypatch, 
 
 # -- the real repository ------------------------------------------------------------------------
 
+
 def test_every_lab_in_the_catalogue_has_a_source():
     have = {i.number for i in labs_with_sources(ROOT)}
-    assert have == {i.number for i in CATALOGUE}, f"labs without a source: {sorted({i.number for i in CATALOGUE} - have)}"
+    assert have == {i.number for i in CATALOGUE}, (
+        f"labs without a source: {sorted({i.number for i in CATALOGUE} - have)}"
+    )
 
 
 def test_committed_generated_files_are_up_to_date():
@@ -155,6 +167,7 @@ def test_student_notebooks_hold_no_solution_or_hidden_code():
         text = paths["student"].read_text()
         assert "SOLUTION" not in text and "grade(" not in text
         bundle = json.loads(paths["bundle"].read_text())
+
         def sources(cells):
             return [(c["id"], "".join(c["source"])) for c in cells]
 

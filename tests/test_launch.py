@@ -1,4 +1,5 @@
 """Binder, conda and Colab launch files: checked offline with the tools that read them."""
+
 import re
 import shutil
 import subprocess
@@ -29,12 +30,19 @@ def test_binder_postbuild_installs_labtools_with_existing_extras():
     assert "python=3.11" in (ROOT / "binder" / "environment.yml").read_text()
 
 
-@pytest.mark.skipif(not shutil.which("repo2docker"), reason="repo2docker is not installed (pip install jupyter-repo2docker)")
+@pytest.mark.skipif(
+    not shutil.which("repo2docker"), reason="repo2docker is not installed (pip install jupyter-repo2docker)"
+)
 def test_repo2docker_build_plan_uses_the_binder_folder(tmp_path):
     # repo2docker reads what it builds from; give it a copy without the local virtualenv.
     shutil.copytree(ROOT, tmp_path / "repo", ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__"))
-    plan = subprocess.run(["repo2docker", "--no-build", "--no-run", "--debug", str(tmp_path / "repo")],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    plan = subprocess.run(
+        ["repo2docker", "--no-build", "--no-run", "--debug", str(tmp_path / "repo")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     text = plan.stdout + plan.stderr
     assert plan.returncode == 0, text[-2000:]
     assert "Building conda environment for python=3.11" in text
@@ -48,7 +56,9 @@ def test_colab_and_binder_badges_point_at_this_notebook(path):
     text = path.read_text()
     relative = f"notebooks/{path.name}"
     assert repo.colab_url(relative) in text and repo.binder_url(relative) in text
-    assert repo.pip_requirement().split(" @ ")[1] in text, "the Colab setup line should install labtools from the repository"
+    assert repo.pip_requirement().split(" @ ")[1] in text, (
+        "the Colab setup line should install labtools from the repository"
+    )
 
 
 def _workflow(name: str) -> dict:

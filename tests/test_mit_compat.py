@@ -1,4 +1,5 @@
 """MIT 6.S191 Lab 1 code runs on labtools: the same names, no abc2midi, no mitdeeplearning."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,10 @@ import labtools as mdl
 
 def right_batch(vectorized, seq_length, batch_size):
     starts = np.random.choice(len(vectorized) - seq_length - 1, batch_size)
-    return (np.array([vectorized[i:i + seq_length] for i in starts]),
-            np.array([vectorized[i + 1:i + seq_length + 1] for i in starts]))
+    return (
+        np.array([vectorized[i : i + seq_length] for i in starts]),
+        np.array([vectorized[i + 1 : i + seq_length + 1] for i in starts]),
+    )
 
 
 def test_songs_play_without_system_programs(tmp_path, capsys):
@@ -84,4 +87,4 @@ def test_mit_submodule_spelling_reaches_the_same_helpers():
     assert mdl.lab1.test_batch_func_next_step is mdl.test_batch_func_next_step
     assert mdl.util.PeriodicPlotter is mdl.PeriodicPlotter
     with pytest.raises(AttributeError):
-        mdl.lab2
+        _ = mdl.lab2

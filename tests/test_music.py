@@ -1,4 +1,5 @@
 """ABC parsing and synthesis, on hand-made snippets and on every tune of the corpus."""
+
 import io
 import wave
 from fractions import Fraction

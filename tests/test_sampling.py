@@ -1,4 +1,5 @@
 """The compiled sampler and the one-call-per-character loop draw from the same distribution."""
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,9 @@ from labtools import sampling  # noqa: E402
 @pytest.fixture(scope="module")
 def model():
     keras.utils.set_random_seed(3)
-    m = keras.Sequential([keras.layers.Embedding(12, 4), keras.layers.LSTM(16, return_sequences=True),
-                          keras.layers.Dense(12)])
+    m = keras.Sequential(
+        [keras.layers.Embedding(12, 4), keras.layers.LSTM(16, return_sequences=True), keras.layers.Dense(12)]
+    )
     m.build((1, None))
     for w in m.weights:  # spread the logits so that sampling is far from uniform
         w.assign(w * 3)
@@ -23,7 +25,7 @@ def greedy(model, start, length):
     ids = list(start)
     for _ in range(length):
         ids.append(int(tf.argmax(model(tf.constant([ids]))[0, -1])))
-    return ids[len(start):]
+    return ids[len(start) :]
 
 
 def test_both_samplers_follow_the_full_model_at_low_temperature(model):

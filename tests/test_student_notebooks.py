@@ -1,4 +1,5 @@
 """Every generated student notebook runs top to bottom; its checks say NOT ATTEMPTED."""
+
 import pytest
 
 from labtools.checking import Status

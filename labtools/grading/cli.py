@@ -1,4 +1,5 @@
 """``labtools grade --lab NN SUBMISSIONS... --out DIR [-j N]``"""
+
 from __future__ import annotations
 
 import sys
@@ -14,10 +15,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds a cell may run (default 120)")
     p.add_argument("--timeout", type=int, default=600, help="seconds a submission may run (default 600)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory a submission may use (default 4096)")
-    p.add_argument("--allow-network", action="store_true",
-                   help="with --no-sandbox: do not cut submissions off the network")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="run kernels without the bubblewrap sandbox (they can read and write what you can)")
+    p.add_argument(
+        "--allow-network", action="store_true", help="with --no-sandbox: do not cut submissions off the network"
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run kernels without the bubblewrap sandbox (they can read and write what you can)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
@@ -36,9 +41,9 @@ def collect(paths: list[Path]) -> list[Path]:
 
 def _run(args) -> int:
     from ..labs import info
-    from .runner import Settings, grade_all, load_bundle
-    from .report import summary_table
     from . import sandbox
+    from .report import summary_table
+    from .runner import Settings, grade_all, load_bundle
     from .worker import network_isolation_available
 
     try:
@@ -61,11 +66,22 @@ def _run(args) -> int:
         isolate = True
     else:
         isolate = not args.allow_network and network_isolation_available()
-        print("labtools grade: --no-sandbox: each kernel runs as you, and can read and write your files, see "
-              "other processes and " + ("not the network" if isolate else "reach the network"), file=sys.stderr)
-    settings = Settings(lab=lab, bundle=bundle, out=args.out, jobs=args.jobs, cell_timeout=args.cell_timeout,
-                        submission_timeout=args.timeout, memory_mb=args.memory_mb, isolate_network=isolate,
-                        sandbox=sandboxed)
+        print(
+            "labtools grade: --no-sandbox: each kernel runs as you, and can read and write your files, see "
+            "other processes and " + ("not the network" if isolate else "reach the network"),
+            file=sys.stderr,
+        )
+    settings = Settings(
+        lab=lab,
+        bundle=bundle,
+        out=args.out,
+        jobs=args.jobs,
+        cell_timeout=args.cell_timeout,
+        submission_timeout=args.timeout,
+        memory_mb=args.memory_mb,
+        isolate_network=isolate,
+        sandbox=sandboxed,
+    )
     results = grade_all(paths, settings, progress=not args.quiet)
     print(summary_table(results, lab))
     print(f"gradebook: {args.out / 'grades.csv'} and grades.json; feedback in {args.out / 'feedback'}")

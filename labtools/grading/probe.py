@@ -8,6 +8,7 @@ the run's nonce. The grader accepts such bundles only from hidden-test cells, de
 without pickle (arrays travel as base64 bytes of numeric dtypes), and judges them in its own
 process against the lab's checks.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,6 +21,7 @@ MIME = "application/vnd.labtools.probe+json"
 
 
 # -- data <-> JSON, safely ---------------------------------------------------------------------
+
 
 def encode(value):
     """Plain data (dict, list, tuple, str, numbers, None, NumPy arrays) to JSON-able objects."""
@@ -43,8 +45,23 @@ def encode(value):
     raise TypeError(f"cannot send a {type(value).__name__}")
 
 
-_ALLOWED_DTYPES = {np.dtype(t).str for t in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-                                              "uint32", "uint64", "float16", "float32", "float64")}
+_ALLOWED_DTYPES = {
+    np.dtype(t).str
+    for t in (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    )
+}
 
 
 def decode(obj):
@@ -54,7 +71,7 @@ def decode(obj):
     if isinstance(obj, list):
         return [decode(v) for v in obj]
     if isinstance(obj, dict) and len(obj) == 1:
-        (tag, body), = obj.items()
+        ((tag, body),) = obj.items()
         if tag == "__nd__":
             dtype, shape, data = body
             if dtype not in _ALLOWED_DTYPES:
@@ -71,6 +88,7 @@ def decode(obj):
 
 # -- the code cells the grader adds ---------------------------------------------------------------
 
+
 def probe_name(nonce: str) -> str:
     return f"_labtools_probe_{nonce}"
 
@@ -83,7 +101,7 @@ def definition_cell(nonce: str, lab_module: str, given: dict | None = None) -> s
     notebook (``lab.qN.inputs()``) hand out these; the grader judges with its own copy."""
     package_dir = str(Path(__file__).resolve().parent.parent)
     given_json = json.dumps(json.dumps(encode(given or {})))
-    return f'''def _labtools_define_probe():
+    return f"""def _labtools_define_probe():
     import copy, importlib, importlib.util, json, os, sys
     name = "_labtools_private_{nonce}"
     spec = importlib.util.spec_from_file_location(name, os.path.join({package_dir!r}, "__init__.py"),
@@ -131,7 +149,7 @@ def definition_cell(nonce: str, lab_module: str, given: dict | None = None) -> s
 
 {probe_name(nonce)} = _labtools_define_probe()
 del _labtools_define_probe
-'''
+"""
 
 
 def hidden_cell(nonce: str, grade_call: str) -> str:

@@ -4,6 +4,7 @@ Each submission's result is written atomically to ``OUT/results/<id>.json`` as s
 known; a re-run skips submissions whose file has not changed, so an interrupted run resumes
 and no row is lost or written twice. The gradebook is rebuilt from those files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,6 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import numpy as np
@@ -43,7 +45,7 @@ class Settings:
     submission_timeout: int = 600
     memory_mb: int = 4096
     isolate_network: bool = True  # without the sandbox: `unshare -n` where it works
-    sandbox: bool = True          # each kernel in bubblewrap (see sandbox.py)
+    sandbox: bool = True  # each kernel in bubblewrap (see sandbox.py)
     max_processes: int = 256
 
 
@@ -53,7 +55,9 @@ def load_bundle(lab: str, root: Path | None = None) -> dict:
     meta = lab_info(lab)
     path = (root or repo_root()) / "notebooks" / "instructor" / f"{meta.number}_{meta.slug}.json"
     if not path.exists():
-        raise FileNotFoundError(f"no grading bundle for lab {meta.number} at {path}; run `labtools generate {meta.number}`")
+        raise FileNotFoundError(
+            f"no grading bundle for lab {meta.number} at {path}; run `labtools generate {meta.number}`"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -79,6 +83,7 @@ def _safe(name: str) -> str:
 
 # -- one submission ---------------------------------------------------------------------------
 
+
 def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     started = time.perf_counter()
     lab = load_lab(settings.lab)
@@ -86,7 +91,14 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         digest = ""
-    result = {"id": sid, "file": str(path), "sha256": digest, "lab": lab.number, "status": "ok", "notes": []}
+    result: dict[str, Any] = {
+        "id": sid,
+        "file": str(path),
+        "sha256": digest,
+        "lab": lab.number,
+        "status": "ok",
+        "notes": [],
+    }
     events: list[dict] = []
     # the judges' inputs, drawn here from a secret seed; the kernel gets a copy, never this one
     rng = np.random.default_rng(secrets.randbits(128))
@@ -110,8 +122,13 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     questions = {}
     for qid, q in lab.questions.items():
         verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result, inputs.get(qid))
-        questions[qid] = {"title": q.title, "status": verdict.status.value, "points": verdict.points,
-                          "max": q.points, "message": verdict.message[:300]}
+        questions[qid] = {
+            "title": q.title,
+            "status": verdict.status.value,
+            "points": verdict.points,
+            "max": q.points,
+            "message": verdict.message[:300],
+        }
     result["questions"] = questions
     result["total"] = round(sum(v["points"] for v in questions.values()), 3)
     result["max"] = lab.max_points
@@ -156,22 +173,45 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[l
     nonce, key = secrets.token_hex(8), secrets.token_hex(32)
     meta = lab_info(settings.lab)
     private = Path(tempfile.mkdtemp(prefix="labtools-grade-"))  # the composed notebook: worker only
-    conn = Path(tempfile.mkdtemp(prefix="labtools-kernel-"))    # shared with the kernel
+    conn = Path(tempfile.mkdtemp(prefix="labtools-kernel-"))  # shared with the kernel
     os.chmod(conn, 0o700)
     try:
         nb = compose(settings.bundle, answers, nonce, f"lab{meta.number}_{meta.slug}", inputs)
         notebook = private / "submission.ipynb"
         nbformat.write(nb, notebook)
-        cmd = [sys.executable, "-m", "labtools.grading.worker", str(notebook), "--nonce", nonce,
-               "--conn", str(conn), "--cell-timeout", str(settings.cell_timeout)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "labtools.grading.worker",
+            str(notebook),
+            "--nonce",
+            nonce,
+            "--conn",
+            str(conn),
+            "--cell-timeout",
+            str(settings.cell_timeout),
+        ]
         if settings.sandbox:
             cmd.append("--sandbox")
         elif settings.isolate_network:
             cmd.append("--isolate-network")
-        env = {**os.environ, "LABTOOLS_FAST": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
-               "TF_CPP_MIN_LOG_LEVEL": "3"}
-        proc = subprocess.Popen(cmd, cwd=private, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        env = {
+            **os.environ,
+            "LABTOOLS_FAST": "1",
+            "PYTHONHASHSEED": "0",
+            "MPLBACKEND": "Agg",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        proc = subprocess.Popen(
+            cmd,
+            cwd=private,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        assert proc.stdin is not None and proc.stdout is not None  # both are pipes (PIPE above)
         reader = EventReader(proc.stdout, key.encode("ascii"))
         reader.start()
         proc.stdin.write(key.encode("ascii") + b"\n")
@@ -295,9 +335,9 @@ def _kill_tree(parent, psutil) -> None:
 
 # -- many submissions -------------------------------------------------------------------------
 
+
 def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> list[dict]:
     from tqdm.auto import tqdm
-
 
     results_dir = settings.out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -316,9 +356,17 @@ def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> l
         try:
             result = grade_one(path, sid, settings)
         except Exception as exc:  # never lose a row, whatever happened
-            result = {"id": sid, "file": str(path), "lab": settings.lab, "status": "grader error",
-                      "notes": [f"{type(exc).__name__}: {exc}"[:300]], "questions": {}, "total": 0.0,
-                      "max": load_lab(settings.lab).max_points, "sha256": ""}
+            result = {
+                "id": sid,
+                "file": str(path),
+                "lab": settings.lab,
+                "status": "grader error",
+                "notes": [f"{type(exc).__name__}: {exc}"[:300]],
+                "questions": {},
+                "total": 0.0,
+                "max": load_lab(settings.lab).max_points,
+                "sha256": "",
+            }
         try:
             write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
         except OSError as exc:  # the row stays in this run's gradebook; a rerun grades it again

@@ -4,7 +4,8 @@ The kernel gets new user, pid, network, mount, ipc, uts and cgroup namespaces an
 ``nobody`` (uid 65534) inside them. It sees:
 
 * the operating system's ``/usr`` and a few files of ``/etc`` (libraries, fonts), read-only;
-* the Python environment and the ``labtools`` package, read-only;
+* the Python environment and the ``labtools`` package, read-only, less the files of
+  :data:`HIDDEN_FROM_KERNEL` (an empty file stands in their place);
 * a private ``/proc`` (its own processes only), a minimal ``/dev``;
 * ``/tmp`` (its working directory and home) and ``/dev/shm``: private, size-limited tmpfs;
 * one folder shared with the worker for the kernel's connection file and sockets.
@@ -25,16 +26,38 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
-KERNEL_ENV = ("LABTOOLS_FAST", "PYTHONHASHSEED", "MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", "LANG", "LC_ALL",
-              "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "nsswitch.conf", "alternatives",
-             "matplotlibrc")
+KERNEL_ENV = (
+    "LABTOOLS_FAST",
+    "PYTHONHASHSEED",
+    "MPLBACKEND",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "LANG",
+    "LC_ALL",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "CUDA_VISIBLE_DEVICES",
+)
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "fonts",
+    "localtime",
+    "nsswitch.conf",
+    "alternatives",
+    "matplotlibrc",
+)
+
+# files of the labtools package the kernel must not read (the answers of a check's inputs): an
+# empty /dev/null is bound over each, so it reads as an empty file; the judges read them outside
+HIDDEN_FROM_KERNEL = ("data/mnist_held_out.npz",)  # lab 06's held-out MNIST images and labels
 
 
 @dataclass(frozen=True)
 class Limits:
     tmp_mb: int = 256  # /tmp: the kernel's working directory and home
-    shm_mb: int = 64   # /dev/shm
+    shm_mb: int = 64  # /dev/shm
 
 
 class NoSandbox(RuntimeError):
@@ -60,14 +83,15 @@ def why_unavailable() -> str | None:
 def require() -> None:
     reason = why_unavailable()
     if reason:
-        raise NoSandbox(f"cannot sandbox the kernels: {reason}; fix that, or pass --no-sandbox to grade without "
-                        "isolation (the submissions can then read and write what you can)")
+        raise NoSandbox(
+            f"cannot sandbox the kernels: {reason}; fix that, or pass --no-sandbox to grade without "
+            "isolation (the submissions can then read and write what you can)"
+        )
 
 
 def _python_roots() -> list[Path]:
     """Folders the kernel's Python needs: the interpreter, its environment and labtools."""
-    roots = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent.parent,
-             _labtools_dir()}
+    roots = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent.parent, _labtools_dir()}
     # site folders only, never sys.path: it can hold the current folder or the repository root
     for p in [*site.getsitepackages(), site.getusersitepackages()]:
         if p and Path(p).is_dir():
@@ -98,19 +122,65 @@ def _system_binds() -> list[str]:
 
 def command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict | None = None) -> list[str]:
     """``bwrap ... -- argv``: argv run sealed off, with ``shared`` (same path inside) writable."""
-    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
-            "--die-with-parent", "--new-session", "--disable-userns", "--cap-drop", "ALL",
-            "--hostname", "sandbox", *_system_binds()]
+    args = [
+        "bwrap",
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        "--die-with-parent",
+        "--new-session",
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "sandbox",
+        *_system_binds(),
+    ]
     for root in _python_roots():
         args += ["--ro-bind", str(root), str(root)]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
-             "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+    for name in HIDDEN_FROM_KERNEL:  # after the labtools bind, so they cover its files
+        path = _labtools_dir() / name
+        if path.exists():
+            args += ["--ro-bind", "/dev/null", str(path)]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.shm_mb * 2**20),
+        "--tmpfs",
+        "/dev/shm",
+        "--size",
+        str(limits.tmp_mb * 2**20),
+        "--tmpfs",
+        "/tmp",
+    ]
     if str(shared) != "/":
         args += ["--bind", str(shared), str(shared)]
-    args += ["--chdir", "/tmp", "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/bin:/bin",
-             "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-             "--setenv", "PYTHONPATH", str(_labtools_dir().parent)]  # holds only labtools inside
+    args += [
+        "--chdir",
+        "/tmp",
+        "--clearenv",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+        "--setenv",
+        "MPLCONFIGDIR",
+        "/tmp/.matplotlib",
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+        "--setenv",
+        "PYTHONPATH",
+        str(_labtools_dir().parent),
+    ]  # holds only labtools inside
     for key in KERNEL_ENV:
         value = (env or os.environ).get(key)
         if value is not None:

@@ -5,6 +5,7 @@ Only the answer cells come from the submission (matched by cell id or by the
 prose, the check cells, comes from the lab's source, so edited or deleted check cells change
 nothing. The grader's probe and the hidden tests are added; students never see them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,7 +28,7 @@ class Unreadable(Exception):
 
 @dataclass
 class Answers:
-    cells: dict[str, str]                      # answer cell id -> the student's source
+    cells: dict[str, str]  # answer cell id -> the student's source
     notes: list[str] = field(default_factory=list)
 
 
@@ -50,17 +51,25 @@ def read_notebook(path: Path) -> dict:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise Unreadable(f"not a Jupyter notebook ({first[:120]})") from None
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
-        raise Unreadable(f"unsupported notebook format (nbformat {nb.get('nbformat') if isinstance(nb, dict) else '?'}); "
-                         "save it with Jupyter 4 or later")
+        raise Unreadable(
+            f"unsupported notebook format (nbformat {nb.get('nbformat') if isinstance(nb, dict) else '?'}); "
+            "save it with Jupyter 4 or later"
+        )
     return nb
 
 
 def _cell_answer_id(cell: dict, counters: dict[str, int]) -> str | None:
-    cid = cell.get("id") if isinstance(cell.get("id"), str) else ""
+    cid = cell.get("id")
+    if not isinstance(cid, str):
+        cid = ""
     if _ANSWER_ID.match(cid):
         return cid
     meta = cell.get("metadata", {})
-    qid = meta.get("labtools", {}).get("answer") if isinstance(meta, dict) and isinstance(meta.get("labtools"), dict) else None
+    qid = (
+        meta.get("labtools", {}).get("answer")
+        if isinstance(meta, dict) and isinstance(meta.get("labtools"), dict)
+        else None
+    )
     if isinstance(qid, str) and re.fullmatch(r"q\d+", qid):
         k = counters.get(qid, 0)
         counters[qid] = k + 1
@@ -100,8 +109,9 @@ def answer_ids(template: dict) -> list[str]:
     return [c["id"] for c in template["cells"] if _ANSWER_ID.match(c.get("id", ""))]
 
 
-def compose(bundle: dict, answers: Answers, nonce: str, lab_module: str,
-            given: dict | None = None) -> nbformat.NotebookNode:
+def compose(
+    bundle: dict, answers: Answers, nonce: str, lab_module: str, given: dict | None = None
+) -> nbformat.NotebookNode:
     """The notebook to run: template + the student's answers + probe + hidden tests.
     ``given``: the inputs the grader drew for each question (see :func:`probe.definition_cell`)."""
     nb = nbformat.from_dict(copy.deepcopy(bundle["template"]))

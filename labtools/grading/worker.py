@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -45,7 +46,7 @@ class GradingClient(NotebookClient):
     prints is counted and dropped on arrival, so a cell printing without end cannot fill the
     worker's memory (the output limit)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.output_bytes = 0
         self.interrupted_cells: set[int] = set()
@@ -81,9 +82,12 @@ def _kernel_spec(private: Path, conn: Path, sandboxed: bool, isolate: bool) -> s
         argv = ["unshare", "-n", "--", *argv]
     spec_dir = private / ".jupyter" / "kernels" / "labtools-grader"
     spec_dir.mkdir(parents=True, exist_ok=True)
-    (spec_dir / "kernel.json").write_text(json.dumps(
-        # "message": interrupt through the kernel's control channel; a signal to bwrap would end the sandbox
-        {"argv": argv, "display_name": "labtools grader", "language": "python", "interrupt_mode": "message"}))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            # "message": interrupt through the kernel's control channel; a signal to bwrap would end the sandbox
+            {"argv": argv, "display_name": "labtools grader", "language": "python", "interrupt_mode": "message"}
+        )
+    )
     os.environ["JUPYTER_PATH"] = str(private / ".jupyter") + os.pathsep + os.environ.get("JUPYTER_PATH", "")
     return "labtools-grader"
 
@@ -116,8 +120,9 @@ def sign(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def run(notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn: Path,
-        sandboxed: bool, isolate: bool) -> int:
+def run(
+    notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn: Path, sandboxed: bool, isolate: bool
+) -> int:
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -142,8 +147,10 @@ def run(notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn
         cell["outputs"] = []
         if client.output_bytes > OUTPUT_NOTE_BYTES and not noted_output:
             noted_output = True
-            emit(event="note", text=f"the notebook printed more than {OUTPUT_NOTE_BYTES // 2**20} MB; "
-                                    "the grader discarded it")
+            emit(
+                event="note",
+                text=f"the notebook printed more than {OUTPUT_NOTE_BYTES // 2**20} MB; the grader discarded it",
+            )
 
     kernel = _kernel_spec(notebook.parent, conn, sandboxed, isolate)
     # the async manager matters: with the blocking one nbclient never gets to interrupt a cell
@@ -152,6 +159,7 @@ def run(notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn
     km.connection_file = str(conn / "kernel.json")
     if ipc:
         km.ip = str(conn / "kernel-ipc")
+
     def timeout_of(cell):
         """Setup (importing TensorFlow) and the grader's own cells have their own allowance: a slow
         import on a busy machine is not the student's runaway code."""
@@ -159,8 +167,15 @@ def run(notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn
         own = own or cell.get("metadata", {}).get("labtools", {}).get("grader") is True
         return max(cell_timeout, SETUP_ALLOWANCE_S) if own else cell_timeout
 
-    client = GradingClient(nb, km=km, timeout_func=timeout_of, interrupt_on_timeout=True, allow_errors=True,
-                           resources={"metadata": {"path": str(conn)}}, on_cell_executed=on_cell_executed)
+    client = GradingClient(
+        nb,
+        km=km,
+        timeout_func=timeout_of,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        resources={"metadata": {"path": str(conn)}},
+        on_cell_executed=on_cell_executed,
+    )
     emit(event="start", isolated=ipc, sandboxed=sandboxed)
     try:
         client.execute()

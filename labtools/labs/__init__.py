@@ -4,6 +4,7 @@ Each lab's questions, points and checks live in ``labtools/labs/labNN_<slug>.py`
 defines ``LAB = Lab(number, title, [Question(...), ...])``.  Its notebook source is
 ``notebooks/source/NN_<slug>.py``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -59,16 +60,3 @@ def load_lab(number: str | int) -> Lab:
         _loaded[lab_info.number] = module.LAB
     current = _loaded[lab_info.number]
     return current
-
-
-def available() -> list[LabInfo]:
-    """Labs whose question module exists (a lab under construction may have none yet)."""
-    found = []
-    for lab_info in CATALOGUE:
-        try:
-            importlib.util.find_spec(lab_info.module)
-        except ModuleNotFoundError:
-            continue
-        if importlib.util.find_spec(lab_info.module) is not None:
-            found.append(lab_info)
-    return found

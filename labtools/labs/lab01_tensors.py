@@ -36,6 +36,7 @@ def _expect_dtype(name: str, dtype: str, want: str, why: str = "the exercise ask
 
 # q1 -- a matrix ---------------------------------------------------------------------------------
 
+
 def _judge_matrix(d):
     _expect_rank("matrix", d["shape"], 2, "a matrix (rows and columns)")
     expect_shape("matrix", d["shape"], (2, 3))
@@ -44,6 +45,7 @@ def _judge_matrix(d):
 
 
 # q2 -- a batch of images ------------------------------------------------------------------------
+
 
 def _extract_images(images):
     facts = _facts(images, "images")
@@ -69,8 +71,10 @@ def _judge_slice(d):
     expected = _GRID[1:3, 2:]
     _expect_rank("corner", d["shape"], 2, "a block of rows and columns of grid")
     if tuple(d["shape"]) != expected.shape:
-        raise Fail(f"corner has shape {tuple(d['shape'])}; rows 1 and 2 and the columns from index 2 "
-                   "on give another shape: check where each slice starts and stops")
+        raise Fail(
+            f"corner has shape {tuple(d['shape'])}; rows 1 and 2 and the columns from index 2 "
+            "on give another shape: check where each slice starts and stops"
+        )
     _expect_dtype("corner", d["dtype"], "int32", "a slice keeps the dtype of grid,")
     if not np.array_equal(np.asarray(d["values"]), expected):
         raise Fail("corner has the right shape but holds other elements of grid: check where each slice starts")
@@ -80,9 +84,12 @@ def _judge_slice(d):
 # The notebook's `weights = lab.q4.inputs()` is a tf.Variable with random starting values and a
 # name carrying a tag drawn with them: a new tf.Variable (right values or not) has another name.
 
+
 def _draw_weights(rng) -> dict:
-    return {"start": rng.uniform(-3, 3, size=3).round(2).astype("float32"),
-            "tag": int(rng.integers(100_000, 1_000_000))}
+    return {
+        "start": rng.uniform(-3, 3, size=3).round(2).astype("float32"),
+        "tag": int(rng.integers(100_000, 1_000_000)),
+    }
 
 
 def _weights_name(inputs) -> str:
@@ -99,11 +106,15 @@ def _extract_variable(weights, given):
     import tensorflow as tf
 
     if not isinstance(weights, tf.Variable):
-        raise Fail(f"weights is {describe(weights)}, not a tf.Variable: update the variable in place "
-                   "(assign, assign_add) instead of computing a new tensor")
+        raise Fail(
+            f"weights is {describe(weights)}, not a tf.Variable: update the variable in place "
+            "(assign, assign_add) instead of computing a new tensor"
+        )
     if weights.name.split(":")[0] != _weights_name(given):
-        raise Fail("weights is a new tf.Variable; update the one lab.q4.inputs() gives you in place "
-                   "(assign, assign_add) instead of creating another")
+        raise Fail(
+            "weights is a new tf.Variable; update the one lab.q4.inputs() gives you in place "
+            "(assign, assign_add) instead of creating another"
+        )
     return {"shape": [int(n) for n in weights.shape], "dtype": weights.dtype.name, "values": weights.numpy()}
 
 
@@ -115,17 +126,22 @@ def _judge_variable(d, inputs):
     if np.array_equal(values, start):
         raise NotAttempted("weights still holds its starting values; update it in place")
     if np.allclose(values, start + 2 * np.array([1.0, 2.0, 3.0], np.float32), atol=1e-5):
-        raise Fail("weights holds its starting values plus [1, 2, 3] twice: run the cell again "
-                   "from the top (it makes a fresh weights) and add only once")
+        raise Fail(
+            "weights holds its starting values plus [1, 2, 3] twice: run the cell again "
+            "from the top (it makes a fresh weights) and add only once"
+        )
     expect_close("weights", values, start + np.array([1.0, 2.0, 3.0], np.float32), rtol=0, atol=1e-5)
 
 
 # q5 -- a dense layer by hand: broadcasting and a matrix product ---------------------------------
 
+
 def _draw_layer(rng) -> dict:
-    return {"x": rng.normal(size=(4, 3)).round(2).astype("float32"),
-            "W": rng.normal(size=(3, 2)).round(2).astype("float32"),
-            "b": rng.normal(size=2).round(2).astype("float32")}
+    return {
+        "x": rng.normal(size=(4, 3)).round(2).astype("float32"),
+        "W": rng.normal(size=(3, 2)).round(2).astype("float32"),
+        "b": rng.normal(size=2).round(2).astype("float32"),
+    }
 
 
 def _hand_layer(inputs):
@@ -142,8 +158,9 @@ def _judge_scores(d, inputs):
     x, W, b = (np.asarray(inputs[k], dtype=np.float64) for k in ("x", "W", "b"))
     got = d["scores"]
     if tuple(got["shape"]) == (2, 4):
-        raise Fail("scores has shape (2, 4), but 4 examples with 2 outputs each make (4, 2): "
-                   "check the order of the product")
+        raise Fail(
+            "scores has shape (2, 4), but 4 examples with 2 outputs each make (4, 2): check the order of the product"
+        )
     expect_shape("scores", got["shape"], (4, 2))
     _expect_dtype("scores", got["dtype"], "float32", "x, W and b are float32, so scores should be")
     values = np.asarray(got["values"], dtype=np.float64)
@@ -153,6 +170,7 @@ def _judge_scores(d, inputs):
 
 
 # q6 -- reshape and transpose --------------------------------------------------------------------
+
 
 def _draw_pictures(rng) -> dict:
     return {"pictures": rng.choice(1000, size=(5, 4, 4), replace=False).astype("float32")}
@@ -175,8 +193,9 @@ def _judge_flat(d, inputs):
     flat, columns = d["flat"], d["columns"]
     expect_shape("flat", flat["shape"], rows.shape)
     _expect_dtype("flat", flat["dtype"], "float32", "reshaping keeps the dtype of pictures,")
-    _expect_same_numbers("flat", flat["values"], rows, "pictures", "the pixels are out of order: reshape, "
-                         "don't transpose")
+    _expect_same_numbers(
+        "flat", flat["values"], rows, "pictures", "the pixels are out of order: reshape, don't transpose"
+    )
     expect_shape("columns", columns["shape"], rows.T.shape)
     _expect_dtype("columns", columns["dtype"], "float32", "transposing keeps the dtype of flat,")
     _expect_same_numbers("columns", columns["values"], rows.T, "flat", "not the right layout: transpose flat")
@@ -195,11 +214,14 @@ def _expect_same_numbers(name, values, expected, source, out_of_order):
 # Three rotations of fresh random points: a small positive angle, a negative one and one past
 # 180 degrees, each with its own number of points, none a multiple of 90 degrees.
 
+
 def _draw_rotations(rng) -> dict:
     counts = [int(rng.integers(2, 5)), int(rng.integers(5, 8)), int(rng.integers(1, 4))]
     angles = [rng.uniform(10, 80), -rng.uniform(100, 170), rng.uniform(190, 260)]
-    return {"angles": [round(float(a), 1) for a in angles],
-            "points": [rng.uniform(-4, 4, size=(n, 2)).round(2).astype("float32") for n in counts]}
+    return {
+        "angles": [round(float(a), 1) for a in angles],
+        "points": [rng.uniform(-4, 4, size=(n, 2)).round(2).astype("float32") for n in counts],
+    }
 
 
 def _rotation(degrees: float) -> np.ndarray:
@@ -211,7 +233,7 @@ def _extract_rotate(rotate, given):
     import tensorflow as tf
 
     results = []
-    for points, degrees in zip(given["points"], given["angles"]):
+    for points, degrees in zip(given["points"], given["angles"], strict=True):
         out = call(rotate, "rotate", tf.constant(points, tf.float32), degrees)
         results.append(_facts(out, f"rotate(points, {degrees:g})", "rotate with TensorFlow operations"))
     return {"results": results}
@@ -220,7 +242,7 @@ def _extract_rotate(rotate, given):
 def _judge_rotate(d, inputs):
     if len(d["results"]) != len(inputs["angles"]):
         raise Fail("rotate was not run on every probe")
-    for points, degrees, got in zip(inputs["points"], inputs["angles"], d["results"]):
+    for points, degrees, got in zip(inputs["points"], inputs["angles"], d["results"], strict=True):
         call_text = f"rotate(points, {degrees:g})"
         points = np.asarray(points, dtype=np.float64)
         expect_shape(f"{call_text} for {len(points)} points", got["shape"], points.shape)
@@ -229,39 +251,111 @@ def _judge_rotate(d, inputs):
         if np.allclose(values, points @ _rotation(degrees).T, rtol=1e-4, atol=1e-4):
             continue
         if np.allclose(values, points @ _rotation(degrees), rtol=1e-4, atol=1e-4):
-            raise Fail(f"{call_text} turns the wrong way (clockwise): points are rows, so multiply them by "
-                       "the transpose of the rotation matrix")
+            raise Fail(
+                f"{call_text} turns the wrong way (clockwise): points are rows, so multiply them by "
+                "the transpose of the rotation matrix"
+            )
         if np.allclose(values, points @ _rotation(np.rad2deg(degrees)).T, rtol=1e-4, atol=1e-4):
             raise Fail(f"{call_text} treats the angle as radians; convert degrees to radians first")
-        raise Fail(f"{call_text} gives other points than a rotation by {degrees:g} degrees anticlockwise "
-                   "about the origin")
+        raise Fail(
+            f"{call_text} gives other points than a rotation by {degrees:g} degrees anticlockwise about the origin"
+        )
 
 
-LAB = Lab("01", "Tensors", [
-    Question("q1", "A 2x3 matrix", 1, ["matrix"],
-             lambda m: _facts(m, "matrix"), _judge_matrix,
-             hints=["tf.constant takes a nested Python list: one inner list per row.",
-                    "Ask for the dtype with dtype=tf.float32 (or write 1.0 instead of 1)."]),
-    Question("q2", "A 4-d batch of images", 1, ["images"], _extract_images, _judge_images,
-             hints=["Name the axes in order: how many images, height, width, colour channels.",
-                    "tf.zeros takes the shape as a list."]),
-    Question("q3", "Slicing", 1, ["corner"],
-             lambda t: _facts(t, "corner"), _judge_slice,
-             hints=["Slices are start:stop, with stop excluded; one slice per axis, separated by a comma.",
-                    "Leave out stop to go to the end of an axis."]),
-    Question("q4", "Updating a variable", 1, ["weights"], _extract_variable, _judge_variable,
-             draw=_draw_weights, hand=_hand_weights,
-             hints=["Tensors can't be changed in place, but a tf.Variable can.",
-                    "A variable's assign_add method adds to every element at once."]),
-    Question("q5", "Broadcasting and the dot product", 2, ["scores"], _extract_scores, _judge_scores,
-             draw=_draw_layer, hand=_hand_layer,
-             hints=["x has one row per example; W maps 3 features to 2 outputs.",
-                    "Multiply x by W with a matrix product first, then add b: broadcasting adds it to every row."]),
-    Question("q6", "Reshape and transpose", 1, ["flat", "columns"], _extract_flat, _judge_flat,
-             draw=_draw_pictures, hand=_hand_pictures,
-             hints=["tf.reshape keeps the order of the elements; -1 lets TensorFlow work out one axis.",
-                    "tf.transpose swaps the two axes of a matrix."]),
-    Question("q7", "Rotating points", 2, ["rotate"], _extract_rotate, _judge_rotate, draw=_draw_rotations,
-             hints=["Build the 2x2 rotation matrix from cos and sin of the angle in radians.",
-                    "Points are rows, so each row p becomes p times the transpose of the rotation matrix."]),
-])
+LAB = Lab(
+    "01",
+    "Tensors",
+    [
+        Question(
+            "q1",
+            "A 2x3 matrix",
+            1,
+            ["matrix"],
+            lambda m: _facts(m, "matrix"),
+            _judge_matrix,
+            hints=[
+                "tf.constant takes a nested Python list: one inner list per row.",
+                "Ask for the dtype with dtype=tf.float32 (or write 1.0 instead of 1).",
+            ],
+        ),
+        Question(
+            "q2",
+            "A 4-d batch of images",
+            1,
+            ["images"],
+            _extract_images,
+            _judge_images,
+            hints=[
+                "Name the axes in order: how many images, height, width, colour channels.",
+                "tf.zeros takes the shape as a list.",
+            ],
+        ),
+        Question(
+            "q3",
+            "Slicing",
+            1,
+            ["corner"],
+            lambda t: _facts(t, "corner"),
+            _judge_slice,
+            hints=[
+                "Slices are start:stop, with stop excluded; one slice per axis, separated by a comma.",
+                "Leave out stop to go to the end of an axis.",
+            ],
+        ),
+        Question(
+            "q4",
+            "Updating a variable",
+            1,
+            ["weights"],
+            _extract_variable,
+            _judge_variable,
+            draw=_draw_weights,
+            hand=_hand_weights,
+            hints=[
+                "Tensors can't be changed in place, but a tf.Variable can.",
+                "A variable's assign_add method adds to every element at once.",
+            ],
+        ),
+        Question(
+            "q5",
+            "Broadcasting and the dot product",
+            2,
+            ["scores"],
+            _extract_scores,
+            _judge_scores,
+            draw=_draw_layer,
+            hand=_hand_layer,
+            hints=[
+                "x has one row per example; W maps 3 features to 2 outputs.",
+                "Multiply x by W with a matrix product first, then add b: broadcasting adds it to every row.",
+            ],
+        ),
+        Question(
+            "q6",
+            "Reshape and transpose",
+            1,
+            ["flat", "columns"],
+            _extract_flat,
+            _judge_flat,
+            draw=_draw_pictures,
+            hand=_hand_pictures,
+            hints=[
+                "tf.reshape keeps the order of the elements; -1 lets TensorFlow work out one axis.",
+                "tf.transpose swaps the two axes of a matrix.",
+            ],
+        ),
+        Question(
+            "q7",
+            "Rotating points",
+            2,
+            ["rotate"],
+            _extract_rotate,
+            _judge_rotate,
+            draw=_draw_rotations,
+            hints=[
+                "Build the 2x2 rotation matrix from cos and sin of the angle in radians.",
+                "Points are rows, so each row p becomes p times the transpose of the rotation matrix.",
+            ],
+        ),
+    ],
+)

@@ -26,12 +26,14 @@ def _call_on_pairs(fn, name, given):
     import tensorflow as tf
 
     results = []
-    for a, b in zip(given["a"], given["b"]):
+    for a, b in zip(given["a"], given["b"], strict=True):
         out = call(fn, f"{name}({a:g}, {b:g})", tf.constant(a, tf.float32), tf.constant(b, tf.float32))
         facts = tensor_facts(out, f"{name}(a, b)", "use TensorFlow operations so it returns a tf.Tensor")
         if facts["shape"] not in ([], [1]):
-            raise Fail(f"{name}(a, b) on two single numbers returns shape {tuple(facts['shape'])}; "
-                       "it should return a single number")
+            raise Fail(
+                f"{name}(a, b) on two single numbers returns shape {tuple(facts['shape'])}; "
+                "it should return a single number"
+            )
         results.append(float(np.asarray(facts["values"], dtype="float64").reshape(-1)[0]))
     return {"results": results}
 
@@ -42,16 +44,19 @@ def _check_pairs(d, inputs, name, formula, hint):
     if got.shape != a.shape:
         raise Fail(f"{name} was not run on every pair")
     want = formula(a, b)
-    for x, y, value, expected in zip(a, b, got, want):
+    for x, y, value, expected in zip(a, b, got, want, strict=True):
         if not np.isclose(value, expected, rtol=1e-4, atol=1e-4):
             raise Fail(f"{name}({x:g}, {y:g}) gives {value:g}; {hint}")
 
 
 # q1 -- element-wise operations ------------------------------------------------------------------
 
+
 def _draw_matrices(rng) -> dict:
-    return {"x": rng.integers(-9, 10, size=(2, 2)).astype("float32"),
-            "y": rng.integers(-9, 10, size=(2, 2)).astype("float32") * 10 + 1}
+    return {
+        "x": rng.integers(-9, 10, size=(2, 2)).astype("float32"),
+        "y": rng.integers(-9, 10, size=(2, 2)).astype("float32") * 10 + 1,
+    }
 
 
 def _hand_matrices(inputs):
@@ -61,8 +66,10 @@ def _hand_matrices(inputs):
 
 
 def _extract_ops(total, product, difference, given):
-    return {name: tensor_facts(value, name, "use tf.add / tf.multiply / tf.subtract")
-            for name, value in (("total", total), ("product", product), ("difference", difference))}
+    return {
+        name: tensor_facts(value, name, "use tf.add / tf.multiply / tf.subtract")
+        for name, value in (("total", total), ("product", product), ("difference", difference))
+    }
 
 
 def _judge_ops(d, inputs):
@@ -79,13 +86,19 @@ def _judge_ops(d, inputs):
 
 # q2, q3, q4 -- functions of two tensors ---------------------------------------------------------
 
+
 def _extract_func(func, given):
     return _call_on_pairs(func, "func", given)
 
 
 def _judge_graph(d, inputs):
-    _check_pairs(d, inputs, "func", lambda a, b: (a + b) * (b - 1),
-                 "follow the graph node by node: c from a and b, d from b, then e from c and d")
+    _check_pairs(
+        d,
+        inputs,
+        "func",
+        lambda a, b: (a + b) * (b - 1),
+        "follow the graph node by node: c from a and b, d from b, then e from c and d",
+    )
 
 
 def _extract_squares(difference_of_squares, given):
@@ -102,26 +115,65 @@ def _judge_squares(d, inputs, name="difference_of_squares"):
 
 def _extract_compiled(compiled, given):
     if not is_tf_function(compiled):
-        raise Fail(f"compiled is a {type(compiled).__name__}, not a tf.function; wrap your function "
-                   "with tf.function(...)")
+        raise Fail(
+            f"compiled is a {type(compiled).__name__}, not a tf.function; wrap your function with tf.function(...)"
+        )
     return _call_on_pairs(compiled, "compiled", given)
 
 
-LAB = Lab("02", "Computations and graphs", [
-    Question("q1", "Element-wise operations", 1, ["total", "product", "difference"],
-             _extract_ops, _judge_ops, draw=_draw_matrices, hand=_hand_matrices,
-             hints=["tf.add, tf.multiply and tf.subtract work element by element, like + * -.",
-                    "Mind the order in the subtraction."]),
-    Question("q2", "A computation graph as a function", 2, ["func"], _extract_func, _judge_graph,
-             draw=_pairs,
-             hints=["Each node of the picture is one TensorFlow operation.",
-                    "Three operations: one for c, one for d, one for e."]),
-    Question("q3", "Difference of squares", 2, ["difference_of_squares"], _extract_squares,
-             _judge_squares, draw=_pairs,
-             hints=["Draw it first: which nodes do you need?",
-                    "a² - b² = (a + b)(a - b): three operations are enough."]),
-    Question("q4", "Compile with tf.function", 1, ["compiled"], _extract_compiled,
-             lambda d, inputs: _judge_squares(d, inputs, "compiled"), draw=_pairs,
-             hints=["tf.function(f) returns a compiled version of f.",
-                    "Compile your difference_of_squares; it must still give the same numbers."]),
-])
+LAB = Lab(
+    "02",
+    "Computations and graphs",
+    [
+        Question(
+            "q1",
+            "Element-wise operations",
+            1,
+            ["total", "product", "difference"],
+            _extract_ops,
+            _judge_ops,
+            draw=_draw_matrices,
+            hand=_hand_matrices,
+            hints=[
+                "tf.add, tf.multiply and tf.subtract work element by element, like + * -.",
+                "Mind the order in the subtraction.",
+            ],
+        ),
+        Question(
+            "q2",
+            "A computation graph as a function",
+            2,
+            ["func"],
+            _extract_func,
+            _judge_graph,
+            draw=_pairs,
+            hints=[
+                "Each node of the picture is one TensorFlow operation.",
+                "Three operations: one for c, one for d, one for e.",
+            ],
+        ),
+        Question(
+            "q3",
+            "Difference of squares",
+            2,
+            ["difference_of_squares"],
+            _extract_squares,
+            _judge_squares,
+            draw=_pairs,
+            hints=["Draw it first: which nodes do you need?", "a² - b² = (a + b)(a - b): three operations are enough."],
+        ),
+        Question(
+            "q4",
+            "Compile with tf.function",
+            1,
+            ["compiled"],
+            _extract_compiled,
+            lambda d, inputs: _judge_squares(d, inputs, "compiled"),
+            draw=_pairs,
+            hints=[
+                "tf.function(f) returns a compiled version of f.",
+                "Compile your difference_of_squares; it must still give the same numbers.",
+            ],
+        ),
+    ],
+)

@@ -40,6 +40,7 @@ def _relu(z):
 
 # q1 -- a Dense layer and its arguments ----------------------------------------------------------
 
+
 def _extract_dense(layer):
     import keras
 
@@ -47,8 +48,11 @@ def _extract_dense(layer):
         raise Fail("dense is a class, not a layer; create one by calling keras.layers.Dense(...)")
     if not isinstance(layer, keras.layers.Dense):
         raise Fail(f"dense is {describe(layer)}; make it with keras.layers.Dense(...)")
-    return {"units": int(layer.units), "activation": activation_name(layer.activation),
-            "use_bias": bool(layer.use_bias)}
+    return {
+        "units": int(layer.units),
+        "activation": activation_name(layer.activation),
+        "use_bias": bool(layer.use_bias),
+    }
 
 
 def _judge_dense(d):
@@ -62,6 +66,7 @@ def _judge_dense(d):
 
 # q2 -- a custom layer, probed with two unit counts and input sizes -----------------------------
 
+
 def _extract_custom_layer(layer_class, given):
     import keras
 
@@ -72,9 +77,17 @@ def _extract_custom_layer(layer_class, given):
     outputs = []
     for units, x, W, b in dense_cases(given):
         layer = call(layer_class, "OurDenseLayer", units)
-        outputs.append(probe_dense(layer, f"OurDenseLayer({units})", x, W, b,
-                                   no_weights="has no trainable weights after a call; build() should "
-                                              "create W and b with self.add_weight(...)"))
+        outputs.append(
+            probe_dense(
+                layer,
+                f"OurDenseLayer({units})",
+                x,
+                W,
+                b,
+                no_weights="has no trainable weights after a call; build() should "
+                "create W and b with self.add_weight(...)",
+            )
+        )
     return {"outputs": outputs}
 
 
@@ -113,8 +126,12 @@ def _layer_facts(model) -> list[dict]:
         kind = type(layer).__name__
         if kind in _SKIPPED:
             continue
-        if kind in _ACTIVATION_LAYERS and facts and facts[-1]["kind"] == "Dense" \
-                and facts[-1]["activation"] == "linear":
+        if (
+            kind in _ACTIVATION_LAYERS
+            and facts
+            and facts[-1]["kind"] == "Dense"
+            and facts[-1]["activation"] == "linear"
+        ):
             facts[-1]["activation"] = activation_name(layer)
             continue
         if isinstance(layer, keras.layers.Dense):
@@ -139,7 +156,8 @@ def _run_stack(model, seed: int, n_in: int):
             x, W1, b1, W2, b2 = _stack_arrays(seed, shape_in)
             set_random_weights(target, np.random.default_rng(seed))
             dense = [layer for layer in target.layers if isinstance(layer, keras.layers.Dense)]
-            for layer, W, b in zip(dense, (W1, W2), (b1, b2)):
+            # strict=False: a model with more or fewer Dense layers is probed all the same; the judge says why
+            for layer, W, b in zip(dense, (W1, W2), (b1, b2), strict=False):
                 weights = list(layer.trainable_weights)
                 k, bias = kernel_and_bias([tuple(w.shape) for w in weights], *W.shape)
                 weights[k].assign(W)
@@ -170,7 +188,7 @@ def _judge_sequential(d, inputs):
             raise Fail(f"model has a {layer['kind']} layer; the exercise asks for two Dense layers only")
     if len(layers) != 2:
         raise Fail(f"model has {len(layers)} Dense layer(s); the exercise asks for two")
-    for i, (layer, (units, act)) in enumerate(zip(layers, [(64, "relu"), (10, "softmax")]), start=1):
+    for i, (layer, (units, act)) in enumerate(zip(layers, [(64, "relu"), (10, "softmax")], strict=True), start=1):
         if layer["units"] != units:
             raise Fail(f"layer {i} has {layer['units']} units; re-read how many it needs")
         if layer["activation"] != act:
@@ -181,6 +199,7 @@ def _judge_sequential(d, inputs):
 
 
 # q4 -- shape inference and parameter counts ----------------------------------------------------
+
 
 def _extract_count(n_params):
     import tensorflow as tf
@@ -203,11 +222,14 @@ def _judge_count(d):
     if n in (first, second):
         raise Fail("that counts one layer only; add up both layers")
     if n != first + second:
-        raise Fail(f"{n} is not the number of parameters; count a kernel of (inputs x units) plus "
-                   "one bias per unit, for each layer")
+        raise Fail(
+            f"{n} is not the number of parameters; count a kernel of (inputs x units) plus "
+            "one bias per unit, for each layer"
+        )
 
 
 # q5 -- a dense layer by hand, on fresh shapes and values ----------------------------------------
+
 
 def _draw_naive(rng) -> dict:
     """Three cases of different shapes; each has outputs on both sides of zero and a bias that
@@ -244,10 +266,9 @@ def _extract_naive_dense(fn, given):
 def _judge_naive_dense(d, inputs):
     if len(d["results"]) != 3:
         raise Fail("naive_dense was not run on every probe")
-    for facts, (x, W, b) in zip(d["results"], _naive_cases(inputs)):
+    for facts, (x, W, b) in zip(d["results"], _naive_cases(inputs), strict=True):
         z = x.astype("float64") @ W.astype("float64") + b.astype("float64")
-        expect_shape(f"naive_dense's output for x of shape {x.shape} and W of shape {W.shape}",
-                     facts["shape"], z.shape)
+        expect_shape(f"naive_dense's output for x of shape {x.shape} and W of shape {W.shape}", facts["shape"], z.shape)
         expect_float_dtype("naive_dense's output", facts["dtype"])
         out = np.asarray(facts["values"], dtype="float64")
         if np.allclose(out, z, atol=1e-4):
@@ -257,24 +278,73 @@ def _judge_naive_dense(d, inputs):
         expect_close("naive_dense's output", out, _relu(z), atol=1e-4)
 
 
-LAB = Lab("03", "Layers", [
-    Question("q1", "A Dense layer and its arguments", 1, ["dense"], _extract_dense, _judge_dense,
-             hints=["Look at the arguments of keras.layers.Dense: units, activation, use_bias, ...",
-                    "One boolean argument decides whether the layer adds b."]),
-    Question("q2", "A custom layer", 3, ["OurDenseLayer"], _extract_custom_layer, _judge_custom_layer,
-             draw=draw_dense_cases,
-             hints=["build() creates the weights with self.add_weight(shape=...), call() uses them.",
-                    "W has shape (input features, n_output_nodes); b has one value per unit.",
-                    "call() multiplies the inputs by W with tf.matmul, adds b and squashes the result."]),
-    Question("q3", "A Sequential model", 1, ["model"], _extract_sequential, _judge_sequential,
-             draw=_draw_stack,
-             hints=["keras.Sequential([...]) takes a list of layers.",
-                    "The first layer has 64 units and relu, the last one softmax over 10 classes."]),
-    Question("q4", "Counting parameters", 1, ["n_params"], _extract_count, _judge_count,
-             hints=["A Dense layer with i inputs and u units has i*u kernel entries and u biases.",
-                    "Add both layers: the second one has 64 inputs."]),
-    Question("q5", "A dense layer by hand", 2, ["naive_dense"], _extract_naive_dense, _judge_naive_dense,
-             draw=_draw_naive,
-             hints=["tf.matmul, then add the bias (it broadcasts over the batch), then tf.nn.relu.",
-                    "Activation last: relu is applied to the whole affine result."]),
-])
+LAB = Lab(
+    "03",
+    "Layers",
+    [
+        Question(
+            "q1",
+            "A Dense layer and its arguments",
+            1,
+            ["dense"],
+            _extract_dense,
+            _judge_dense,
+            hints=[
+                "Look at the arguments of keras.layers.Dense: units, activation, use_bias, ...",
+                "One boolean argument decides whether the layer adds b.",
+            ],
+        ),
+        Question(
+            "q2",
+            "A custom layer",
+            3,
+            ["OurDenseLayer"],
+            _extract_custom_layer,
+            _judge_custom_layer,
+            draw=draw_dense_cases,
+            hints=[
+                "build() creates the weights with self.add_weight(shape=...), call() uses them.",
+                "W has shape (input features, n_output_nodes); b has one value per unit.",
+                "call() multiplies the inputs by W with tf.matmul, adds b and squashes the result.",
+            ],
+        ),
+        Question(
+            "q3",
+            "A Sequential model",
+            1,
+            ["model"],
+            _extract_sequential,
+            _judge_sequential,
+            draw=_draw_stack,
+            hints=[
+                "keras.Sequential([...]) takes a list of layers.",
+                "The first layer has 64 units and relu, the last one softmax over 10 classes.",
+            ],
+        ),
+        Question(
+            "q4",
+            "Counting parameters",
+            1,
+            ["n_params"],
+            _extract_count,
+            _judge_count,
+            hints=[
+                "A Dense layer with i inputs and u units has i*u kernel entries and u biases.",
+                "Add both layers: the second one has 64 inputs.",
+            ],
+        ),
+        Question(
+            "q5",
+            "A dense layer by hand",
+            2,
+            ["naive_dense"],
+            _extract_naive_dense,
+            _judge_naive_dense,
+            draw=_draw_naive,
+            hints=[
+                "tf.matmul, then add the bias (it broadcasts over the batch), then tf.nn.relu.",
+                "Activation last: relu is applied to the whole affine result.",
+            ],
+        ),
+    ],
+)

@@ -40,6 +40,7 @@ _NOT_USED = "has no trainable weights after a call: call() should pass the input
 
 # q1 -- a subclassed model -----------------------------------------------------------------------
 
+
 def _extract_subclass(model_class, given):
     _model_class(model_class, "SubclassModel")
     outputs = []
@@ -54,6 +55,7 @@ def _judge_subclass(d, inputs):
 
 
 # q2 -- behaviour controlled by a call argument -------------------------------------------------
+
 
 def _takes_isidentity(cls) -> bool:
     try:
@@ -71,16 +73,27 @@ def _extract_identity(model_class, given):
     for units, x, W, b in dense_cases(given):
         name = f"IdentityModel({units})"
         model = call(model_class, "IdentityModel", units)
-        dense.append(probe_dense(model, name, x, W, b,
-                                 no_weights="has no trainable weights after a call with isidentity=False (the "
-                                            "default): then call() should pass the inputs through the Dense layer"))
+        dense.append(
+            probe_dense(
+                model,
+                name,
+                x,
+                W,
+                b,
+                no_weights="has no trainable weights after a call with isidentity=False (the "
+                "default): then call() should pass the inputs through the Dense layer",
+            )
+        )
         explicit.append(to_array(run_layer(model, name, x, isidentity=False), f"the output of {name}"))
         same.append(to_array(run_layer(model, name, x, isidentity=True), f"the output of {name}"))
     return {"dense": dense, "explicit": explicit, "identity": same}
 
 
 def _judge_identity(d, inputs):
-    for (units, x, _, _), same in zip(dense_cases(inputs), d["identity"]):
+    cases = dense_cases(inputs)
+    if len(d["identity"]) != len(cases):
+        raise Fail("IdentityModel was not run on every probe with isidentity=True")
+    for (_units, x, _, _), same in zip(cases, d["identity"], strict=True):
         same = np.asarray(same, dtype="float64")
         if same.shape != x.shape or not np.allclose(same, x, atol=1e-6):
             raise Fail("with isidentity=True the model should return its inputs unchanged")
@@ -90,10 +103,14 @@ def _judge_identity(d, inputs):
 
 # q3 -- the same model with the functional API --------------------------------------------------
 
+
 def _draw_functional(rng) -> dict:
-    return {"units": np.array([3]), "x0": rng.standard_normal((5, 2)).astype("float32"),
-            "W0": (0.6 * rng.standard_normal((2, 3))).astype("float32"),
-            "b0": (rng.choice([-1.0, 1.0], 3) * rng.uniform(0.3, 1.0, 3)).astype("float32")}
+    return {
+        "units": np.array([3]),
+        "x0": rng.standard_normal((5, 2)).astype("float32"),
+        "W0": (0.6 * rng.standard_normal((2, 3))).astype("float32"),
+        "b0": (rng.choice([-1.0, 1.0], 3) * rng.uniform(0.3, 1.0, 3)).astype("float32"),
+    }
 
 
 def _extract_functional(model, given):
@@ -102,8 +119,9 @@ def _extract_functional(model, given):
     if not isinstance(model, keras.Model):
         raise Fail(f"functional_model is {describe(model)}; make it with keras.Model(inputs, outputs)")
     if isinstance(model, keras.Sequential):
-        raise Fail("functional_model is a keras.Sequential; build it with the functional API: "
-                   "keras.Model(inputs, outputs)")
+        raise Fail(
+            "functional_model is a keras.Sequential; build it with the functional API: keras.Model(inputs, outputs)"
+        )
     if not getattr(model, "inputs", None):
         raise Fail("functional_model is a subclassed model; build it with the functional API from keras.Input(...)")
     if len(model.inputs) != 1:
@@ -113,8 +131,14 @@ def _extract_functional(model, given):
         return {"input_shape": shape}
     _, x, W, b = dense_cases(given)[0]
     with model_copy(model) as copy:
-        out = probe_dense(copy, "functional_model", x, W, b, no_weights="has no trainable weights; its "
-                          "outputs should come from a Dense layer applied to the inputs")
+        out = probe_dense(
+            copy,
+            "functional_model",
+            x,
+            W,
+            b,
+            no_weights="has no trainable weights; its outputs should come from a Dense layer applied to the inputs",
+        )
     return {"input_shape": shape, "outputs": [out]}
 
 
@@ -128,10 +152,10 @@ def _judge_functional(d, inputs):
 # q4 -- which API for which job ------------------------------------------------------------------
 
 _CASES = {  # short keys the notebook explains; the values are the right API
-    "stack": "sequential",        # a plain stack of layers, one input, one output
-    "two_inputs": "functional",   # an image and its caption merged into one prediction
-    "data_loop": "subclassing",   # a forward pass with a loop whose length depends on the data
-    "plot_graph": "functional",   # a multi-branch network you want to plot and inspect
+    "stack": "sequential",  # a plain stack of layers, one input, one output
+    "two_inputs": "functional",  # an image and its caption merged into one prediction
+    "data_loop": "subclassing",  # a forward pass with a loop whose length depends on the data
+    "plot_graph": "functional",  # a multi-branch network you want to plot and inspect
 }
 CHOICES = ("sequential", "functional", "subclassing")
 _SPELLINGS = {"subclass": "subclassing", "subclassed": "subclassing", "model subclassing": "subclassing"}
@@ -157,8 +181,9 @@ def _extract_choices(answers):
         elif isinstance(value, str):
             choices[str(case)] = _normalise(value)
         else:
-            raise Fail(f"api_choice[{str(case)[:20]!r}] is {describe(value)}; write one of the strings "
-                       f"{', '.join(CHOICES)}")
+            raise Fail(
+                f"api_choice[{str(case)[:20]!r}] is {describe(value)}; write one of the strings {', '.join(CHOICES)}"
+            )
     return {"answers": choices}
 
 
@@ -177,20 +202,60 @@ def _judge_choices(d):
         raise Fail(f"{count} wrong; compare each case with the table above")
 
 
-LAB = Lab("04", "Models by subclassing", [
-    Question("q1", "A subclassed model", 2, ["SubclassModel"], _extract_subclass, _judge_subclass,
-             draw=draw_dense_cases,
-             hints=["Create the Dense layer in __init__ and store it on self; use it in call().",
-                    "The Dense layer needs n_output_nodes units and a sigmoid activation."]),
-    Question("q2", "A call argument that changes behaviour", 2, ["IdentityModel"],
-             _extract_identity, _judge_identity, draw=draw_dense_cases,
-             hints=["call(self, inputs, isidentity=False) can branch on a Python boolean.",
-                    "When isidentity is true, return the inputs themselves."]),
-    Question("q3", "The functional API", 2, ["functional_model"], _extract_functional, _judge_functional,
-             draw=_draw_functional,
-             hints=["inputs = keras.Input(shape=(2,)); outputs = some_layer(inputs).",
-                    "keras.Model(inputs=..., outputs=...) ties them together."]),
-    Question("q4", "Which API when?", 1, ["api_choice"], _extract_choices, _judge_choices,
-             hints=["Sequential: one straight path. Functional: any graph of layers, known in advance.",
-                    "Subclassing: arbitrary Python in call(), at the cost of no inspectable graph."]),
-])
+LAB = Lab(
+    "04",
+    "Models by subclassing",
+    [
+        Question(
+            "q1",
+            "A subclassed model",
+            2,
+            ["SubclassModel"],
+            _extract_subclass,
+            _judge_subclass,
+            draw=draw_dense_cases,
+            hints=[
+                "Create the Dense layer in __init__ and store it on self; use it in call().",
+                "The Dense layer needs n_output_nodes units and a sigmoid activation.",
+            ],
+        ),
+        Question(
+            "q2",
+            "A call argument that changes behaviour",
+            2,
+            ["IdentityModel"],
+            _extract_identity,
+            _judge_identity,
+            draw=draw_dense_cases,
+            hints=[
+                "call(self, inputs, isidentity=False) can branch on a Python boolean.",
+                "When isidentity is true, return the inputs themselves.",
+            ],
+        ),
+        Question(
+            "q3",
+            "The functional API",
+            2,
+            ["functional_model"],
+            _extract_functional,
+            _judge_functional,
+            draw=_draw_functional,
+            hints=[
+                "inputs = keras.Input(shape=(2,)); outputs = some_layer(inputs).",
+                "keras.Model(inputs=..., outputs=...) ties them together.",
+            ],
+        ),
+        Question(
+            "q4",
+            "Which API when?",
+            1,
+            ["api_choice"],
+            _extract_choices,
+            _judge_choices,
+            hints=[
+                "Sequential: one straight path. Functional: any graph of layers, known in advance.",
+                "Subclassing: arbitrary Python in call(), at the cost of no inspectable graph.",
+            ],
+        ),
+    ],
+)

@@ -133,7 +133,7 @@ def _came_from_tape(value: float, log) -> bool:
 
 def _draw_points(rng) -> dict:
     """Four points where x², 2x, x³ and 3x² all differ clearly (away from 0, 1.5, 2 and 3)."""
-    points = []
+    points: list[float] = []
     while len(points) < 4:
         x = round(float(rng.uniform(-4, 4)), 2)
         if min(abs(x - p) for p in (0.0, 1.5, 2.0, 3.0, *points)) > 0.25:

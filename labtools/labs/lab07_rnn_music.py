@@ -4,6 +4,7 @@ Every check draws fresh random inputs (see :mod:`labtools.checking`): strings of
 vocabulary, a shuffled text cut into batches, model sizes with their weights, labels and logits.
 So an answer must compute; a table of the checker's inputs or a typed-in result cannot pass.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,9 +44,12 @@ def _numbers(value, subject: str, asked: str) -> np.ndarray:
 
 # q1 -- vectorising text: three random strings of the vocabulary; the answer is their indices --------
 
+
 def _draw_strings(rng) -> dict:
     n = len(corpus_vocabulary())
-    return {"strings": [rng.integers(0, n, size=int(rng.integers(lo, hi))) for lo, hi in ((2, 9), (20, 61), (120, 241))]}
+    return {
+        "strings": [rng.integers(0, n, size=int(rng.integers(lo, hi))) for lo, hi in ((2, 9), (20, 61), (120, 241))]
+    }
 
 
 def _extract_vectorize(vectorize_string, given):
@@ -60,8 +64,10 @@ def _extract_vectorize(vectorize_string, given):
 def _judge_vectorize(d, inputs):
     for want, got in zip(inputs["strings"], d["results"], strict=True):
         if got.shape != want.shape:
-            raise Fail(f"a string of {len(want)} characters should give {len(want)} numbers, one per "
-                       f"character, not an array of shape {got.shape}")
+            raise Fail(
+                f"a string of {len(want)} characters should give {len(want)} numbers, one per "
+                f"character, not an array of shape {got.shape}"
+            )
         if got.dtype.kind not in "iu":
             raise Fail(f"the indices have dtype {got.dtype.name}; indices are integers")
         if not np.array_equal(got, want):
@@ -76,8 +82,10 @@ def _judge_vectorize(d, inputs):
 # without replacement). A batch of b rows is all one window with probability k^-(b-1): at most
 # 14^-10 per batch, < 2e-10 over all batches. Together a right answer fails with p < 1e-9.
 
-_BATCH_SETTINGS = (((18, 25), (3, 5), (11, 13)),   # (text length, seq_length, batch_size) ranges
-                   ((26, 33), (6, 9), (14, 17)))
+_BATCH_SETTINGS = (
+    ((18, 25), (3, 5), (11, 13)),  # (text length, seq_length, batch_size) ranges
+    ((26, 33), (6, 9), (14, 17)),
+)
 
 
 def _draw_batches(rng) -> dict:
@@ -85,8 +93,14 @@ def _draw_batches(rng) -> dict:
     for (n_lo, n_hi), (l_lo, l_hi), (b_lo, b_hi) in _BATCH_SETTINGS:
         n, seq_length, batch_size = (int(rng.integers(lo, hi)) for lo, hi in ((n_lo, n_hi), (l_lo, l_hi), (b_lo, b_hi)))
         k = n - seq_length
-        settings.append({"text": rng.permutation(n), "seq_length": seq_length, "batch_size": batch_size,
-                         "calls": math.ceil(k * (math.log(k) + 24) / batch_size)})
+        settings.append(
+            {
+                "text": rng.permutation(n),
+                "seq_length": seq_length,
+                "batch_size": batch_size,
+                "calls": math.ceil(k * (math.log(k) + 24) / batch_size),
+            }
+        )
     return {"settings": settings}
 
 
@@ -102,11 +116,17 @@ def _extract_batches(get_batch, given):
                 continue
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise Fail(f"get_batch returns {_a(out)}; return a tuple of two arrays: (x_batch, y_batch)")
-            batches.append(tuple(_numbers(v, f"{name} is", "a NumPy array").copy()
-                                 for v, name in zip(out, ("x_batch", "y_batch"))))
+            batches.append(
+                tuple(
+                    _numbers(v, f"{name} is", "a NumPy array").copy()
+                    for v, name in zip(out, ("x_batch", "y_batch"), strict=True)
+                )
+            )
         if errors and batches:
-            raise Fail("get_batch works on some calls and fails on others; does a window sometimes run "
-                       "past the end of the text?")
+            raise Fail(
+                "get_batch works on some calls and fails on others; does a window sometimes run "
+                "past the end of the text?"
+            )
         if errors:
             raise errors[0]
         runs.append(batches)
@@ -128,8 +148,10 @@ def _window_starts(x, y, text, seq_length):
     if np.array_equal(y, x):
         raise Fail("y_batch equals x_batch; it should be the same window one step further on")
     if not np.array_equal(y, text[pos + 1]):
-        raise Fail("y_batch should be x_batch shifted by one character: y_batch[:, t] is the character "
-                   "that follows x_batch[:, t]")
+        raise Fail(
+            "y_batch should be x_batch shifted by one character: y_batch[:, t] is the character "
+            "that follows x_batch[:, t]"
+        )
     return starts
 
 
@@ -141,8 +163,10 @@ def _judge_batches(d, inputs):
         starts = []
         for x, y in batches:
             if x.shape != (batch_size, seq_length) or y.shape != (batch_size, seq_length):
-                raise Fail(f"with seq_length {seq_length} and batch_size {batch_size} the batches have shapes "
-                           f"{x.shape} and {y.shape}; both should be (batch_size, seq_length)")
+                raise Fail(
+                    f"with seq_length {seq_length} and batch_size {batch_size} the batches have shapes "
+                    f"{x.shape} and {y.shape}; both should be (batch_size, seq_length)"
+                )
             starts.append(_window_starts(x, y, text, seq_length))
         if any(len(set(row.tolist())) == 1 for row in starts):
             raise Fail("all rows of a batch are the same window; pick a random start for each row")
@@ -151,31 +175,46 @@ def _judge_batches(d, inputs):
         seen = set(np.concatenate(starts).tolist())
         k, draws = len(text) - seq_length, len(starts) * batch_size
         if k - 1 not in seen:
-            raise Fail(f"in {draws} random windows the last one of the text (ending on its last character) never "
-                       "came up; every window should be possible, the last one included")
+            raise Fail(
+                f"in {draws} random windows the last one of the text (ending on its last character) never "
+                "came up; every window should be possible, the last one included"
+            )
         if 0 not in seen:
-            raise Fail(f"in {draws} random windows the first one of the text never came up; every window should "
-                       "be possible, the first one included")
+            raise Fail(
+                f"in {draws} random windows the first one of the text never came up; every window should "
+                "be possible, the first one included"
+            )
         if len(seen) < k:
-            raise Fail(f"in {draws} random windows some possible windows never came up; give every start "
-                       "the same chance")
+            raise Fail(
+                f"in {draws} random windows some possible windows never came up; give every start the same chance"
+            )
 
 
 # q3 -- the model: two sets of sizes, the judge's weights in every layer, outputs on random tokens --
 
-_MODEL_SIZES = (((20, 31), (4, 9), (9, 13)),    # (vocab_size, embedding_dim, rnn_units) ranges: all
-                ((33, 46), (9, 13), (5, 9)))    # sizes differ, and vocab_size != 4 * rnn_units
+_MODEL_SIZES = (
+    ((20, 31), (4, 9), (9, 13)),  # (vocab_size, embedding_dim, rnn_units) ranges: all
+    ((33, 46), (9, 13), (5, 9)),
+)  # sizes differ, and vocab_size != 4 * rnn_units
 
 
 def _draw_models(rng) -> dict:
     configs = []
     for ranges in _MODEL_SIZES:
         v, e, u = (int(rng.integers(lo, hi)) for lo, hi in ranges)
-        shapes = {"embeddings": (v, e), "lstm_kernel": (e, 4 * u), "lstm_recurrent": (u, 4 * u),
-                  "lstm_bias": (4 * u,), "dense_kernel": (u, v), "dense_bias": (v,)}
+        shapes = {
+            "embeddings": (v, e),
+            "lstm_kernel": (e, 4 * u),
+            "lstm_recurrent": (u, 4 * u),
+            "lstm_bias": (4 * u,),
+            "dense_kernel": (u, v),
+            "dense_bias": (v,),
+        }
         weights = {name: (0.5 * rng.standard_normal(shape)).astype("float32") for name, shape in shapes.items()}
-        tokens = [rng.integers(0, v, size=shape).astype("int32") for shape in ((2, int(rng.integers(5, 9))),
-                                                                               (3, int(rng.integers(2, 5))))]
+        tokens = [
+            rng.integers(0, v, size=shape).astype("int32")
+            for shape in ((2, int(rng.integers(5, 9))), (3, int(rng.integers(2, 5))))
+        ]
         tokens[0][0, 1] = 0  # index 0 is a real character ("\n"), not padding
         configs.append({"vocab_size": v, "embedding_dim": e, "rnn_units": u, "weights": weights, "tokens": tokens})
     return {"configs": configs}
@@ -193,9 +232,14 @@ def _layers_with_weights(model) -> list[dict]:
             cell = getattr(layer, "cell", None)  # keras.layers.RNN(LSTMCell(...)) is an LSTM too
             kind = type(cell).__name__.removesuffix("Cell") if cell is not None else type(layer).__name__
             source = cell if cell is not None else layer
-            found.append({"kind": kind, "units": getattr(source, "units", None),
-                          "input_dim": getattr(layer, "input_dim", None),
-                          "output_dim": getattr(layer, "output_dim", None)})
+            found.append(
+                {
+                    "kind": kind,
+                    "units": getattr(source, "units", None),
+                    "input_dim": getattr(layer, "input_dim", None),
+                    "output_dim": getattr(layer, "output_dim", None),
+                }
+            )
     return found
 
 
@@ -241,8 +285,10 @@ def _run_models(build_model, given):
             try:
                 out = model(t)
             except Exception as exc:  # noqa: BLE001 - whatever the student's model raises
-                raise Fail(f"the model cannot run on a batch of {t.shape[0]} sequences of {t.shape[1]} characters "
-                           f"({_keras_message(exc)})") from None
+                raise Fail(
+                    f"the model cannot run on a batch of {t.shape[0]} sequences of {t.shape[1]} characters "
+                    f"({_keras_message(exc)})"
+                ) from None
             return _numbers(np.asarray(out), "the model's output is", "one tensor of scores").astype("float64")
 
         run(tokens[0])  # builds the model
@@ -250,7 +296,7 @@ def _run_models(build_model, given):
         found = {"layers": _layers_with_weights(model), "shapes": shapes}
         by_shape = {tuple(w.shape): w for w in c["weights"].values()}
         if sorted(shapes) == sorted(by_shape):
-            for w, shape in zip(model.trainable_weights, shapes):
+            for w, shape in zip(model.trainable_weights, shapes, strict=True):
                 w.assign(by_shape[shape])
             found["outputs"] = [run(t) for t in tokens] + [run(tokens[0])]
         runs.append(found)
@@ -281,8 +327,9 @@ def _diagnose_layers(layers, v, e, u):
     """Why a model's weights do not fit Embedding -> LSTM -> Dense of these sizes."""
     kinds = [layer["kind"] for layer in layers]
     if kinds != ["Embedding", "LSTM", "Dense"]:
-        raise Fail(f"the layers with weights are {' -> '.join(kinds) or 'none'}; the model is "
-                   "Embedding -> LSTM -> Dense")
+        raise Fail(
+            f"the layers with weights are {' -> '.join(kinds) or 'none'}; the model is Embedding -> LSTM -> Dense"
+        )
     emb, lstm, dense = layers
     if (emb["input_dim"], emb["output_dim"]) != (v, e):
         raise Fail("the Embedding should map vocab_size indices to vectors of embedding_dim numbers")
@@ -305,35 +352,50 @@ def _judge_model(d, inputs):
         for tokens, out in zip(c["tokens"], outputs, strict=True):
             batch, steps = tokens.shape
             if out.shape == (batch, v):
-                raise Fail("the model gives one prediction per sequence, not one per step; set "
-                           "return_sequences=True on the LSTM")
+                raise Fail(
+                    "the model gives one prediction per sequence, not one per step; set "
+                    "return_sequences=True on the LSTM"
+                )
             if out.shape != (batch, steps, v):
-                raise Fail(f"for a batch of {batch} sequences of {steps} characters the output has shape "
-                           f"{out.shape}; expected (batch, steps, vocab_size)")
+                raise Fail(
+                    f"for a batch of {batch} sequences of {steps} characters the output has shape "
+                    f"{out.shape}; expected (batch, steps, vocab_size)"
+                )
         if not np.allclose(again, outputs[0], **_CLOSE):
-            raise Fail("the model gives different outputs for the same input; it should not keep state between "
-                       "calls (no stateful=True)")
-        for tokens, out in zip(c["tokens"], outputs):
+            raise Fail(
+                "the model gives different outputs for the same input; it should not keep state between "
+                "calls (no stateful=True)"
+            )
+        for tokens, out in zip(c["tokens"], outputs, strict=True):
             want = _reference(c["weights"], tokens)
             if np.allclose(out, want, **_CLOSE):
                 continue
             for name, act in _ACTIVATIONS.items():
                 if name != "linear" and np.allclose(out, act(want), **_CLOSE):
-                    raise Fail(f"the last Dense layer applies {name}; leave it linear: the model outputs logits "
-                               "and the loss applies the softmax")
+                    raise Fail(
+                        f"the last Dense layer applies {name}; leave it linear: the model outputs logits "
+                        "and the loss applies the softmax"
+                    )
             err = float(np.max(np.abs(out - want)))
-            raise Fail(f"with the same weights the outputs differ from Embedding -> LSTM -> Dense (largest error "
-                       f"{err:.3g}); keep every layer's default options")
+            raise Fail(
+                f"with the same weights the outputs differ from Embedding -> LSTM -> Dense (largest error "
+                f"{err:.3g}); keep every layer's default options"
+            )
 
 
 # q4 -- the loss: random labels and logits of two shapes, value and gradient ---------------------
+
 
 def _draw_losses(rng) -> dict:
     cases = []
     for (b_lo, b_hi), (t_lo, t_hi), (v_lo, v_hi) in (((2, 4), (5, 8), (5, 12)), ((5, 8), (2, 5), (13, 30))):
         b, t, v = (int(rng.integers(lo, hi)) for lo, hi in ((b_lo, b_hi), (t_lo, t_hi), (v_lo, v_hi)))
-        cases.append({"labels": rng.integers(0, v, size=(b, t)),
-                      "logits": (3 * rng.standard_normal((b, t, v))).astype("float32")})
+        cases.append(
+            {
+                "labels": rng.integers(0, v, size=(b, t)),
+                "logits": (3 * rng.standard_normal((b, t, v))).astype("float32"),
+            }
+        )
     return {"cases": cases}
 
 
@@ -356,11 +418,19 @@ def _extract_loss(compute_loss, given):
         try:
             mean, grad = training_step(labels, logits)
         except Exception as exc:  # noqa: BLE001 - whatever the student's code raises
-            raise Fail(f"compute_loss fails inside a tf.function, as in the training step ({type(exc).__name__}); "
-                       "use only TensorFlow operations, no .numpy() or Python numbers") from None
-        runs.append({"shape": facts["shape"], "dtype": facts["dtype"],
-                     "values": np.asarray(facts["values"], dtype="float64"), "mean": float(mean),
-                     "grad": None if grad is None else grad.numpy().astype("float64")})
+            raise Fail(
+                f"compute_loss fails inside a tf.function, as in the training step ({type(exc).__name__}); "
+                "use only TensorFlow operations, no .numpy() or Python numbers"
+            ) from None
+        runs.append(
+            {
+                "shape": facts["shape"],
+                "dtype": facts["dtype"],
+                "values": np.asarray(facts["values"], dtype="float64"),
+                "mean": float(mean),
+                "grad": None if grad is None else grad.numpy().astype("float64"),
+            }
+        )
     return {"runs": runs}
 
 
@@ -372,8 +442,10 @@ def _judge_loss(d, inputs):
         per_step = -np.log(np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0])
         shape = tuple(run["shape"])
         if shape not in ((), (1,), per_step.shape, (per_step.size,)):
-            raise Fail(f"for labels of shape {per_step.shape} the loss has shape {shape}; return one value per "
-                       "step (the labels' shape) or their mean (a single number)")
+            raise Fail(
+                f"for labels of shape {per_step.shape} the loss has shape {shape}; return one value per "
+                "step (the labels' shape) or their mean (a single number)"
+            )
         expect_float_dtype("the loss", run["dtype"])
         values = np.asarray(run["values"], dtype="float64")
         want = per_step.mean() if shape in ((), (1,)) else per_step.reshape(shape)
@@ -381,28 +453,77 @@ def _judge_loss(d, inputs):
             raise Fail("the loss adds up the steps; return their mean (or one value per step)")
         if not np.allclose(values.reshape(np.shape(want)), want, rtol=1e-4, atol=1e-5):
             err = float(np.max(np.abs(values.reshape(np.shape(want)) - want)))
-            raise Fail(f"the loss values are off (largest error {err:.3g}); it is the cross-entropy of the labels "
-                       "and the softmax of the logits: the model outputs logits, so tell the loss from_logits=True")
+            raise Fail(
+                f"the loss values are off (largest error {err:.3g}); it is the cross-entropy of the labels "
+                "and the softmax of the logits: the model outputs logits, so tell the loss from_logits=True"
+            )
         if run["grad"] is None:
             raise Fail("no gradient flows from the loss back to the logits; compute it with TensorFlow operations")
         onehot = np.eye(logits.shape[-1])[labels]
         expect_close("the loss's gradient with respect to the logits", run["grad"], (probs - onehot) / labels.size)
 
 
-LAB = Lab("07", "Music generation with an LSTM", [
-    Question("q1", "Vectorise the text", 1, ["vectorize_string"], _extract_vectorize, _judge_vectorize,
-             draw=_draw_strings,
-             hints=["Look each character up in char2idx.",
-                    "A list comprehension over the string, turned into a NumPy array."]),
-    Question("q2", "Training batches", 2, ["get_batch"], _extract_batches, _judge_batches, draw=_draw_batches,
-             hints=[("Draw batch_size random start indices, e.g. with np.random.choice; every window that fits "
-                     "should be possible, the last one included."),
-                    ("The input of a window starting at i is seq_length characters from i; the target is the "
-                     "same length, one character further on.")]),
-    Question("q3", "The model", 2, ["build_model"], _extract_model, _judge_model, draw=_draw_models,
-             hints=["keras.Sequential([Embedding, LSTM, Dense]).",
-                    "LSTM(rnn_units, return_sequences=True); Dense(vocab_size) with no activation."]),
-    Question("q4", "The loss", 1, ["compute_loss"], _extract_loss, _judge_loss, draw=_draw_losses,
-             hints=["keras.losses.sparse_categorical_crossentropy compares integer labels with scores.",
-                    "The Dense layer has no softmax, so its outputs are logits."]),
-])
+LAB = Lab(
+    "07",
+    "Music generation with an LSTM",
+    [
+        Question(
+            "q1",
+            "Vectorise the text",
+            1,
+            ["vectorize_string"],
+            _extract_vectorize,
+            _judge_vectorize,
+            draw=_draw_strings,
+            hints=[
+                "Look each character up in char2idx.",
+                "A list comprehension over the string, turned into a NumPy array.",
+            ],
+        ),
+        Question(
+            "q2",
+            "Training batches",
+            2,
+            ["get_batch"],
+            _extract_batches,
+            _judge_batches,
+            draw=_draw_batches,
+            hints=[
+                (
+                    "Draw batch_size random start indices, e.g. with np.random.choice; every window that fits "
+                    "should be possible, the last one included."
+                ),
+                (
+                    "The input of a window starting at i is seq_length characters from i; the target is the "
+                    "same length, one character further on."
+                ),
+            ],
+        ),
+        Question(
+            "q3",
+            "The model",
+            2,
+            ["build_model"],
+            _extract_model,
+            _judge_model,
+            draw=_draw_models,
+            hints=[
+                "keras.Sequential([Embedding, LSTM, Dense]).",
+                "LSTM(rnn_units, return_sequences=True); Dense(vocab_size) with no activation.",
+            ],
+        ),
+        Question(
+            "q4",
+            "The loss",
+            1,
+            ["compute_loss"],
+            _extract_loss,
+            _judge_loss,
+            draw=_draw_losses,
+            hints=[
+                "keras.losses.sparse_categorical_crossentropy compares integer labels with scores.",
+                "The Dense layer has no softmax, so its outputs are logits.",
+            ],
+        ),
+    ],
+)

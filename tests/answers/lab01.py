@@ -100,8 +100,7 @@ def _rotate_lookup(points, degrees):
 
 
 def _rotate_float64(points, degrees):
-    return tf.matmul(tf.cast(points, tf.float64), tf.constant(_rotation_matrix(degrees, np.float64)),
-                     transpose_b=True)
+    return tf.matmul(tf.cast(points, tf.float64), tf.constant(_rotation_matrix(degrees, np.float64)), transpose_b=True)
 
 
 def _rotate_numpy(points, degrees):
@@ -112,8 +111,7 @@ def _rotate_flattened(points, degrees):
     return tf.reshape(_rotate_solution(points, degrees), [-1])
 
 
-def _rotate_no_body(points, degrees):
-    ...  # TODO: your code here
+def _rotate_no_body(points, degrees): ...  # TODO: your code here
 
 
 CASES = {
@@ -122,8 +120,10 @@ CASES = {
         right("float literals", lambda: tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
         right("cast of int32", lambda: tf.cast(tf.constant([[1, 2, 3], [4, 5, 6]]), tf.float32)),
         right("reshape of a range", lambda: tf.reshape(tf.range(1.0, 7.0), [2, 3])),
-        right("convert_to_tensor of a float32 array",
-              lambda: tf.convert_to_tensor(np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float32))),
+        right(
+            "convert_to_tensor of a float32 array",
+            lambda: tf.convert_to_tensor(np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float32)),
+        ),
         right("stacked rows", lambda: tf.stack([tf.constant([1.0, 2, 3]), tf.constant([4.0, 5, 6])])),
         right("a tf.Variable", lambda: tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
         wrong("int32", lambda: tf.constant([[1, 2, 3], [4, 5, 6]]), says="dtype int32"),
@@ -133,8 +133,7 @@ CASES = {
         wrong("a typo", lambda: tf.constant([[1, 2, 3], [4, 5, 7]], tf.float32), says="values are off"),
         wrong("python list", lambda: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], says="not a tf.Tensor"),
         wrong("numpy array", lambda: np.array([[1, 2, 3], [4, 5, 6]], np.float32), says="is a NumPy array, not"),
-        wrong("fake tensor", lambda: FakeTensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32)),
-              says="not a tf.Tensor"),
+        wrong("fake tensor", lambda: FakeTensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32)), says="not a tf.Tensor"),
         wrong("strings", lambda: tf.constant([["1", "2", "3"], ["4", "5", "6"]]), says="strings"),
         wrong("batch of one matrix", lambda: tf.constant([[[1.0, 2, 3], [4, 5, 6]]]), says="rank 3"),
         untouched(lambda: None),
@@ -154,9 +153,11 @@ CASES = {
         wrong("float64 from numpy", lambda: tf.constant(np.zeros((10, 256, 256, 3))), says="dtype float64"),
         wrong("numpy array", lambda: np.zeros((10, 256, 256, 3), np.float32), says="not a tf.Tensor"),
         wrong("random normal", lambda: tf.random.normal([10, 256, 256, 3]), says="not every element is zero"),
-        wrong("a single NaN", lambda: tf.tensor_scatter_nd_update(tf.zeros([10, 256, 256, 3]),
-                                                                 [[0, 0, 0, 0]], [np.nan]),
-              says="not every element is zero"),
+        wrong(
+            "a single NaN",
+            lambda: tf.tensor_scatter_nd_update(tf.zeros([10, 256, 256, 3]), [[0, 0, 0, 0]], [np.nan]),
+            says="not every element is zero",
+        ),
         untouched(lambda: None),
     ],
     "q3": [
@@ -173,8 +174,9 @@ CASES = {
         wrong("one column", lambda: GRID[1:3, 2], says="rank 1"),
         wrong("cast to float", lambda: tf.cast(GRID[1:3, 2:], tf.float32), says="dtype float32"),
         wrong("numpy slice", lambda: GRID.numpy()[1:3, 2:], says="not a tf.Tensor"),
-        wrong("from numpy arange (int64)", lambda: tf.constant(np.arange(24).reshape(4, 6)[1:3, 2:]),
-              says="dtype int64"),
+        wrong(
+            "from numpy arange (int64)", lambda: tf.constant(np.arange(24).reshape(4, 6)[1:3, 2:]), says="dtype int64"
+        ),
         wrong("transposed slice", lambda: tf.transpose(GRID)[2:, 1:3], says="shape (4, 2)"),
         wrong("list of rows", lambda: GRID[1:3, 2:].numpy().tolist(), says="not a tf.Tensor"),
         untouched(lambda: None),
@@ -192,13 +194,23 @@ CASES = {
         wrong("new variable", lambda w: tf.Variable(w + [1.0, 2.0, 3.0]), says="new tf.Variable"),
         wrong("new variable named weights", _new_variable_same_name, says="new tf.Variable"),
         wrong("typed-in [2, 3, 4]", lambda w: _updated(w, lambda v: v.assign([2.0, 3.0, 4.0])), says="values are off"),
-        wrong("added one everywhere", lambda w: _updated(w, lambda v: v.assign_add([1.0, 1.0, 1.0])),
-              says="values are off"),
-        wrong("added twice", lambda w: _updated(w, lambda v: v.assign_add([1.0, 2.0, 3.0]),
-                                                  lambda v: v.assign_add([1.0, 2.0, 3.0])), says="twice"),
+        wrong(
+            "added one everywhere",
+            lambda w: _updated(w, lambda v: v.assign_add([1.0, 1.0, 1.0])),
+            says="values are off",
+        ),
+        wrong(
+            "added twice",
+            lambda w: _updated(w, lambda v: v.assign_add([1.0, 2.0, 3.0]), lambda v: v.assign_add([1.0, 2.0, 3.0])),
+            says="twice",
+        ),
         wrong("multiplied", lambda w: _updated(w, lambda v: v.assign(v * [1.0, 2.0, 3.0])), says="values are off"),
         wrong("numpy array", lambda w: w.numpy() + [1.0, 2.0, 3.0], says="not a tf.Variable"),
-        wrong("keras variable", lambda w: keras.Variable(w.numpy() + [1.0, 2.0, 3.0]), says="keras.Variable, not a tf.Variable"),
+        wrong(
+            "keras variable",
+            lambda w: keras.Variable(w.numpy() + [1.0, 2.0, 3.0]),
+            says="keras.Variable, not a tf.Variable",
+        ),
         untouched(lambda w: w),
     ],
     "q5": [
@@ -209,13 +221,14 @@ CASES = {
         right("einsum", lambda x, W, b: tf.einsum("ij,jk->ik", x, W) + b),
         right("tf.add and linalg.matmul", lambda x, W, b: tf.add(tf.linalg.matmul(x, W), b)),
         right("bias as a row", lambda x, W, b: x @ W + tf.reshape(b, [1, 2])),
-        right("by hand, sum of products",
-              lambda x, W, b: tf.reduce_sum(x[:, :, None] * W[None, :, :], axis=1) + b),
+        right("by hand, sum of products", lambda x, W, b: tf.reduce_sum(x[:, :, None] * W[None, :, :], axis=1) + b),
         wrong("no bias (b zeroed after)", lambda x, W, b: tf.matmul(x, W), says="without the bias"),
         wrong("transposed", lambda x, W, b: tf.transpose(x @ W + b), says="order of the product"),
-        wrong("element-wise product of the wrong shape",
-              lambda x, W, b: tf.reduce_sum(x, axis=1, keepdims=True) * tf.reduce_sum(W, axis=0) + b,
-              says="values are off"),
+        wrong(
+            "element-wise product of the wrong shape",
+            lambda x, W, b: tf.reduce_sum(x, axis=1, keepdims=True) * tf.reduce_sum(W, axis=0) + b,
+            says="values are off",
+        ),
         wrong("bias subtracted", lambda x, W, b: x @ W - b, says="values are off"),
         wrong("numpy result", lambda x, W, b: x.numpy() @ W.numpy() + b.numpy(), says="not a tf.Tensor"),
         wrong("old fixed bias", lambda x, W, b: x @ W + tf.constant([0.5, -1.0]), says="values are off"),
@@ -230,30 +243,61 @@ CASES = {
         right("explicit 16", lambda p: (tf.reshape(p, [5, 16]), tf.transpose(tf.reshape(p, [5, 16]), [1, 0]))),
         right("-1 first", lambda p: (tf.reshape(p, [-1, 16]), tf.linalg.matrix_transpose(tf.reshape(p, [-1, 16])))),
         right("keras Flatten", lambda p: (keras.layers.Flatten()(p), tf.transpose(keras.layers.Flatten()(p)))),
-        right("columns straight from pictures",
-              lambda p: (tf.reshape(p, [p.shape[0], -1]), tf.reshape(tf.transpose(p, [1, 2, 0]), [16, 5]))),
-        right("keras ops", lambda p: (keras.ops.reshape(p, (5, 16)), keras.ops.transpose(keras.ops.reshape(p, (5, 16))))),
-        wrong("transposed pixels",
-              lambda p: (tf.reshape(tf.transpose(p, [0, 2, 1]), [5, -1]),
-                         tf.transpose(tf.reshape(tf.transpose(p, [0, 2, 1]), [5, -1]))), says="out of order"),
-        wrong("columns reshaped, not transposed",
-              lambda p: (tf.reshape(p, [5, 16]), tf.reshape(p, [16, 5])), says="transpose flat"),
-        wrong("columns not transposed", lambda p: (tf.reshape(p, [5, 16]), tf.reshape(p, [5, 16])),
-              says="columns has shape"),
-        wrong("flat the wrong way round", lambda p: (tf.reshape(p, [16, 5]), tf.transpose(tf.reshape(p, [16, 5]))),
-              says="flat has shape (16, 5)"),
+        right(
+            "columns straight from pictures",
+            lambda p: (tf.reshape(p, [p.shape[0], -1]), tf.reshape(tf.transpose(p, [1, 2, 0]), [16, 5])),
+        ),
+        right(
+            "keras ops", lambda p: (keras.ops.reshape(p, (5, 16)), keras.ops.transpose(keras.ops.reshape(p, (5, 16))))
+        ),
+        wrong(
+            "transposed pixels",
+            lambda p: (
+                tf.reshape(tf.transpose(p, [0, 2, 1]), [5, -1]),
+                tf.transpose(tf.reshape(tf.transpose(p, [0, 2, 1]), [5, -1])),
+            ),
+            says="out of order",
+        ),
+        wrong(
+            "columns reshaped, not transposed",
+            lambda p: (tf.reshape(p, [5, 16]), tf.reshape(p, [16, 5])),
+            says="transpose flat",
+        ),
+        wrong(
+            "columns not transposed",
+            lambda p: (tf.reshape(p, [5, 16]), tf.reshape(p, [5, 16])),
+            says="columns has shape",
+        ),
+        wrong(
+            "flat the wrong way round",
+            lambda p: (tf.reshape(p, [16, 5]), tf.transpose(tf.reshape(p, [16, 5]))),
+            says="flat has shape (16, 5)",
+        ),
         wrong("one long row", lambda p: (tf.reshape(p, [-1]), tf.reshape(p, [-1])), says="flat has shape (80,)"),
-        wrong("the old pictures typed in",
-              lambda p: (tf.reshape(tf.range(80.0), [5, 16]), tf.transpose(tf.reshape(tf.range(80.0), [5, 16]))),
-              says="other numbers than pictures"),
-        wrong("columns from other numbers", lambda p: (tf.reshape(p, [5, 16]), tf.transpose(tf.reshape(p, [5, 16])) + 1),
-              says="other numbers than flat"),
+        wrong(
+            "the old pictures typed in",
+            lambda p: (tf.reshape(tf.range(80.0), [5, 16]), tf.transpose(tf.reshape(tf.range(80.0), [5, 16]))),
+            says="other numbers than pictures",
+        ),
+        wrong(
+            "columns from other numbers",
+            lambda p: (tf.reshape(p, [5, 16]), tf.transpose(tf.reshape(p, [5, 16])) + 1),
+            says="other numbers than flat",
+        ),
         wrong("numpy arrays", lambda p: (p.numpy().reshape(5, 16), p.numpy().reshape(5, 16).T), says="not a tf.Tensor"),
-        wrong("cast to int", lambda p: (tf.cast(tf.reshape(p, [5, 16]), tf.int32),
-                                        tf.transpose(tf.cast(tf.reshape(p, [5, 16]), tf.int32))),
-              says="dtype int32"),
-        wrong("sorted pixels", lambda p: (tf.sort(tf.reshape(p, [5, 16])), tf.transpose(tf.sort(tf.reshape(p, [5, 16])))),
-              says="out of order"),
+        wrong(
+            "cast to int",
+            lambda p: (
+                tf.cast(tf.reshape(p, [5, 16]), tf.int32),
+                tf.transpose(tf.cast(tf.reshape(p, [5, 16]), tf.int32)),
+            ),
+            says="dtype int32",
+        ),
+        wrong(
+            "sorted pixels",
+            lambda p: (tf.sort(tf.reshape(p, [5, 16])), tf.transpose(tf.sort(tf.reshape(p, [5, 16])))),
+            says="out of order",
+        ),
         untouched(lambda p: (None, None)),
         untouched(lambda p: (tf.reshape(p, [5, -1]), None), name="columns still # TODO"),
     ],

@@ -8,8 +8,10 @@ from . import right, untouched, wrong
 
 def _table(table):
     """A lookup table of fixed inputs (what a student copies from a checker's constants)."""
+
     def fn(a, b):
         return tf.constant(table.get((round(float(a), 3), round(float(b), 3)), 0.0))
+
     return fn
 
 
@@ -26,8 +28,7 @@ class FakeTensor:
     dtype = tf.float32
 
 
-def _no_body(a, b):
-    ...  # TODO
+def _no_body(a, b): ...  # TODO
 
 
 def _squares(a, b):
@@ -55,9 +56,15 @@ CASES = {
         wrong("matrix product", lambda x, y: (x + y, tf.matmul(x, y), y - x), says="matrix product"),
         wrong("x minus y", lambda x, y: (x + y, x * y, x - y), says="y - x"),
         wrong("numpy results", lambda x, y: (x.numpy() + y.numpy(), x * y, y - x), says="not a tf.Tensor"),
-        wrong("typed-in example values",
-              lambda x, y: (tf.constant([[11.0, 22.0], [33.0, 44.0]]), tf.constant([[10.0, 40.0], [90.0, 160.0]]),
-                            tf.constant([[9.0, 18.0], [27.0, 36.0]])), says="values are off"),
+        wrong(
+            "typed-in example values",
+            lambda x, y: (
+                tf.constant([[11.0, 22.0], [33.0, 44.0]]),
+                tf.constant([[10.0, 40.0], [90.0, 160.0]]),
+                tf.constant([[9.0, 18.0], [27.0, 36.0]]),
+            ),
+            says="values are off",
+        ),
         wrong("total as a sum of everything", lambda x, y: (tf.reduce_sum(x + y), x * y, y - x), says="shape"),
         wrong("division for product", lambda x, y: (x + y, x / y, y - x), says="product"),
         wrong("python list", lambda x, y: ((x + y).numpy().tolist(), x * y, y - x), says="list"),
@@ -74,9 +81,11 @@ CASES = {
         wrong("sum instead of product", lambda: lambda a, b: (a + b) + (b - 1), says="follow the graph"),
         wrong("python float", lambda: lambda a, b: float((a + b) * (b - 1)), says="not a tf.Tensor"),
         wrong("numpy value", lambda: lambda a, b: ((a + b) * (b - 1)).numpy(), says="not a tf.Tensor"),
-        wrong("lookup table of the old fixed pairs", lambda: _table({(1.5, 2.5): 6.0, (3.0, -2.0): -3.0,
-                                                                    (-4.0, 0.5): 1.75, (0.0, 7.0): 42.0}),
-              says="follow the graph"),
+        wrong(
+            "lookup table of the old fixed pairs",
+            lambda: _table({(1.5, 2.5): 6.0, (3.0, -2.0): -3.0, (-4.0, 0.5): 1.75, (0.0, 7.0): 42.0}),
+            says="follow the graph",
+        ),
         wrong("returns c", lambda: lambda a, b: a + b, says="follow the graph"),
         wrong("returns a vector", lambda: lambda a, b: tf.stack([(a + b) * (b - 1)] * 2), says="single number"),
         wrong("raises", lambda: lambda a, b: tf.multiply(a + b, tf.constant([1.0, 2.0, 3.0]) - b[0]), says="raised"),
@@ -89,7 +98,7 @@ CASES = {
         right("factored", lambda: _squares),
         right("squares", lambda: lambda a, b: a * a - b * b),
         right("tf.square", lambda: lambda a, b: tf.subtract(tf.square(a), tf.square(b))),
-        right("pow", lambda: lambda a, b: a ** 2 - b ** 2),
+        right("pow", lambda: lambda a, b: a**2 - b**2),
         right("tf.math.pow", lambda: lambda a, b: tf.math.pow(a, 2.0) - tf.math.pow(b, 2.0)),
         wrong("flipped sign", lambda: lambda a, b: b * b - a * a, says="flipped"),
         wrong("square of difference", lambda: lambda a, b: (a - b) ** 2, says="not a² - b²"),
@@ -104,20 +113,32 @@ CASES = {
         right("tf.function of the answer", lambda: tf.function(_squares)),
         right("decorated", lambda: tf.function(lambda a, b: a * a - b * b)),
         right("with reduce_retracing", lambda: tf.function(_squares, reduce_retracing=True)),
-        right("with an input signature", lambda: tf.function(
-            _squares, input_signature=[tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)])),
+        right(
+            "with an input signature",
+            lambda: tf.function(
+                _squares, input_signature=[tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)]
+            ),
+        ),
         right("jit off explicitly", lambda: tf.function(_squares, jit_compile=False)),
         wrong("plain function", lambda: _squares, says="not a tf.function"),
         wrong("fake get_concrete_function", lambda: _FakeFunction(_squares), says="not a tf.function"),
         wrong("compiled wrong function", lambda: tf.function(lambda a, b: (a - b) ** 2), says="not a² - b²"),
         wrong("compiled flipped", lambda: tf.function(lambda a, b: b * b - a * a), says="flipped"),
-        wrong("concrete function with wrong signature",
-              lambda: tf.function(_squares).get_concrete_function(tf.TensorSpec([], tf.float32),
-                                                                 tf.TensorSpec([], tf.float32)),
-              says="not a tf.function"),
-        wrong("the result, not the function", lambda: tf.function(_squares)(tf.constant(2.0), tf.constant(1.0)),
-              says="not a tf.function"),
-        wrong("a lambda calling tf.function", lambda: lambda a, b: tf.function(_squares)(a, b), says="not a tf.function"),
+        wrong(
+            "concrete function with wrong signature",
+            lambda: tf.function(_squares).get_concrete_function(
+                tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)
+            ),
+            says="not a tf.function",
+        ),
+        wrong(
+            "the result, not the function",
+            lambda: tf.function(_squares)(tf.constant(2.0), tf.constant(1.0)),
+            says="not a tf.function",
+        ),
+        wrong(
+            "a lambda calling tf.function", lambda: lambda a, b: tf.function(_squares)(a, b), says="not a tf.function"
+        ),
         untouched(lambda: None),
     ],
 }

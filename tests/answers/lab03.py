@@ -17,9 +17,20 @@ def _built_dense():
 
 # -- q2: custom layers ------------------------------------------------------------------------------
 
-def custom_layer(kernel="W", bias=True, bias_first=False, bias_shape="flat", call=None, units=None,
-                 n_in=None, transposed=False, bias_trainable=True):
+
+def custom_layer(
+    kernel="W",
+    bias=True,
+    bias_first=False,
+    bias_shape="flat",
+    call=None,
+    units=None,
+    n_in=None,
+    transposed=False,
+    bias_trainable=True,
+):
     """An OurDenseLayer a student writes; ``call(layer, x)`` is its forward pass."""
+
     def forward(layer, x):
         return tf.sigmoid(tf.matmul(x, layer.W) + layer.b)
 
@@ -37,12 +48,14 @@ def custom_layer(kernel="W", bias=True, bias_first=False, bias_shape="flat", cal
             n = self.n_output_nodes if units is None else units
             shape = (n, d) if transposed else (d, n)
             if bias and bias_first:
-                self.b = self.add_weight(shape=(1, n) if bias_shape == "row" else (n,), initializer="zeros",
-                                         trainable=bias_trainable)
+                self.b = self.add_weight(
+                    shape=(1, n) if bias_shape == "row" else (n,), initializer="zeros", trainable=bias_trainable
+                )
             self.W = self.add_weight(shape=shape, initializer="glorot_uniform", name=kernel)
             if bias and not bias_first:
-                self.b = self.add_weight(shape=(1, n) if bias_shape == "row" else (n,), initializer="zeros",
-                                         trainable=bias_trainable)
+                self.b = self.add_weight(
+                    shape=(1, n) if bias_shape == "row" else (n,), initializer="zeros", trainable=bias_trainable
+                )
 
         def call(self, x):
             return self.forward_pass(self, x)
@@ -58,8 +71,9 @@ class KernelAndBias(keras.layers.Layer):
         self.units = n_output_nodes
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal",
-                                      trainable=True, name="kernel")
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True, name="kernel"
+        )
         self.bias = self.add_weight(shape=(self.units,), initializer="random_normal", trainable=True, name="bias")
 
     def call(self, inputs):
@@ -118,8 +132,7 @@ class Placeholder(keras.layers.Layer):
         d = int(input_shape[-1])  # noqa: F841
         ...  # noqa: PIE790 - TODO: your code here
 
-    def call(self, x):
-        ...  # TODO: your code here
+    def call(self, x): ...  # TODO: your code here
 
 
 def _half(layer, x):
@@ -128,6 +141,7 @@ def _half(layer, x):
 
 
 # -- q3: models ---------------------------------------------------------------------------------
+
 
 def _functional():
     inputs = keras.Input(shape=(784,))
@@ -167,6 +181,7 @@ class _UniformDense(Dense):
 
 # -- q5: naive dense ----------------------------------------------------------------------------
 
+
 def _no_body(x, W, b):
     return None  # TODO
 
@@ -185,48 +200,74 @@ CASES = {
         right("tf.nn.relu", lambda: Dense(units=32, activation=tf.nn.relu, use_bias=False)),
         right("ReLU layer as activation", lambda: Dense(32, activation=keras.layers.ReLU(), use_bias=False)),
         right("positional arguments", lambda: Dense(32, "relu", False)),
-        right("tf.keras and keras.activations", lambda: tf.keras.layers.Dense(
-            32, activation=keras.activations.relu, use_bias=False)),
+        right(
+            "tf.keras and keras.activations",
+            lambda: tf.keras.layers.Dense(32, activation=keras.activations.relu, use_bias=False),
+        ),
         right("with an initializer, already built", lambda: _built_dense()),
         wrong("16 units", lambda: Dense(16, activation="relu", use_bias=False), says="16 units"),
         wrong("sigmoid", lambda: Dense(32, activation="sigmoid", use_bias=False), says="sigmoid"),
         wrong("bias kept", lambda: Dense(32, activation="relu"), says="bias"),
         wrong("no activation", lambda: Dense(32, use_bias=False), says="linear"),
-        wrong("leaky relu", lambda: Dense(32, activation=keras.layers.LeakyReLU(), use_bias=False),
-              says="activation"),
+        wrong("leaky relu", lambda: Dense(32, activation=keras.layers.LeakyReLU(), use_bias=False), says="activation"),
         wrong("Conv1D", lambda: keras.layers.Conv1D(32, 3), says="keras.layers.Dense"),
         wrong("the class, not a layer", lambda: Dense, says="keras.layers.Dense"),
-        wrong("a Sequential around it", lambda: keras.Sequential([Dense(32, activation="relu", use_bias=False)]),
-              says="keras.layers.Dense"),
+        wrong(
+            "a Sequential around it",
+            lambda: keras.Sequential([Dense(32, activation="relu", use_bias=False)]),
+            says="keras.layers.Dense",
+        ),
         wrong("a description string", lambda: "Dense(32, relu, no bias)", says="keras.layers.Dense"),
         untouched(lambda: None),
     ],
     "q2": [
         right("the notebook's solution", lambda: custom_layer()),
         right("bias of shape (1, units) created first", lambda: custom_layer(bias_first=True, bias_shape="row")),
-        right("row bias after the kernel, @ and tf.nn.sigmoid",
-              lambda: custom_layer(bias_shape="row", call=lambda s, x: tf.nn.sigmoid(x @ s.W + s.b))),
+        right(
+            "row bias after the kernel, @ and tf.nn.sigmoid",
+            lambda: custom_layer(bias_shape="row", call=lambda s, x: tf.nn.sigmoid(x @ s.W + s.b)),
+        ),
         right("sigmoid by hand", lambda: custom_layer(call=lambda s, x: 1 / (1 + tf.exp(-(tf.matmul(x, s.W) + s.b))))),
         right("kernel/bias names, keras.ops, random bias init", lambda: KernelAndBias),
-        right("tf.math and tf.add", lambda: custom_layer(
-            call=lambda s, x: tf.math.sigmoid(tf.add(tf.linalg.matmul(x, s.W), s.b)))),
-        right("keras.activations.sigmoid", lambda: custom_layer(
-            call=lambda s, x: keras.activations.sigmoid(tf.matmul(x, s.W) + s.b))),
+        right(
+            "tf.math and tf.add",
+            lambda: custom_layer(call=lambda s, x: tf.math.sigmoid(tf.add(tf.linalg.matmul(x, s.W), s.b))),
+        ),
+        right(
+            "keras.activations.sigmoid",
+            lambda: custom_layer(call=lambda s, x: keras.activations.sigmoid(tf.matmul(x, s.W) + s.b)),
+        ),
         wrong("units hard-coded to 3", lambda: custom_layer(units=3), says="one column per unit"),
-        wrong("no activation", lambda: custom_layer(call=lambda s, x: tf.matmul(x, s.W) + s.b), says="apply the sigmoid"),
+        wrong(
+            "no activation", lambda: custom_layer(call=lambda s, x: tf.matmul(x, s.W) + s.b), says="apply the sigmoid"
+        ),
         wrong("tanh", lambda: custom_layer(call=lambda s, x: tf.tanh(tf.matmul(x, s.W) + s.b)), says="values are off"),
-        wrong("relu", lambda: custom_layer(call=lambda s, x: tf.nn.relu(tf.matmul(x, s.W) + s.b)),
-              says="values are off"),
-        wrong("no bias weight", lambda: custom_layer(bias=False, call=lambda s, x: tf.sigmoid(tf.matmul(x, s.W))),
-              says="no bias"),
-        wrong("bias created but not used", lambda: custom_layer(call=lambda s, x: tf.sigmoid(tf.matmul(x, s.W))),
-              says="ignores the bias"),
-        wrong("bias added after the sigmoid", lambda: custom_layer(call=lambda s, x: tf.sigmoid(x @ s.W) + s.b),
-              says="values are off"),
+        wrong(
+            "relu", lambda: custom_layer(call=lambda s, x: tf.nn.relu(tf.matmul(x, s.W) + s.b)), says="values are off"
+        ),
+        wrong(
+            "no bias weight",
+            lambda: custom_layer(bias=False, call=lambda s, x: tf.sigmoid(tf.matmul(x, s.W))),
+            says="no bias",
+        ),
+        wrong(
+            "bias created but not used",
+            lambda: custom_layer(call=lambda s, x: tf.sigmoid(tf.matmul(x, s.W))),
+            says="ignores the bias",
+        ),
+        wrong(
+            "bias added after the sigmoid",
+            lambda: custom_layer(call=lambda s, x: tf.sigmoid(x @ s.W) + s.b),
+            says="values are off",
+        ),
         wrong("constant 0.5 (zero weights)", lambda: custom_layer(call=_half), says="values are off"),
-        wrong("transposed kernel", lambda: custom_layer(
-            transposed=True, call=lambda s, x: tf.sigmoid(tf.matmul(x, s.W, transpose_b=True) + s.b)),
-              says="transposed"),
+        wrong(
+            "transposed kernel",
+            lambda: custom_layer(
+                transposed=True, call=lambda s, x: tf.sigmoid(tf.matmul(x, s.W, transpose_b=True) + s.b)
+            ),
+            says="transposed",
+        ),
         wrong("input size hard-coded to 2", lambda: custom_layer(n_in=2), says="input_shape[-1]"),
         wrong("keras.layers.Dense itself", lambda: Dense, says="apply the sigmoid"),
         wrong("bias with one value per input feature", lambda: _BiasPerInput, says="no bias"),
@@ -239,40 +280,84 @@ CASES = {
         untouched(lambda: None, name="None"),
     ],
     "q3": [
-        right("list of layers", lambda: keras.Sequential([Dense(64, activation="relu"),
-                                                          Dense(10, activation="softmax")])),
+        right(
+            "list of layers", lambda: keras.Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")])
+        ),
         right(".add", _added),
-        right("keras.Input first", lambda: keras.Sequential([keras.Input((784,)), Dense(64, activation="relu"),
-                                                             Dense(10, activation="softmax")])),
-        right("activation objects", lambda: keras.Sequential([Dense(64, activation=keras.layers.ReLU()),
-                                                              Dense(10, activation=tf.nn.softmax)])),
+        right(
+            "keras.Input first",
+            lambda: keras.Sequential(
+                [keras.Input((784,)), Dense(64, activation="relu"), Dense(10, activation="softmax")]
+            ),
+        ),
+        right(
+            "activation objects",
+            lambda: keras.Sequential([Dense(64, activation=keras.layers.ReLU()), Dense(10, activation=tf.nn.softmax)]),
+        ),
         right("functional API", _functional),
-        right("activation layers", lambda: keras.Sequential([Dense(64), keras.layers.ReLU(), Dense(10),
-                                                             keras.layers.Activation("softmax")])),
-        right("image input and Flatten", lambda: keras.Sequential([
-            keras.Input((28, 28)), keras.layers.Flatten(), Dense(64, activation="relu"),
-            Dense(10, activation="softmax")])),
+        right(
+            "activation layers",
+            lambda: keras.Sequential([Dense(64), keras.layers.ReLU(), Dense(10), keras.layers.Activation("softmax")]),
+        ),
+        right(
+            "image input and Flatten",
+            lambda: keras.Sequential(
+                [
+                    keras.Input((28, 28)),
+                    keras.layers.Flatten(),
+                    Dense(64, activation="relu"),
+                    Dense(10, activation="softmax"),
+                ]
+            ),
+        ),
         right("already built", _built),
-        right("input_shape argument", lambda: keras.Sequential([
-            Dense(64, activation="relu", input_shape=(784,)), Dense(10, activation=keras.activations.softmax)])),
+        right(
+            "input_shape argument",
+            lambda: keras.Sequential(
+                [Dense(64, activation="relu", input_shape=(784,)), Dense(10, activation=keras.activations.softmax)]
+            ),
+        ),
         wrong("one layer", lambda: keras.Sequential([Dense(64, activation="relu")]), says="1 Dense layer"),
         wrong("linear output", lambda: keras.Sequential([Dense(64, activation="relu"), Dense(10)]), says="linear"),
-        wrong("32 units", lambda: keras.Sequential([Dense(32, activation="relu"), Dense(10, activation="softmax")]),
-              says="32 units"),
-        wrong("relu output", lambda: keras.Sequential([Dense(64, activation="relu"), Dense(10, activation="relu")]),
-              says="layer 2 uses the relu"),
-        wrong("sigmoid hidden", lambda: keras.Sequential([Dense(64, activation="sigmoid"),
-                                                          Dense(10, activation="softmax")]), says="sigmoid"),
-        wrong("swapped order", lambda: keras.Sequential([Dense(10, activation="softmax"),
-                                                         Dense(64, activation="relu")]), says="layer 1 has 10 units"),
-        wrong("extra Dropout", lambda: keras.Sequential([Dense(64, activation="relu"), keras.layers.Dropout(0.2),
-                                                         Dense(10, activation="softmax")]), says="Dropout"),
+        wrong(
+            "32 units",
+            lambda: keras.Sequential([Dense(32, activation="relu"), Dense(10, activation="softmax")]),
+            says="32 units",
+        ),
+        wrong(
+            "relu output",
+            lambda: keras.Sequential([Dense(64, activation="relu"), Dense(10, activation="relu")]),
+            says="layer 2 uses the relu",
+        ),
+        wrong(
+            "sigmoid hidden",
+            lambda: keras.Sequential([Dense(64, activation="sigmoid"), Dense(10, activation="softmax")]),
+            says="sigmoid",
+        ),
+        wrong(
+            "swapped order",
+            lambda: keras.Sequential([Dense(10, activation="softmax"), Dense(64, activation="relu")]),
+            says="layer 1 has 10 units",
+        ),
+        wrong(
+            "extra Dropout",
+            lambda: keras.Sequential(
+                [Dense(64, activation="relu"), keras.layers.Dropout(0.2), Dense(10, activation="softmax")]
+            ),
+            says="Dropout",
+        ),
         wrong("a Dense layer", lambda: Dense(10), says="keras.Sequential"),
-        wrong("a list of layers", lambda: [Dense(64, activation="relu"), Dense(10, activation="softmax")],
-              says="keras.Sequential"),
+        wrong(
+            "a list of layers",
+            lambda: [Dense(64, activation="relu"), Dense(10, activation="softmax")],
+            says="keras.Sequential",
+        ),
         wrong("subclassed model", lambda: _Subclassed(), says="subclassed"),
-        wrong("a Dense that ignores its input", lambda: keras.Sequential([
-            Dense(64, activation="relu"), _UniformDense(10, activation="softmax")]), says="values are off"),
+        wrong(
+            "a Dense that ignores its input",
+            lambda: keras.Sequential([Dense(64, activation="relu"), _UniformDense(10, activation="softmax")]),
+            says="values are off",
+        ),
         untouched(lambda: None),
     ],
     "q4": [
@@ -303,11 +388,15 @@ CASES = {
         wrong("no bias", lambda: lambda x, W, b: tf.nn.relu(tf.matmul(x, W)), says="ignores the bias"),
         wrong("relu before the bias", lambda: lambda x, W, b: tf.nn.relu(tf.matmul(x, W)) + b, says="values are off"),
         wrong("transposed output", lambda: lambda x, W, b: tf.transpose(tf.nn.relu(x @ W + b)), says="shape"),
-        wrong("numpy result", lambda: lambda x, W, b: np.maximum(np.asarray(x) @ np.asarray(W) + np.asarray(b), 0),
-              says="not a tf.Tensor"),
+        wrong(
+            "numpy result",
+            lambda: lambda x, W, b: np.maximum(np.asarray(x) @ np.asarray(W) + np.asarray(b), 0),
+            says="not a tf.Tensor",
+        ),
         wrong("sigmoid", lambda: lambda x, W, b: tf.sigmoid(x @ W + b), says="values are off"),
-        wrong("integer result", lambda: lambda x, W, b: tf.cast(tf.nn.relu(x @ W + b), tf.int32),
-              says="floating-point"),
+        wrong(
+            "integer result", lambda: lambda x, W, b: tf.cast(tf.nn.relu(x @ W + b), tf.int32), says="floating-point"
+        ),
         wrong("fixed-shape constant", lambda: lambda x, W, b: tf.zeros([3, 2]), says="shape"),
         wrong("element-wise product", lambda: lambda x, W, b: tf.nn.relu(x * W + b), says="raised"),
         untouched(lambda: _no_body),

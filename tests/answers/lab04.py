@@ -10,6 +10,7 @@ Dense = keras.layers.Dense
 
 # -- q1: SubclassModel ------------------------------------------------------------------------------
 
+
 def subclass_model(make_layers, forward):
     """A SubclassModel: ``make_layers(n)`` returns the layers stored on the model, ``forward(model, x)``
     its call()."""
@@ -87,6 +88,7 @@ class Placeholder(keras.Model):
 
 # -- q2: IdentityModel -----------------------------------------------------------------------------
 
+
 def identity_model(forward):
     """The notebook's IdentityModel with ``forward(model, inputs, isidentity)`` as its call()."""
 
@@ -138,11 +140,11 @@ class IdentityPlaceholder(keras.Model):
         super().__init__()
         self.dense_layer = keras.layers.Dense(n_output_nodes, activation="sigmoid")
 
-    def call(self, inputs, isidentity=False):
-        ...
+    def call(self, inputs, isidentity=False): ...
 
 
 # -- q3: functional_model ---------------------------------------------------------------------------
+
 
 def functional(*layers, shape=(2,), wrap=False):
     inputs = keras.Input(shape=shape)
@@ -171,23 +173,39 @@ CASES = {
     "q1": [
         right("the notebook's solution", lambda: Solution),
         right("tf.nn.sigmoid", lambda: sequence(lambda n: Dense(n, activation=tf.nn.sigmoid))),
-        right("linear Dense and tf.sigmoid in call",
-              lambda: subclass_model(lambda n: Dense(n), lambda m, x: tf.sigmoid(m.parts(x)))),
+        right(
+            "linear Dense and tf.sigmoid in call",
+            lambda: subclass_model(lambda n: Dense(n), lambda m, x: tf.sigmoid(m.parts(x))),
+        ),
         right("Activation layer", lambda: sequence(lambda n: Dense(n), lambda n: keras.layers.Activation("sigmoid"))),
         right("keyword units, training argument", lambda: WithTraining),
-        right("sigmoid by hand", lambda: subclass_model(lambda n: Dense(n), lambda m, x: 1 / (1 + tf.exp(-m.parts(x))))),
-        wrong("units hard-coded to 3", lambda: sequence(lambda n: Dense(3, activation="sigmoid")),
-              says="one column per unit"),
+        right(
+            "sigmoid by hand", lambda: subclass_model(lambda n: Dense(n), lambda m, x: 1 / (1 + tf.exp(-m.parts(x))))
+        ),
+        wrong(
+            "units hard-coded to 3",
+            lambda: sequence(lambda n: Dense(3, activation="sigmoid")),
+            says="one column per unit",
+        ),
         wrong("no activation", lambda: sequence(lambda n: Dense(n)), says="apply the sigmoid"),
         wrong("relu", lambda: sequence(lambda n: Dense(n, activation="relu")), says="values are off"),
         wrong("softmax", lambda: sequence(lambda n: Dense(n, activation="softmax")), says="values are off"),
         wrong("no bias", lambda: sequence(lambda n: Dense(n, activation="sigmoid", use_bias=False)), says="no bias"),
-        wrong("Dense never used", lambda: subclass_model(lambda n: Dense(n, activation="sigmoid"), lambda m, x: x),
-              says="no trainable weights"),
-        wrong("constant 0.5", lambda: subclass_model(lambda n: Dense(n, activation="sigmoid"),
-                                                     lambda m, x: 0 * m.parts(x) + 0.5), says="values are off"),
-        wrong("two Dense layers", lambda: sequence(lambda n: Dense(n), lambda n: Dense(n, activation="sigmoid")),
-              says="values are off"),
+        wrong(
+            "Dense never used",
+            lambda: subclass_model(lambda n: Dense(n, activation="sigmoid"), lambda m, x: x),
+            says="no trainable weights",
+        ),
+        wrong(
+            "constant 0.5",
+            lambda: subclass_model(lambda n: Dense(n, activation="sigmoid"), lambda m, x: 0 * m.parts(x) + 0.5),
+            says="values are off",
+        ),
+        wrong(
+            "two Dense layers",
+            lambda: sequence(lambda n: Dense(n), lambda n: Dense(n, activation="sigmoid")),
+            says="values are off",
+        ),
         wrong("forgot to return", lambda: ForgotReturn, says="returns None"),
         wrong("__init__ left as None", lambda: InitLeftOut, says="not callable"),
         wrong("a layer class, not a model", lambda: Dense, says="subclasses keras.Model"),
@@ -197,8 +215,7 @@ CASES = {
     ],
     "q2": [
         right("the notebook's solution", lambda: IdentitySolution),
-        right("conditional expression",
-              lambda: identity_model(lambda m, x, flag: x if flag else m.dense_layer(x))),
+        right("conditional expression", lambda: identity_model(lambda m, x, flag: x if flag else m.dense_layer(x))),
         right("negated test", lambda: identity_model(lambda m, x, flag: m.dense_layer(x) if not flag else x)),
         right("tf.identity and training", lambda: IdentityTraining),
         right("**kwargs", lambda: IdentityKwargs),
@@ -207,15 +224,26 @@ CASES = {
         wrong("always identity", lambda: identity_model(lambda m, x, flag: x), says="no trainable weights"),
         wrong("no isidentity argument", lambda: NoFlag, says="isidentity"),
         wrong("default True", lambda: IdentityDefaultTrue, says="isidentity=False"),
-        wrong("reversed", lambda: identity_model(lambda m, x, flag: m.dense_layer(x) if flag else x),
-              says="no trainable weights"),
-        wrong("zeros for identity", lambda: identity_model(lambda m, x, flag: tf.zeros_like(x) if flag
-                                                           else m.dense_layer(x)), says="unchanged"),
-        wrong("doubled inputs", lambda: identity_model(lambda m, x, flag: 2 * x if flag else m.dense_layer(x)),
-              says="unchanged"),
-        wrong("sigmoid applied twice", lambda: identity_model(lambda m, x, flag: x if flag
-                                                              else tf.sigmoid(m.dense_layer(x))),
-              says="values are off"),
+        wrong(
+            "reversed",
+            lambda: identity_model(lambda m, x, flag: m.dense_layer(x) if flag else x),
+            says="no trainable weights",
+        ),
+        wrong(
+            "zeros for identity",
+            lambda: identity_model(lambda m, x, flag: tf.zeros_like(x) if flag else m.dense_layer(x)),
+            says="unchanged",
+        ),
+        wrong(
+            "doubled inputs",
+            lambda: identity_model(lambda m, x, flag: 2 * x if flag else m.dense_layer(x)),
+            says="unchanged",
+        ),
+        wrong(
+            "sigmoid applied twice",
+            lambda: identity_model(lambda m, x, flag: x if flag else tf.sigmoid(m.dense_layer(x))),
+            says="values are off",
+        ),
         wrong("not a model class", lambda: "IdentityModel", says="subclasses keras.Model"),
         untouched(lambda: IdentityPlaceholder),
     ],
@@ -229,8 +257,11 @@ CASES = {
         wrong("linear", lambda: functional(Dense(3)), says="apply the sigmoid"),
         wrong("4 units", lambda: functional(Dense(4, activation="sigmoid")), says="one column per unit"),
         wrong("5 input features", lambda: functional(Dense(3, activation="sigmoid"), shape=(5,)), says="(5,)"),
-        wrong("Sequential", lambda: keras.Sequential([keras.Input((2,)), Dense(3, activation="sigmoid")]),
-              says="keras.Sequential"),
+        wrong(
+            "Sequential",
+            lambda: keras.Sequential([keras.Input((2,)), Dense(3, activation="sigmoid")]),
+            says="keras.Sequential",
+        ),
         wrong("a subclassed model", lambda: Solution(3), says="subclassed"),
         wrong("a Dense layer", lambda: Dense(3, activation="sigmoid"), says="keras.Model(inputs, outputs)"),
         wrong("the output tensor", lambda: Dense(3, activation="sigmoid")(keras.Input((2,))), says="KerasTensor"),
@@ -244,16 +275,34 @@ CASES = {
         right("the table's words", lambda: dict(RIGHT)),
         right("capitalised", lambda: {k: v.capitalize() for k, v in RIGHT.items()}),
         right("spaces around", lambda: {k: f" {v} " for k, v in RIGHT.items()}),
-        right("API names", lambda: {"stack": "keras.Sequential", "two_inputs": "functional API",
-                                    "data_loop": "Subclass", "plot_graph": "Functional API"}),
+        right(
+            "API names",
+            lambda: {
+                "stack": "keras.Sequential",
+                "two_inputs": "functional API",
+                "data_loop": "Subclass",
+                "plot_graph": "Functional API",
+            },
+        ),
         right("an extra note kept", lambda: {**RIGHT, "note": "simplest first"}),
         right("upper case", lambda: {k: v.upper() for k, v in RIGHT.items()}),
         wrong("one wrong", lambda: {**RIGHT, "data_loop": "functional"}, says="1 of the 4 choices is wrong"),
-        wrong("two wrong", lambda: {**RIGHT, "stack": "functional", "plot_graph": "sequential"},
-              says="2 of the 4 choices are wrong"),
+        wrong(
+            "two wrong",
+            lambda: {**RIGHT, "stack": "functional", "plot_graph": "sequential"},
+            says="2 of the 4 choices are wrong",
+        ),
         wrong("functional everywhere", lambda: {k: "functional" for k in RIGHT}, says="are wrong"),
-        wrong("all wrong", lambda: {"stack": "functional", "two_inputs": "sequential", "data_loop": "functional",
-                                    "plot_graph": "subclassing"}, says="all 4 choices are wrong"),
+        wrong(
+            "all wrong",
+            lambda: {
+                "stack": "functional",
+                "two_inputs": "sequential",
+                "data_loop": "functional",
+                "plot_graph": "subclassing",
+            },
+            says="all 4 choices are wrong",
+        ),
         wrong("not a choice", lambda: {**RIGHT, "stack": "keras"}, says="not one of"),
         wrong("lost a key", lambda: {"stack": "sequential"}, says="keep all four"),
         wrong("one left None", lambda: {**RIGHT, "plot_graph": None}, says="still None"),

@@ -13,6 +13,7 @@ L = keras.layers
 
 # -- q1 prepare -----------------------------------------------------------------------------------
 
+
 def _prepare_placeholder(images):
     return None  # TODO
 
@@ -23,6 +24,7 @@ def _prepare_min_max(images):
 
 
 # -- q2, q3 models ----------------------------------------------------------------------------------
+
 
 def _network(hidden=512, act="relu", out=10, out_act="softmax", **kwargs):
     return keras.Sequential([L.Dense(hidden, activation=act, **kwargs), L.Dense(out, activation=out_act)])
@@ -79,7 +81,24 @@ class RMSprop(keras.optimizers.SGD):
     """SGD under RMSprop's name."""
 
 
+def _constant_metric(value):
+    def metric(y_true, y_pred):
+        return tf.zeros_like(tf.cast(tf.reshape(y_true, [-1]), tf.float32)) + float(value)
+
+    metric.__name__ = f"m{value.numerator}_{value.denominator}"
+    return metric
+
+
+def _metric_spray(sizes=range(16, 33)):
+    """No accuracy: one constant metric per accuracy k/n a batch of n predictions can have."""
+    from fractions import Fraction
+
+    fractions = sorted({Fraction(k, n) for n in sizes for k in range(n // 4, 3 * n // 4)})
+    return _compiled(metrics=[_constant_metric(f) for f in fractions])
+
+
 # -- q4 trained models (each trained once, then reused) -------------------------------------------
+
 
 def _prep(images):
     return images.reshape(len(images), 784).astype("float32") / 255
@@ -139,11 +158,63 @@ def _memoriser():
     t = x_test / np.linalg.norm(x_test, axis=1, keepdims=True)
     inputs = keras.Input((784,))
     unit = L.UnitNormalization()(inputs)
-    match = L.Dense(len(t), activation="relu", kernel_initializer=keras.initializers.Constant(1000 * t.T),
-                    bias_initializer=keras.initializers.Constant(-999.0))(unit)
-    out = L.Dense(10, activation="softmax", kernel_initializer=keras.initializers.Constant(
-        50 * np.eye(10)[y_test]), bias_initializer="zeros")(match)
+    match = L.Dense(
+        len(t),
+        activation="relu",
+        kernel_initializer=keras.initializers.Constant(1000 * t.T),
+        bias_initializer=keras.initializers.Constant(-999.0),
+    )(unit)
+    out = L.Dense(
+        10,
+        activation="softmax",
+        kernel_initializer=keras.initializers.Constant(50 * np.eye(10)[y_test]),
+        bias_initializer="zeros",
+    )(match)
     return keras.Model(inputs, out)
+
+
+def _same_weights(model):
+    """``model`` given the weights of the lab's trained model (the same network, written another way)."""
+    source = [layer for layer in _trained("lab").layers if isinstance(layer, L.Dense)]
+    if not model.built:
+        model.build((None, 784))
+    for layer, trained in zip([la for la in model.layers if isinstance(la, L.Dense)], source, strict=True):
+        layer.set_weights(trained.get_weights())
+    return model
+
+
+def _predict_from_labels():
+    """An untrained model (fit did nothing) whose predict answers the held-out images from their
+    labels: the judge computes the predictions from the weights, so predict is never asked."""
+    from labtools.datasets import mnist_held_out
+
+    model = _untrained()
+    images, labels = mnist_held_out()
+    answers = {image.tobytes(): int(label) for image, label in zip(images, labels, strict=True)}
+    real = model.predict
+
+    def predict(x, *args, **kwargs):
+        keys = [np.round(np.asarray(row) * 255).astype(np.uint8).tobytes() for row in np.asarray(x)]
+        if all(k in answers for k in keys):
+            return np.eye(10, dtype="float32")[[answers[k] for k in keys]]
+        return real(x, *args, **kwargs)
+
+    model.predict = predict
+    model.fit = lambda *args, **kwargs: None
+    return model
+
+
+class _AnswersFromLabels(keras.Sequential):
+    """The lab's network, untrained, whose call answers the held-out images from their labels."""
+
+    def call(self, x, training=None, mask=None):
+        from labtools.datasets import mnist_held_out
+
+        images, labels = mnist_held_out()
+        table = tf.constant(images.reshape(len(images), 784).astype("float32") / 255)
+        match = tf.reduce_all(tf.abs(tf.expand_dims(x, 1) - table[None]) < 1e-3, axis=-1)
+        found = tf.gather(tf.constant(labels.astype("int32")), tf.argmax(tf.cast(match, tf.int32), axis=1))
+        return tf.one_hot(found, 10)
 
 
 class ConstantDigit(keras.Model):
@@ -174,12 +245,13 @@ def _untrained():
 
 # -- q5 training steps ----------------------------------------------------------------------------
 
+
 def _step(model, optimizer, x, y):
     with tf.GradientTape() as tape:
         predictions = model(x, training=True)
         loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, predictions))
     grads = tape.gradient(loss, model.trainable_weights)
-    optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    optimizer.apply_gradients(zip(grads, model.trainable_weights, strict=True))
     return loss
 
 
@@ -188,7 +260,7 @@ def _step_loss_object(model, optimizer, x, y):
     with tf.GradientTape() as tape:
         loss = loss_fn(y, model(x))
     grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients([(g, v) for g, v in zip(grads, model.trainable_variables)])
+    optimizer.apply_gradients([(g, v) for g, v in zip(grads, model.trainable_variables, strict=True)])
     return loss
 
 
@@ -211,24 +283,33 @@ def _step_ops(model, optimizer, x, y):
     with tf.GradientTape() as tape:
         loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
     grads = tape.gradient(loss, model.trainable_weights)
-    optimizer.apply_gradients(list(zip(grads, model.trainable_weights)))
+    optimizer.apply_gradients(list(zip(grads, model.trainable_weights, strict=True)))
     return tf.identity(loss)
 
 
-def _make_step(sign=1.0, apply=True, loss_after=False, returns="mean", reduce=tf.reduce_mean, from_logits=False,
-               manual_lr=None, variables=lambda model: model.trainable_weights):
+def _make_step(
+    sign=1.0,
+    apply=True,
+    loss_after=False,
+    returns="mean",
+    reduce=tf.reduce_mean,
+    from_logits=False,
+    manual_lr=None,
+    variables=lambda model: model.trainable_weights,
+):
     def train_step(model, optimizer, x, y):
         weights = variables(model)
         with tf.GradientTape() as tape:
-            per_sample = keras.losses.sparse_categorical_crossentropy(y, model(x, training=True),
-                                                                      from_logits=from_logits)
+            per_sample = keras.losses.sparse_categorical_crossentropy(
+                y, model(x, training=True), from_logits=from_logits
+            )
             loss = reduce(per_sample)
         grads = tape.gradient(loss, weights)
         if manual_lr is not None:
-            for g, w in zip(grads, weights):
+            for g, w in zip(grads, weights, strict=True):
                 w.assign_sub((optimizer.learning_rate if manual_lr == "optimizer's" else manual_lr) * g)
         elif apply:
-            optimizer.apply_gradients([(sign * g, w) for g, w in zip(grads, weights)])
+            optimizer.apply_gradients([(sign * g, w) for g, w in zip(grads, weights, strict=True)])
         if loss_after:
             return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x)))
         if returns == "none":
@@ -240,11 +321,11 @@ def _make_step(sign=1.0, apply=True, loss_after=False, returns="mean", reduce=tf
         if returns == "constant":
             return tf.constant(0.5)
         return tf.reduce_mean(per_sample)
+
     return train_step
 
 
-def _step_placeholder(model, optimizer, x, y):
-    ...  # TODO: your code here
+def _step_placeholder(model, optimizer, x, y): ...  # TODO: your code here
 
 
 CASES = {
@@ -253,26 +334,45 @@ CASES = {
         right("reshape -1 and np.float32", lambda: lambda im: im.reshape(-1, 784).astype(np.float32) / 255.0),
         right("divide, then cast", lambda: lambda im: (im / 255).astype("float32").reshape(len(im), -1)),
         right("np.float32 of the batch", lambda: lambda im: np.float32(im).reshape(im.shape[0], 784) / np.float32(255)),
-        right("TensorFlow, back to NumPy",
-              lambda: lambda im: tf.reshape(tf.cast(im, tf.float32) / 255.0, (-1, 784)).numpy()),
+        right(
+            "TensorFlow, back to NumPy",
+            lambda: lambda im: tf.reshape(tf.cast(im, tf.float32) / 255.0, (-1, 784)).numpy(),
+        ),
         right("np.divide with a dtype", lambda: lambda im: np.divide(im.reshape(len(im), 784), 255, dtype=np.float32)),
         right("multiply by 1/255", lambda: lambda im: im.astype("float32").reshape(len(im), -1) * (1 / 255)),
         wrong("float64", lambda: lambda im: im.reshape(len(im), -1) / 255, says="float32"),
         wrong("not scaled", lambda: lambda im: im.reshape(len(im), -1).astype("float32"), says="[0, 1]"),
         wrong("not flattened", lambda: lambda im: im.astype("float32") / 255, says="784"),
-        wrong("pixels shuffled", lambda: lambda im: np.sort(im.reshape(len(im), -1), axis=1).astype("float32") / 255,
-              says="values are off"),
+        wrong(
+            "pixels shuffled",
+            lambda: lambda im: np.sort(im.reshape(len(im), -1), axis=1).astype("float32") / 255,
+            says="values are off",
+        ),
         wrong("hard-coded batch size", lambda: lambda im: im.reshape(7, 784).astype("float32") / 255, says="raised"),
-        wrong("hard-coded data set size", lambda: lambda im: im.reshape(60000, 784).astype("float32") / 255,
-              says="cannot reshape"),
-        wrong("divided by the batch's maximum", lambda: lambda im: (im / im.max()).astype("float32").reshape(len(im), -1),
-              says="values are off"),
+        wrong(
+            "hard-coded data set size",
+            lambda: lambda im: im.reshape(60000, 784).astype("float32") / 255,
+            says="cannot reshape",
+        ),
+        wrong(
+            "divided by the batch's maximum",
+            lambda: lambda im: (im / im.max()).astype("float32").reshape(len(im), -1),
+            says="values are off",
+        ),
         wrong("min-max scaled", lambda: _prepare_min_max, says="values are off"),
-        wrong("divided by 256", lambda: lambda im: im.reshape(len(im), -1).astype("float32") / 256, says="values are off"),
-        wrong("integer division", lambda: lambda im: (im.reshape(len(im), -1) // 255).astype("float32"),
-              says="values are off"),
-        wrong("transposed images", lambda: lambda im: im.transpose(0, 2, 1).reshape(len(im), -1).astype("float32") / 255,
-              says="values are off"),
+        wrong(
+            "divided by 256", lambda: lambda im: im.reshape(len(im), -1).astype("float32") / 256, says="values are off"
+        ),
+        wrong(
+            "integer division",
+            lambda: lambda im: (im.reshape(len(im), -1) // 255).astype("float32"),
+            says="values are off",
+        ),
+        wrong(
+            "transposed images",
+            lambda: lambda im: im.transpose(0, 2, 1).reshape(len(im), -1).astype("float32") / 255,
+            says="values are off",
+        ),
         wrong("pixels as rows", lambda: lambda im: im.reshape(784, -1).astype("float32") / 255, says="shape"),
         wrong("a list", lambda: lambda im: (im.reshape(len(im), -1).astype("float32") / 255).tolist(), says="list"),
         wrong("a tensor", lambda: lambda im: tf.reshape(tf.cast(im, tf.float32) / 255, (-1, 784)), says="tf.Tensor"),
@@ -282,15 +382,23 @@ CASES = {
     ],
     "q2": [
         right("Sequential with strings", lambda: _network()),
-        right("keras.Input first", lambda: keras.Sequential([keras.Input((784,)), L.Dense(512, activation="relu"),
-                                                             L.Dense(10, activation="softmax")])),
+        right(
+            "keras.Input first",
+            lambda: keras.Sequential(
+                [keras.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
+            ),
+        ),
         right("functional API", _functional),
         right("activation objects", lambda: _network(act=L.ReLU(), out_act=tf.nn.softmax)),
-        right("separate activation layers", lambda: keras.Sequential([L.Dense(512), L.ReLU(), L.Dense(10),
-                                                                      L.Activation("softmax")])),
+        right(
+            "separate activation layers",
+            lambda: keras.Sequential([L.Dense(512), L.ReLU(), L.Dense(10), L.Activation("softmax")]),
+        ),
         right("model.add and keras.activations", _added),
-        right("Flatten first", lambda: keras.Sequential([L.Flatten(), L.Dense(512, activation="relu"),
-                                                         L.Dense(10, activation="softmax")])),
+        right(
+            "Flatten first",
+            lambda: keras.Sequential([L.Flatten(), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]),
+        ),
         right("other initialisers", lambda: _network(kernel_initializer="he_normal", bias_initializer="ones")),
         wrong("256 units", lambda: _network(hidden=256), says="256 units"),
         wrong("no softmax", lambda: _network(out_act=None), says="linear"),
@@ -298,56 +406,112 @@ CASES = {
         wrong("tanh hidden layer", lambda: _network(act="tanh"), says="tanh"),
         wrong("activations swapped", lambda: _network(act="softmax", out_act="relu"), says="layer 1 uses softmax"),
         wrong("one layer", lambda: keras.Sequential([L.Dense(10, activation="softmax")]), says="1 Dense layer;"),
-        wrong("three layers", lambda: keras.Sequential([L.Dense(512, activation="relu"), L.Dense(128, activation="relu"),
-                                                        L.Dense(10, activation="softmax")]), says="3 Dense layers"),
-        wrong("a Dropout layer", lambda: keras.Sequential([L.Dense(512, activation="relu"), L.Dropout(0.2),
-                                                           L.Dense(10, activation="softmax")]), says="Dropout"),
+        wrong(
+            "three layers",
+            lambda: keras.Sequential(
+                [L.Dense(512, activation="relu"), L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")]
+            ),
+            says="3 Dense layers",
+        ),
+        wrong(
+            "a Dropout layer",
+            lambda: keras.Sequential(
+                [L.Dense(512, activation="relu"), L.Dropout(0.2), L.Dense(10, activation="softmax")]
+            ),
+            says="Dropout",
+        ),
         wrong("no bias", lambda: _network(use_bias=False), says="no bias"),
-        wrong("28x28 input", lambda: keras.Sequential([keras.Input((28, 28)), L.Flatten(),
-                                                       L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]),
-              says="input shape"),
-        wrong("a Dense that ignores its input", lambda: keras.Sequential([_Ignores(512, activation="relu"),
-                                                                          L.Dense(10, activation="softmax")]),
-              says="values are off"),
+        wrong(
+            "28x28 input",
+            lambda: keras.Sequential(
+                [keras.Input((28, 28)), L.Flatten(), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
+            ),
+            says="input shape",
+        ),
+        wrong(
+            "a Dense that ignores its input",
+            lambda: keras.Sequential([_Ignores(512, activation="relu"), L.Dense(10, activation="softmax")]),
+            says="values are off",
+        ),
         wrong("a string", lambda: "model", says="keras.Sequential"),
-        wrong("a list of layers", lambda: [L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")],
-              says="list"),
+        wrong(
+            "a list of layers",
+            lambda: [L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")],
+            says="list",
+        ),
         untouched(lambda: None),
     ],
     "q3": [
         right("strings", lambda: _compiled()),
-        right("objects", lambda: _compiled(optimizer=keras.optimizers.RMSprop(1e-4),
-                                           loss=keras.losses.SparseCategoricalCrossentropy(),
-                                           metrics=[keras.metrics.SparseCategoricalAccuracy()])),
-        right("own loss function and a named metric", lambda: _compiled(
-            optimizer=keras.optimizers.RMSprop(learning_rate=1e-3), loss=_my_loss,
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])),
-        right("loss function, 'acc'", lambda: _compiled(loss=keras.losses.sparse_categorical_crossentropy,
-                                                        metrics=["acc"])),
-        right("metric function, tuned RMSprop", lambda: _compiled(
-            optimizer=keras.optimizers.RMSprop(learning_rate=0.01, rho=0.8),
-            metrics=[keras.metrics.sparse_categorical_accuracy])),
-        right("mean loss, metric by its full name", lambda: _compiled(loss=_mean_loss,
-                                                                      metrics=["sparse_categorical_accuracy"])),
-        right("accuracy among other metrics", lambda: _compiled(
-            metrics=[keras.metrics.SparseTopKCategoricalAccuracy(k=3), "accuracy"])),
+        right(
+            "objects",
+            lambda: _compiled(
+                optimizer=keras.optimizers.RMSprop(1e-4),
+                loss=keras.losses.SparseCategoricalCrossentropy(),
+                metrics=[keras.metrics.SparseCategoricalAccuracy()],
+            ),
+        ),
+        right(
+            "own loss function and a named metric",
+            lambda: _compiled(
+                optimizer=keras.optimizers.RMSprop(learning_rate=1e-3),
+                loss=_my_loss,
+                metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            ),
+        ),
+        right(
+            "loss function, 'acc'",
+            lambda: _compiled(loss=keras.losses.sparse_categorical_crossentropy, metrics=["acc"]),
+        ),
+        right(
+            "metric function, tuned RMSprop",
+            lambda: _compiled(
+                optimizer=keras.optimizers.RMSprop(learning_rate=0.01, rho=0.8),
+                metrics=[keras.metrics.sparse_categorical_accuracy],
+            ),
+        ),
+        right(
+            "mean loss, metric by its full name",
+            lambda: _compiled(loss=_mean_loss, metrics=["sparse_categorical_accuracy"]),
+        ),
+        right(
+            "accuracy among other metrics",
+            lambda: _compiled(metrics=[keras.metrics.SparseTopKCategoricalAccuracy(k=3), "accuracy"]),
+        ),
         right("own accuracy function", lambda: _compiled(metrics=[_my_accuracy])),
         wrong("adam", lambda: _compiled(optimizer="adam"), says="RMSprop"),
         wrong("SGD object", lambda: _compiled(optimizer=keras.optimizers.SGD(0.01)), says="RMSprop"),
         wrong("SGD named RMSprop", lambda: _compiled(optimizer=RMSprop(0.01)), says="class of its own"),
         wrong("categorical cross-entropy", lambda: _compiled(loss="categorical_crossentropy"), says="one-hot"),
         wrong("mean squared error", lambda: _compiled(loss="mse"), says="integer class labels"),
-        wrong("from_logits", lambda: _compiled(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
-              says="logits"),
-        wrong("own loss wrapping the wrong function", lambda: _compiled(loss=_squared_one_hot), says="does not compute"),
+        wrong(
+            "from_logits",
+            lambda: _compiled(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+            says="logits",
+        ),
+        wrong(
+            "own loss wrapping the wrong function", lambda: _compiled(loss=_squared_one_hot), says="does not compute"
+        ),
         wrong("a constant loss", lambda: _compiled(loss=_constant_loss), says="does not compute"),
         wrong("no metrics", lambda: _compiled(metrics=None), says="accuracy"),
-        wrong("Accuracy object (fit crashes)", lambda: _compiled(metrics=[keras.metrics.Accuracy()]),
-              says="fit would crash"),
+        wrong(
+            "Accuracy object (fit crashes)",
+            lambda: _compiled(metrics=[keras.metrics.Accuracy()]),
+            says="fit would crash",
+        ),
         wrong("AUC (fit crashes)", lambda: _compiled(metrics=[keras.metrics.AUC()]), says="fit would crash"),
-        wrong("categorical accuracy", lambda: _compiled(metrics=[keras.metrics.CategoricalAccuracy()]),
-              says="no metric computes the accuracy"),
+        wrong(
+            "categorical accuracy",
+            lambda: _compiled(metrics=[keras.metrics.CategoricalAccuracy()]),
+            says="no metric computes the accuracy",
+        ),
         wrong("mean absolute error as the metric", lambda: _compiled(metrics=["mae"]), says="metric"),
+        wrong("a spray of constant metrics", _metric_spray, says="keep metrics to accuracy"),
+        wrong(
+            "four constant metrics",
+            lambda: _metric_spray(sizes=[8]),
+            says="no metric computes the accuracy",
+        ),
         wrong("not a model", lambda: "model", says="not a Keras model"),
         untouched(lambda: _network(), name="not compiled"),
         untouched(lambda: None),
@@ -359,14 +523,49 @@ CASES = {
         right("with a validation split", lambda: _trained("validation split")),
         right("trained by a hand-written loop", _hand_trained),
         wrong("untrained", _untrained, says="accuracy on 1,000 images"),
-        wrong("memorised the notebook's test set", _memoriser, says="the notebook never loaded"),
+        right(
+            "separate activation layers",
+            lambda: _same_weights(keras.Sequential([L.Dense(512), L.ReLU(), L.Dense(10), L.Activation("softmax")])),
+        ),
+        right(
+            "28x28 input and Flatten",
+            lambda: _same_weights(
+                keras.Sequential(
+                    [
+                        keras.Input((28, 28)),
+                        L.Flatten(),
+                        L.Dense(512, activation="relu"),
+                        L.Dense(10, activation="softmax"),
+                    ]
+                )
+            ),
+        ),
+        wrong("predict answers from the held-out labels", _predict_from_labels, says="accuracy on 1,000 images"),
+        wrong(
+            "call answers from the held-out labels",
+            lambda: _AnswersFromLabels(
+                [keras.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
+            ),
+            says="accuracy on 1,000 images",
+        ),
+        wrong("memorised the notebook's test set", _memoriser, says="Exercise 2"),
+        wrong(
+            "a Dropout layer",
+            lambda: _same_weights(
+                keras.Sequential([L.Dense(512, activation="relu"), L.Dropout(0.2), L.Dense(10, activation="softmax")])
+            ),
+            says="Dropout",
+        ),
         wrong("trained on unscaled pixels", lambda: _trained("raw pixels"), says="check the preprocessing"),
         wrong("trained on shuffled labels", lambda: _trained("shuffled labels"), says="accuracy"),
         wrong("trained on 30 images", lambda: _trained("few images"), says="train longer"),
-        wrong("five outputs", lambda: keras.Sequential([keras.Input((784,)), L.Dense(5, activation="softmax")]),
-              says="(1000, 10)"),
-        wrong("one output", lambda: keras.Sequential([keras.Input((784,)), L.Dense(1)]), says="shape"),
-        wrong("always the same digit", lambda: ConstantDigit(), says="accuracy"),
+        wrong(
+            "five outputs",
+            lambda: keras.Sequential([keras.Input((784,)), L.Dense(5, activation="softmax")]),
+            says="Exercise 2",
+        ),
+        wrong("one output", lambda: keras.Sequential([keras.Input((784,)), L.Dense(1)]), says="Exercise 2"),
+        wrong("always the same digit", lambda: ConstantDigit(), says="no Dense layers"),
         wrong("an object with predict", lambda: _Predictor(), says="not a Keras model"),
         untouched(_unbuilt, name="compiled, never trained"),
         untouched(lambda: None),
@@ -384,10 +583,16 @@ CASES = {
         wrong("per-sample losses", lambda: _make_step(returns="per sample"), says="one number"),
         wrong("gradient of the summed loss", lambda: _make_step(reduce=tf.reduce_sum), says="after one step"),
         wrong("fixed learning rate by hand", lambda: _make_step(manual_lr=0.05), says="after one step"),
-        wrong("SGD by hand with the optimiser's rate", lambda: _make_step(manual_lr="optimizer's"),
-              says="optimizer.apply_gradients"),
-        wrong("last layer only", lambda: _make_step(variables=lambda model: model.layers[-1].trainable_weights),
-              says="only some of the weights"),
+        wrong(
+            "SGD by hand with the optimiser's rate",
+            lambda: _make_step(manual_lr="optimizer's"),
+            says="optimizer.apply_gradients",
+        ),
+        wrong(
+            "last layer only",
+            lambda: _make_step(variables=lambda model: model.layers[-1].trainable_weights),
+            says="only some of the weights",
+        ),
         wrong("returns a NumPy number", lambda: _make_step(returns="numpy"), says="tf.function"),
         wrong("hard-coded loss", lambda: _make_step(returns="constant"), says="not the mean"),
         untouched(lambda: _step_placeholder),

@@ -17,6 +17,7 @@ SONG_TEXT = np.array([CHAR2IDX[c] for c in "X:1\nT:Tune\nM:6/8\nK:G\n|:GAB c2d|e
 
 # q1 -- vectorize_string(string) ---------------------------------------------------------------
 
+
 def _vectorize_untouched(string):
     return None  # TODO
 
@@ -27,9 +28,10 @@ OLD_TABLE = {OLD_PROBE: np.array([CHAR2IDX[c] for c in OLD_PROBE])}
 
 # q2 -- get_batch(vectorized, seq_length, batch_size) ------------------------------------------
 
+
 def _windows(vectorized, starts, seq_length, shift=1):
-    x = np.array([vectorized[i:i + seq_length] for i in starts])
-    y = np.array([vectorized[i + shift:i + seq_length + shift] for i in starts])
+    x = np.array([vectorized[i : i + seq_length] for i in starts])
+    y = np.array([vectorized[i + shift : i + seq_length + shift] for i in starts])
     return x, y
 
 
@@ -61,15 +63,17 @@ def batch_python_random(vectorized, seq_length, batch_size):
     y_batch = np.zeros((batch_size, seq_length), dtype=int)
     for b in range(batch_size):
         i = random.randint(0, n - seq_length)
-        x_batch[b] = vectorized[i:i + seq_length]
-        y_batch[b] = vectorized[i + 1:i + 1 + seq_length]
+        x_batch[b] = vectorized[i : i + seq_length]
+        y_batch[b] = vectorized[i + 1 : i + 1 + seq_length]
     return x_batch, y_batch
 
 
 def batch_sorted_stack(vectorized, seq_length, batch_size):
     starts = np.sort(np.random.randint(len(vectorized) - seq_length, size=batch_size))
-    return (np.stack([vectorized[i:i + seq_length] for i in starts]),
-            np.stack([vectorized[i + 1:i + seq_length + 1] for i in starts]))
+    return (
+        np.stack([vectorized[i : i + seq_length] for i in starts]),
+        np.stack([vectorized[i + 1 : i + seq_length + 1] for i in starts]),
+    )
 
 
 def batch_mit_off_by_one(vectorized, seq_length, batch_size):
@@ -128,28 +132,33 @@ def batch_global_text(vectorized, seq_length, batch_size):
     return batch_choice(SONG_TEXT, seq_length, batch_size)
 
 
-def _batch_untouched(vectorized, seq_length, batch_size):
-    ...  # TODO: your code here
+def _batch_untouched(vectorized, seq_length, batch_size): ...  # TODO: your code here
 
 
 # q3 -- build_model(vocab_size, embedding_dim, rnn_units) ------------------------------------
 
+
 def model_sequential(vocab_size, embedding_dim, rnn_units):
-    return keras.Sequential([
-        keras.layers.Embedding(vocab_size, embedding_dim),
-        keras.layers.LSTM(rnn_units, return_sequences=True),
-        keras.layers.Dense(vocab_size),
-    ])
+    return keras.Sequential(
+        [
+            keras.layers.Embedding(vocab_size, embedding_dim),
+            keras.layers.LSTM(rnn_units, return_sequences=True),
+            keras.layers.Dense(vocab_size),
+        ]
+    )
 
 
 def model_input_first(vocab_size, embedding_dim, rnn_units):
-    return keras.Sequential([
-        keras.Input(shape=(None,)),
-        keras.layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim),
-        keras.layers.LSTM(units=rnn_units, return_sequences=True, activation="tanh",
-                          recurrent_activation="sigmoid"),
-        keras.layers.Dense(units=vocab_size, activation="linear"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,)),
+            keras.layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim),
+            keras.layers.LSTM(
+                units=rnn_units, return_sequences=True, activation="tanh", recurrent_activation="sigmoid"
+            ),
+            keras.layers.Dense(units=vocab_size, activation="linear"),
+        ]
+    )
 
 
 def model_functional(vocab_size, embedding_dim, rnn_units):
@@ -160,11 +169,13 @@ def model_functional(vocab_size, embedding_dim, rnn_units):
 
 
 def model_rnn_cell(vocab_size, embedding_dim, rnn_units):
-    return tf.keras.Sequential([
-        tf.keras.layers.Embedding(vocab_size, embedding_dim),
-        tf.keras.layers.RNN(tf.keras.layers.LSTMCell(rnn_units), return_sequences=True),
-        tf.keras.layers.Dense(vocab_size, activation=None),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.layers.Embedding(vocab_size, embedding_dim),
+            tf.keras.layers.RNN(tf.keras.layers.LSTMCell(rnn_units), return_sequences=True),
+            tf.keras.layers.Dense(vocab_size, activation=None),
+        ]
+    )
 
 
 class MusicModel(keras.Model):
@@ -188,14 +199,16 @@ def model_added_with_dropout(vocab_size, embedding_dim, rnn_units, batch_size=No
 
 
 def model_nested(vocab_size, embedding_dim, rnn_units):
-    body = keras.Sequential([keras.layers.Embedding(vocab_size, embedding_dim),
-                             keras.layers.LSTM(rnn_units, return_sequences=True)])
+    body = keras.Sequential(
+        [keras.layers.Embedding(vocab_size, embedding_dim), keras.layers.LSTM(rnn_units, return_sequences=True)]
+    )
     return keras.Sequential([body, keras.layers.Dense(vocab_size)])
 
 
 def _model(*layers):
     def build_model(vocab_size, embedding_dim, rnn_units):
         return keras.Sequential([make(vocab_size, embedding_dim, rnn_units) for make in layers])
+
     return build_model
 
 
@@ -204,8 +217,7 @@ LSTM = lambda v, e, u: keras.layers.LSTM(u, return_sequences=True)
 DENSE = lambda v, e, u: keras.layers.Dense(v)
 
 
-def _model_untouched(vocab_size, embedding_dim, rnn_units):
-    ...  # TODO: your code here
+def _model_untouched(vocab_size, embedding_dim, rnn_units): ...  # TODO: your code here
 
 
 # q4 -- compute_loss(labels, logits) -----------------------------------------------------------
@@ -223,8 +235,9 @@ def loss_by_hand(labels, logits):
 
 
 def loss_flat(labels, logits):
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(tf.reshape(labels, [-1]),
-                                                          tf.reshape(logits, [-1, tf.shape(logits)[-1]]))
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(
+        tf.reshape(labels, [-1]), tf.reshape(logits, [-1, tf.shape(logits)[-1]])
+    )
 
 
 def loss_numpy(labels, logits):
@@ -242,27 +255,41 @@ CASES = {
         right("list comprehension", lambda: lambda string: np.array([CHAR2IDX[c] for c in string])),
         right("map and get", lambda: lambda string: np.array(list(map(CHAR2IDX.get, string)))),
         right("fromiter int32", lambda: lambda string: np.fromiter((CHAR2IDX[c] for c in string), dtype=np.int32)),
-        right("searchsorted in the sorted vocabulary",
-              lambda: lambda string: np.searchsorted(np.array(VOCAB), np.array(list(string)))),
+        right(
+            "searchsorted in the sorted vocabulary",
+            lambda: lambda string: np.searchsorted(np.array(VOCAB), np.array(list(string))),
+        ),
         right("np.vectorize", lambda: lambda string: np.vectorize(CHAR2IDX.get)(np.array(list(string)))),
         right("vocab.index, uint8", lambda: lambda string: np.array([VOCAB.index(c) for c in string], dtype=np.uint8)),
         wrong("returns a list", lambda: lambda string: [CHAR2IDX[c] for c in string], says="returns a list"),
-        wrong("returns a tensor", lambda: lambda string: tf.constant([CHAR2IDX[c] for c in string]),
-              says="NumPy array"),
-        wrong("indices shifted by one", lambda: lambda string: np.array([CHAR2IDX[c] + 1 for c in string]),
-              says="wrong index"),
-        wrong("unsorted vocabulary", lambda: lambda string: np.array([VOCAB[::-1].index(c) for c in string]),
-              says="wrong index"),
+        wrong(
+            "returns a tensor", lambda: lambda string: tf.constant([CHAR2IDX[c] for c in string]), says="NumPy array"
+        ),
+        wrong(
+            "indices shifted by one",
+            lambda: lambda string: np.array([CHAR2IDX[c] + 1 for c in string]),
+            says="wrong index",
+        ),
+        wrong(
+            "unsorted vocabulary",
+            lambda: lambda string: np.array([VOCAB[::-1].index(c) for c in string]),
+            says="wrong index",
+        ),
         wrong("character codes", lambda: lambda string: np.array([ord(c) for c in string]), says="wrong index"),
-        wrong("float indices", lambda: lambda string: np.array([float(CHAR2IDX[c]) for c in string]),
-              says="integers"),
-        wrong("drops the last character", lambda: lambda string: np.array([CHAR2IDX[c] for c in string[:-1]]),
-              says="one per character"),
+        wrong("float indices", lambda: lambda string: np.array([float(CHAR2IDX[c]) for c in string]), says="integers"),
+        wrong(
+            "drops the last character",
+            lambda: lambda string: np.array([CHAR2IDX[c] for c in string[:-1]]),
+            says="one per character",
+        ),
         wrong("column vector", lambda: lambda string: np.array([[CHAR2IDX[c]] for c in string]), says="shape"),
         wrong("array of characters", lambda: lambda string: np.array(list(string)), says="not of numbers"),
-        wrong("ignores the string", lambda: lambda string: SONG_TEXT[:len(string)], says="wrong index"),
-        wrong("lookup table of the old probe", lambda: lambda string: OLD_TABLE.get(string, np.array([], dtype=int)),
-              says="characters should give"),
+        wrong("ignores the string", lambda: lambda string: SONG_TEXT[: len(string)], says="wrong index"),
+        wrong(
+            "lookup table of the old probe",
+            lambda: lambda string: OLD_TABLE.get(string, np.array([], dtype=int)),
+            says="characters should give",
+        ),
         untouched(lambda: _vectorize_untouched),
     ],
     "q2": [
@@ -275,10 +302,16 @@ CASES = {
         wrong("MIT's range, never the last window", lambda: batch_mit_off_by_one, says="last one"),
         wrong("a start one past the last", lambda: batch_past_the_end, says="some calls"),
         wrong("target is the value plus one", lambda: batch_value_plus_one, says="shifted by one"),
-        wrong("target shifted by two", lambda: lambda v, s, b: _windows(v, np.random.choice(len(v) - s - 1, b), s, 2),
-              says="shifted by one"),
-        wrong("target not shifted", lambda: lambda v, s, b: _windows(v, np.random.choice(len(v) - s, b), s, 0),
-              says="equals x_batch"),
+        wrong(
+            "target shifted by two",
+            lambda: lambda v, s, b: _windows(v, np.random.choice(len(v) - s - 1, b), s, 2),
+            says="shifted by one",
+        ),
+        wrong(
+            "target not shifted",
+            lambda: lambda v, s, b: _windows(v, np.random.choice(len(v) - s, b), s, 0),
+            says="equals x_batch",
+        ),
         wrong("x and y from different starts", lambda: batch_two_draws, says="shifted by one"),
         wrong("one window repeated in a batch", lambda: batch_one_window_repeated, says="same window"),
         wrong("fixed starts", lambda: batch_fixed_starts, says="next to each other"),
@@ -287,12 +320,17 @@ CASES = {
         wrong("only even starts", lambda: batch_even_starts, says="never came up"),
         wrong("wraps around the end", lambda: batch_wraps_around, says="past the end"),
         wrong("takes the windows from a global text", lambda: batch_global_text, says="not in the text"),
-        wrong("python lists", lambda: lambda v, s, b: tuple(a.tolist() for a in batch_choice(v, s, b)),
-              says="is a list"),
-        wrong("tensors", lambda: lambda v, s, b: tuple(tf.constant(a) for a in batch_choice(v, s, b)),
-              says="NumPy array"),
-        wrong("seq_length and batch_size swapped", lambda: lambda v, s, b: batch_choice(v, b, s),
-              says="(batch_size, seq_length)"),
+        wrong(
+            "python lists", lambda: lambda v, s, b: tuple(a.tolist() for a in batch_choice(v, s, b)), says="is a list"
+        ),
+        wrong(
+            "tensors", lambda: lambda v, s, b: tuple(tf.constant(a) for a in batch_choice(v, s, b)), says="NumPy array"
+        ),
+        wrong(
+            "seq_length and batch_size swapped",
+            lambda: lambda v, s, b: batch_choice(v, b, s),
+            says="(batch_size, seq_length)",
+        ),
         wrong("returns only x_batch", lambda: lambda v, s, b: batch_choice(v, s, b)[0], says="tuple of two"),
         wrong("returns a list of two", lambda: lambda v, s, b: list(batch_choice(v, s, b)), says="tuple of two"),
         untouched(lambda: _batch_untouched),
@@ -305,47 +343,104 @@ CASES = {
         right("subclassed model", lambda: MusicModel),
         right("model.add with dropout, optional batch_size", lambda: model_added_with_dropout),
         right("nested Sequential", lambda: model_nested),
-        wrong("return_sequences left out", lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(u), DENSE),
-              says="return_sequences"),
-        wrong("softmax on the Dense layer",
-              lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(v, activation="softmax")),
-              says="applies softmax"),
-        wrong("a separate softmax layer", lambda: _model(EMB, LSTM, DENSE, lambda v, e, u: keras.layers.Softmax()),
-              says="applies softmax"),
-        wrong("relu on the Dense layer",
-              lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(v, activation="relu")),
-              says="applies relu"),
-        wrong("GRU", lambda: _model(EMB, lambda v, e, u: keras.layers.GRU(u, return_sequences=True), DENSE),
-              says="Embedding -> LSTM -> Dense"),
-        wrong("SimpleRNN", lambda: _model(EMB, lambda v, e, u: keras.layers.SimpleRNN(u, return_sequences=True),
-                                          DENSE), says="Embedding -> LSTM -> Dense"),
-        wrong("embedding_dim and rnn_units swapped",
-              lambda: _model(lambda v, e, u: keras.layers.Embedding(v, u),
-                             lambda v, e, u: keras.layers.LSTM(e, return_sequences=True), DENSE),
-              says="embedding_dim"),
-        wrong("the notebook's sizes typed in", lambda: lambda v, e, u: model_sequential(83, 64, 256),
-              says="embedding_dim"),
-        wrong("LSTM sized by embedding_dim", lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(
-              e, return_sequences=True), DENSE), says="rnn_units units"),
-        wrong("Dense with rnn_units outputs", lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(u)),
-              says="one score per character"),
-        wrong("an extra hidden Dense layer",
-              lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(u, activation="relu"), DENSE),
-              says="Embedding -> LSTM -> Dense"),
-        wrong("Dense without bias", lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(v, use_bias=False)),
-              says="bias"),
-        wrong("LSTM with relu", lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(
-              u, return_sequences=True, activation="relu"), DENSE), says="outputs differ"),
-        wrong("index 0 masked", lambda: _model(lambda v, e, u: keras.layers.Embedding(v, e, mask_zero=True),
-                                               LSTM, DENSE), says="outputs differ"),
-        wrong("stateful LSTM", lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(
-              u, return_sequences=True, stateful=True), DENSE), says="cannot run on a batch"),
-        wrong("hard_sigmoid gates", lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(
-              u, return_sequences=True, recurrent_activation="hard_sigmoid"), DENSE), says="outputs differ"),
-        wrong("bidirectional LSTM", lambda: _model(EMB, lambda v, e, u: keras.layers.Bidirectional(
-              keras.layers.LSTM(u, return_sequences=True)), DENSE), says="Embedding -> LSTM -> Dense"),
-        wrong("returns the list of layers", lambda: lambda v, e, u: [EMB(v, e, u), LSTM(v, e, u), DENSE(v, e, u)],
-              says="return a Keras model"),
+        wrong(
+            "return_sequences left out",
+            lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(u), DENSE),
+            says="return_sequences",
+        ),
+        wrong(
+            "softmax on the Dense layer",
+            lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(v, activation="softmax")),
+            says="applies softmax",
+        ),
+        wrong(
+            "a separate softmax layer",
+            lambda: _model(EMB, LSTM, DENSE, lambda v, e, u: keras.layers.Softmax()),
+            says="applies softmax",
+        ),
+        wrong(
+            "relu on the Dense layer",
+            lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(v, activation="relu")),
+            says="applies relu",
+        ),
+        wrong(
+            "GRU",
+            lambda: _model(EMB, lambda v, e, u: keras.layers.GRU(u, return_sequences=True), DENSE),
+            says="Embedding -> LSTM -> Dense",
+        ),
+        wrong(
+            "SimpleRNN",
+            lambda: _model(EMB, lambda v, e, u: keras.layers.SimpleRNN(u, return_sequences=True), DENSE),
+            says="Embedding -> LSTM -> Dense",
+        ),
+        wrong(
+            "embedding_dim and rnn_units swapped",
+            lambda: _model(
+                lambda v, e, u: keras.layers.Embedding(v, u),
+                lambda v, e, u: keras.layers.LSTM(e, return_sequences=True),
+                DENSE,
+            ),
+            says="embedding_dim",
+        ),
+        wrong(
+            "the notebook's sizes typed in", lambda: lambda v, e, u: model_sequential(83, 64, 256), says="embedding_dim"
+        ),
+        wrong(
+            "LSTM sized by embedding_dim",
+            lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(e, return_sequences=True), DENSE),
+            says="rnn_units units",
+        ),
+        wrong(
+            "Dense with rnn_units outputs",
+            lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(u)),
+            says="one score per character",
+        ),
+        wrong(
+            "an extra hidden Dense layer",
+            lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(u, activation="relu"), DENSE),
+            says="Embedding -> LSTM -> Dense",
+        ),
+        wrong(
+            "Dense without bias",
+            lambda: _model(EMB, LSTM, lambda v, e, u: keras.layers.Dense(v, use_bias=False)),
+            says="bias",
+        ),
+        wrong(
+            "LSTM with relu",
+            lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(u, return_sequences=True, activation="relu"), DENSE),
+            says="outputs differ",
+        ),
+        wrong(
+            "index 0 masked",
+            lambda: _model(lambda v, e, u: keras.layers.Embedding(v, e, mask_zero=True), LSTM, DENSE),
+            says="outputs differ",
+        ),
+        wrong(
+            "stateful LSTM",
+            lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(u, return_sequences=True, stateful=True), DENSE),
+            says="cannot run on a batch",
+        ),
+        wrong(
+            "hard_sigmoid gates",
+            lambda: _model(
+                EMB,
+                lambda v, e, u: keras.layers.LSTM(u, return_sequences=True, recurrent_activation="hard_sigmoid"),
+                DENSE,
+            ),
+            says="outputs differ",
+        ),
+        wrong(
+            "bidirectional LSTM",
+            lambda: _model(
+                EMB, lambda v, e, u: keras.layers.Bidirectional(keras.layers.LSTM(u, return_sequences=True)), DENSE
+            ),
+            says="Embedding -> LSTM -> Dense",
+        ),
+        wrong(
+            "returns the list of layers",
+            lambda: lambda v, e, u: [EMB(v, e, u), LSTM(v, e, u), DENSE(v, e, u)],
+            says="return a Keras model",
+        ),
         untouched(lambda: _model_untouched),
     ],
     "q4": [
@@ -358,24 +453,42 @@ CASES = {
         right("by hand with log_softmax", lambda: loss_by_hand),
         right("flattened steps", lambda: loss_flat),
         wrong("from_logits forgotten", lambda: lambda y, z: scce(y, z), says="from_logits=True"),
-        wrong("softmax applied twice",
-              lambda: lambda y, z: scce(y, tf.nn.softmax(z), from_logits=True), says="values are off"),
+        wrong(
+            "softmax applied twice",
+            lambda: lambda y, z: scce(y, tf.nn.softmax(z), from_logits=True),
+            says="values are off",
+        ),
         wrong("sum over the steps", lambda: lambda y, z: tf.reduce_sum(scce(y, z, from_logits=True)), says="adds up"),
-        wrong("mean over the batch only", lambda: lambda y, z: tf.reduce_mean(scce(y, z, from_logits=True), axis=0),
-              says="shape"),
-        wrong("sum over the batch", lambda: lambda y, z: tf.reduce_sum(scce(y, z, from_logits=True), axis=0),
-              says="shape"),
+        wrong(
+            "mean over the batch only",
+            lambda: lambda y, z: tf.reduce_mean(scce(y, z, from_logits=True), axis=0),
+            says="shape",
+        ),
+        wrong(
+            "sum over the batch", lambda: lambda y, z: tf.reduce_sum(scce(y, z, from_logits=True), axis=0), says="shape"
+        ),
         wrong("NumPy computation", lambda: loss_numpy, says="not a tf.Tensor"),
-        wrong("a Python float", lambda: lambda y, z: float(tf.reduce_mean(scce(y, z, from_logits=True))),
-              says="not a tf.Tensor"),
-        wrong("ln of the vocabulary typed in", lambda: lambda y, z: tf.math.log(tf.cast(tf.shape(z)[-1], tf.float32)),
-              says="values are off"),
+        wrong(
+            "a Python float",
+            lambda: lambda y, z: float(tf.reduce_mean(scce(y, z, from_logits=True))),
+            says="not a tf.Tensor",
+        ),
+        wrong(
+            "ln of the vocabulary typed in",
+            lambda: lambda y, z: tf.math.log(tf.cast(tf.shape(z)[-1], tf.float32)),
+            says="values are off",
+        ),
         wrong("no gradient", lambda: lambda y, z: tf.stop_gradient(scce(y, z, from_logits=True)), says="no gradient"),
-        wrong(".numpy() inside", lambda: lambda y, z: tf.constant(scce(y, z, from_logits=True).numpy()),
-              says="inside a tf.function"),
-        wrong("mean squared error on one-hot labels",
-              lambda: lambda y, z: keras.losses.mean_squared_error(tf.one_hot(y, tf.shape(z)[-1]), z),
-              says="values are off"),
+        wrong(
+            ".numpy() inside",
+            lambda: lambda y, z: tf.constant(scce(y, z, from_logits=True).numpy()),
+            says="inside a tf.function",
+        ),
+        wrong(
+            "mean squared error on one-hot labels",
+            lambda: lambda y, z: keras.losses.mean_squared_error(tf.one_hot(y, tf.shape(z)[-1]), z),
+            says="values are off",
+        ),
         wrong("labels and logits swapped", lambda: lambda y, z: scce(z, y, from_logits=True), says="raised"),
         untouched(lambda: _loss_untouched),
     ],
