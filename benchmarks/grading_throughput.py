@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from labtools.generate import graded_question, repo_root
+from labtools.grading import sandbox
 from labtools.grading.runner import Settings, grade_all, load_bundle
 from labtools.grading.worker import network_isolation_available
 from labtools.labs import info
@@ -112,14 +113,18 @@ def main():
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--nbgrader", help="path to an nbgrader executable to compare with")
+    parser.add_argument("--no-sandbox", action="store_true", help="grade without the bubblewrap sandbox")
     args = parser.parse_args()
     meta = info(args.lab)
     solution = repo_root() / "notebooks" / "solutions" / f"{meta.number}_{meta.slug}.ipynb"
     bundle = load_bundle(meta.number)
-    isolate = network_isolation_available()
+    sandboxed = not args.no_sandbox
+    if sandboxed:
+        sandbox.require()
+    isolate = sandboxed or network_isolation_available()
     print(
         f"lab {meta.number} ({meta.slug}), {args.copies} copies of the solution, {os.cpu_count()} CPU cores, "
-        f"network isolation {'on' if isolate else 'off'}"
+        f"sandbox {'on' if sandboxed else 'off'}, network isolation {'on' if isolate else 'off'}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "submissions"
@@ -129,7 +134,9 @@ def main():
         paths = sorted(folder.glob("*.ipynb"))
         for jobs in args.jobs:
             out = Path(tmp) / f"out-j{jobs}"
-            settings = Settings(lab=meta.number, bundle=bundle, out=out, jobs=jobs, isolate_network=isolate)
+            settings = Settings(
+                lab=meta.number, bundle=bundle, out=out, jobs=jobs, isolate_network=isolate, sandbox=sandboxed
+            )
             start = time.perf_counter()
             results = grade_all(paths, settings, progress=False)
             seconds = time.perf_counter() - start
