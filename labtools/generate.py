@@ -16,7 +16,12 @@ Markers in the source (see CONTRIBUTING section of the README):
 * ``# %% answer="q3"``: the cell holds the answer to question q3 (required on every cell with
   a marker; the grader takes exactly these cells from a submission).
 * ``# %% tags=["setup"]``: the standard set-up lines are put in front of this cell.
-* ``# %% tags=["hidden-tests"]``: instructor-only cells calling ``grade("q3", layer)``.
+* Hidden tests are generated: each check cell ``lab.q3.check(layer)`` gives the grader's
+  ``grade("q3", layer)`` right after it. ``# %% tags=["hidden-tests"]`` marks an instructor-only
+  cell calling ``grade(...)`` by hand, only where the grader must see something else; it then
+  replaces the generated test of that question.
+* Cell ids come from each cell's text (``code-1a2b3c4d``), so inserting a cell changes no other
+  id; generated notebooks record their source in ``metadata.labtools``.
 * ``<!-- badges -->`` in markdown: replaced by the Colab and Binder badges.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -167,7 +173,7 @@ class Generated:
     bundle: dict
 
 
-def _new_notebook(number: str, version: str):
+def _new_notebook(number: str, version: str, source: str):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -175,7 +181,12 @@ def _new_notebook(number: str, version: str):
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "labtools": {"lab": number, "version": version},
+        "labtools": {
+            "lab": number,
+            "version": version,
+            "generated_from": source,
+            "generated_by": "labtools generate: edit the source, not this file",
+        },
     }
     return nb
 
@@ -204,6 +215,44 @@ def _hidden_test_ids(text: str, where: str, lab: Lab) -> list[str]:
     return ids
 
 
+def check_calls(code: str) -> list[tuple[str, list[str]]]:
+    """Every ``lab.q3.check(a, b)`` call in a cell as ``("q3", ["a", "b"])``: a hidden test
+    ``grade("q3", a, b)`` is generated from each, unless the source has its own hidden-tests
+    cell for that question (where the grader must see something else)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "check"
+            and isinstance(func.value, ast.Attribute)
+            and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "lab"
+        ):
+            calls.append((func.value.attr, [ast.unparse(a) for a in node.args]))
+    return calls
+
+
+def grade_code(qid: str, args: list[str]) -> str:
+    return f'grade("{qid}", {", ".join(args)})' if args else f'grade("{qid}")'
+
+
+def stable_id(prefix: str, text: str, used: set[str]) -> str:
+    """A cell id from the cell's own text, so inserting a cell elsewhere changes no other id."""
+    base = f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+    cell_id, k = base, 2
+    while cell_id in used:
+        cell_id, k = f"{base}-{k}", k + 1
+    used.add(cell_id)
+    return cell_id
+
+
 def _check_answer_marker(where: str, answer: str | None, marked: bool, lab: Lab, number: str) -> None:
     """A cell with solution markers names its question (``answer="qN"``), and only such a cell does."""
     if marked and not answer:
@@ -225,11 +274,12 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
     rel = path.relative_to(root)
     student_path = f"notebooks/{lab_info.stem}.ipynb"
 
-    student = _new_notebook(lab_info.number, "student")
-    solution = _new_notebook(lab_info.number, "solution")
-    hidden: list[dict] = []
-    graded: set[str] = set()
+    student = _new_notebook(lab_info.number, "student", str(rel))
+    solution = _new_notebook(lab_info.number, "solution", str(rel))
+    hidden: list[dict] = []  # explicit hidden-tests cells and tests generated from check cells
+    graded: set[str] = set()  # questions with an explicit hidden-tests cell
     answer_counts: dict[str, int] = {}
+    used_ids: set[str] = set()
     last_id = None
 
     for index, cell in enumerate(source_nb.cells):
@@ -241,7 +291,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
 
         if cell.cell_type == "markdown":
             text = text.replace("<!-- badges -->", repo.badges_markdown(student_path))
-            cell_id = f"md-{index:03d}"
+            cell_id = stable_id("md", cell.source, used_ids)
             for nb in (student, solution):
                 new = nbformat.v4.new_markdown_cell(text)
                 new.id = cell_id
@@ -253,7 +303,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
 
         if HIDDEN_TAG in tags:
             graded.update(_hidden_test_ids(text, where, lab))
-            hidden.append({"after": last_id, "code": text})
+            hidden.append({"after": last_id, "code": text, "explicit": True})
             continue
 
         if SETUP_TAG in tags:
@@ -272,7 +322,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
             k = answer_counts[answer]
             cell_id = f"{answer}-answer" + (f"-{k}" if k > 1 else "")
         else:
-            cell_id = f"code-{index:03d}"
+            cell_id = stable_id("code", cell.source, used_ids)
         for nb, code in ((student, student_text), (solution, solution_text)):
             new = nbformat.v4.new_code_cell(code)
             new.id = cell_id
@@ -282,10 +332,18 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
                 new.metadata["tags"] = tags
             nb.cells.append(new)
         last_id = cell_id
+        if not answer:
+            for qid, args in check_calls(text):
+                if qid not in lab.questions:
+                    raise SourceError(f"{where}: lab.{qid}.check(...) names no question of lab {lab_info.number}")
+                hidden.append({"after": cell_id, "code": grade_code(qid, args), "qid": qid})
 
-    missing = [q for q in lab.questions if q not in graded]
+    # a generated test stands unless the source has its own hidden-tests cell for that question
+    hidden = [{"after": h["after"], "code": h["code"]} for h in hidden if h.get("explicit") or h["qid"] not in graded]
+    tested = {qid for h in hidden for qid, _ in grade_calls(h["code"])}
+    missing = [q for q in lab.questions if q not in tested]
     if missing:
-        raise SourceError(f"{rel}: no hidden test calls grade() for question(s) {missing}")
+        raise SourceError(f"{rel}: no check cell or hidden test grades question(s) {missing}")
 
     bundle = {
         "lab": lab_info.number,

@@ -57,7 +57,7 @@ def _toy_lab():
 
 def _write_source(tmp_path, body):
     src = tmp_path / "notebooks" / "source"
-    src.mkdir(parents=True)
+    src.mkdir(parents=True, exist_ok=True)
     (src / "01_tensors.py").write_text(textwrap.dedent(body))
     return tmp_path
 
@@ -96,8 +96,28 @@ def test_generated_outputs_have_the_right_shape(tmp_path):
     assert answer.id == "q1-answer" and answer.metadata["labtools"] == {"answer": "q1"}
     solution_codes = [c.source for c in g.solution["cells"] if c["cell_type"] == "code"]
     assert solution_codes[1] == "x = 41 + 1"
-    assert g.bundle["hidden_tests"] == [{"after": "code-003", "code": 'grade("q1", x)'}]
+    check_cell = next(c for c in g.bundle["template"]["cells"] if c["source"] == "lab.q1.check(x)")
+    assert g.bundle["hidden_tests"] == [{"after": check_cell["id"], "code": 'grade("q1", x)'}]
+    assert student.metadata["labtools"]["generated_from"] == "notebooks/source/01_tensors.py"
     assert g.bundle["questions"][0]["points"] == 1 and g.bundle["template"]["cells"][2]["id"] == "q1-answer"
+
+
+def test_hidden_tests_are_generated_from_check_cells_unless_the_source_says_otherwise(tmp_path):
+    without = GOOD.replace('# %% tags=["hidden-tests"]\n    grade("q1", x)\n', "")
+    g = generate_lab("01", _write_source(tmp_path, without), lab=_toy_lab())
+    assert [h["code"] for h in g.bundle["hidden_tests"]] == ['grade("q1", x)']
+    own = GOOD.replace('grade("q1", x)', 'grade("q1", x + 0)')  # an explicit cell wins
+    g = generate_lab("01", _write_source(tmp_path, own), lab=_toy_lab())
+    assert [h["code"] for h in g.bundle["hidden_tests"]] == ['grade("q1", x + 0)']
+
+
+def test_inserting_a_cell_changes_no_other_cell_id(tmp_path):
+    before = generate_lab("01", _write_source(tmp_path, GOOD), lab=_toy_lab())
+    inserted = GOOD.replace('    # %% tags=["setup"]', "    # %%\n    print('new cell')\n\n    # %% tags=[\"setup\"]")
+    after = generate_lab("01", _write_source(tmp_path, inserted), lab=_toy_lab())
+    ids_before = [c["id"] for c in before.student["cells"]]
+    ids_after = [c["id"] for c in after.student["cells"]]
+    assert len(ids_after) == len(ids_before) + 1 and set(ids_before) < set(ids_after)
 
 
 @pytest.mark.parametrize(
@@ -106,6 +126,7 @@ def test_generated_outputs_have_the_right_shape(tmp_path):
         (GOOD.replace('# %% answer="q1"', "# %%"), "needs answer="),
         (GOOD.replace('answer="q1"', 'answer="q9"'), "not a question"),
         (GOOD.replace('grade("q1", x)', 'grade("q2", x)'), "unknown question"),
+        (GOOD.replace("lab.q1.check(x)", "lab.q7.check(x)"), "names no question"),
         (GOOD.replace('grade("q1", x)', "print(x)"), "must call grade"),
         (GOOD.replace("x = 41 + 1  # SOLUTION", "x = (  # SOLUTION"), "does not parse"),
     ],

@@ -52,9 +52,6 @@ matrix = tf.constant([[1, 2, 3], [4, 5, 6]], dtype=tf.float32)  # SOLUTION
 lab.q1.check(matrix)
 # lab.q1.hint()
 
-# %% tags=["hidden-tests"]
-grade("q1", matrix)
-
 # %% [markdown]
 # Images add more axes. A batch of colour pictures has four: *which image*, *row*, *column*
 # and *colour channel* (red, green, blue).
@@ -67,9 +64,6 @@ images = tf.zeros([10, 256, 256, 3])  # SOLUTION
 
 # %%
 lab.q2.check(images)
-
-# %% tags=["hidden-tests"]
-grade("q2", images)
 
 # %% [markdown]
 # ## 2. Making tensors, dtypes and slicing
@@ -104,9 +98,6 @@ corner = grid[1:3, 2:]  # SOLUTION
 # %%
 lab.q3.check(corner)
 
-# %% tags=["hidden-tests"]
-grade("q3", corner)
-
 # %% [markdown]
 # ## 3. Tensors are constant; variables are not
 #
@@ -140,9 +131,6 @@ weights.assign_add([1.0, 2.0, 3.0])
 
 # %%
 lab.q4.check(weights)
-
-# %% tags=["hidden-tests"]
-grade("q4", weights)
 
 # %% [markdown]
 # ## 4. NumPy and TensorFlow
@@ -220,9 +208,6 @@ scores = tf.matmul(x, W) + b  # SOLUTION
 # %%
 lab.q5.check(scores)
 
-# %% tags=["hidden-tests"]
-grade("q5", scores)
-
 # %% [markdown]
 # ## 7. Reshape and transpose
 #
@@ -243,9 +228,6 @@ columns = tf.transpose(flat)  # SOLUTION
 
 # %%
 lab.q6.check(flat, columns)
-
-# %% tags=["hidden-tests"]
-grade("q6", flat, columns)
 
 # %% [markdown]
 # ## 8. The geometric view
@@ -271,9 +253,6 @@ def rotate(points, degrees):
 
 # %%
 lab.q7.check(rotate)
-
-# %% tags=["hidden-tests"]
-grade("q7", rotate)
 
 # %% [markdown]
 # A picture: the same square through each map.

@@ -46,9 +46,6 @@ difference = tf.subtract(y, x)  # SOLUTION
 # %%
 lab.q1.check(total, product, difference)
 
-# %% tags=["hidden-tests"]
-grade("q1", total, product, difference)
-
 # %% [markdown]
 # ## 2. A function is a graph
 #
@@ -78,9 +75,6 @@ def func(a, b):
 # %%
 lab.q2.check(func)
 
-# %% tags=["hidden-tests"]
-grade("q2", func)
-
 # %% [markdown]
 # **Exercise 3.** Write `difference_of_squares(a, b)` returning a² − b². Sketch its graph first:
 # the identity a² − b² = (a + b)(a − b) needs only three operations.
@@ -92,9 +86,6 @@ def difference_of_squares(a, b):
 
 # %%
 lab.q3.check(difference_of_squares)
-
-# %% tags=["hidden-tests"]
-grade("q3", difference_of_squares)
 
 # %% [markdown]
 # ## 3. Eager execution and graphs
@@ -111,9 +102,6 @@ compiled = tf.function(difference_of_squares)  # SOLUTION
 
 # %%
 lab.q4.check(compiled)
-
-# %% tags=["hidden-tests"]
-grade("q4", compiled)
 
 # %% [markdown]
 # Graphs pay off when a function runs many small operations, because the Python overhead per

@@ -56,9 +56,6 @@ dense = keras.layers.Dense(32, activation="relu", use_bias=False)  # SOLUTION
 # %%
 lab.q1.check(dense)
 
-# %% tags=["hidden-tests"]
-grade("q1", dense)
-
 # %% [markdown]
 # Activations bend the straight line `xW + b`. Without them, any stack of dense layers would
 # collapse into a single affine map. The most common ones:
@@ -112,9 +109,6 @@ class OurDenseLayer(keras.layers.Layer):
 # %%
 lab.q2.check(OurDenseLayer)
 
-# %% tags=["hidden-tests"]
-grade("q2", OurDenseLayer)
-
 # %%
 ours = OurDenseLayer(3)
 out = ours(tf.constant([[1.0, 2.0]]))
@@ -144,9 +138,6 @@ model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layer
 # %%
 lab.q3.check(model)
 
-# %% tags=["hidden-tests"]
-grade("q3", model)
-
 # %% [markdown]
 # ## 4. Automatic shape inference
 #
@@ -174,9 +165,6 @@ n_params = 784 * 64 + 64 + 64 * 10 + 10  # SOLUTION
 # %%
 lab.q4.check(n_params)
 
-# %% tags=["hidden-tests"]
-grade("q4", n_params)
-
 # %% [markdown]
 # ## 5. No magic: a dense stack by hand
 #
@@ -192,9 +180,6 @@ def naive_dense(x, W, b):
 
 # %%
 lab.q5.check(naive_dense)
-
-# %% tags=["hidden-tests"]
-grade("q5", naive_dense)
 
 # %% [markdown]
 # Now compare a two-layer Keras stack with the same arithmetic done by hand, using the Keras

@@ -48,9 +48,6 @@ class SubclassModel(keras.Model):
 # %%
 lab.q1.check(SubclassModel)
 
-# %% tags=["hidden-tests"]
-grade("q1", SubclassModel)
-
 # %%
 sub = SubclassModel(3)
 out = sub(tf.constant([[4.0, 3.0]]))
@@ -84,9 +81,6 @@ class IdentityModel(keras.Model):
 # %%
 lab.q2.check(IdentityModel)
 
-# %% tags=["hidden-tests"]
-grade("q2", IdentityModel)
-
 # %%
 identity = IdentityModel(3)
 x_input = tf.constant([[1.0, 2.0, 3.0]])
@@ -113,9 +107,6 @@ functional_model = keras.Model(inputs=inputs, outputs=outputs)  # SOLUTION
 
 # %%
 lab.q3.check(functional_model)
-
-# %% tags=["hidden-tests"]
-grade("q3", functional_model)
 
 # %% [markdown]
 # A functional model can describe itself; a subclassed model only knows its layers once it has
@@ -164,9 +155,6 @@ api_choice["plot_graph"] = "functional"  # SOLUTION
 
 # %%
 lab.q4.check(api_choice)
-
-# %% tags=["hidden-tests"]
-grade("q4", api_choice)
 
 # %% [markdown]
 # ## Summary

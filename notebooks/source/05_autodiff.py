@@ -54,9 +54,6 @@ def derivative_of_square(x):
 # %%
 lab.q1.check(derivative_of_square)
 
-# %% tags=["hidden-tests"]
-grade("q1", derivative_of_square)
-
 # %% [markdown]
 # ## 2. What the tape watches
 #
@@ -90,9 +87,6 @@ def gradient_of_cube(x):
 
 # %%
 lab.q2.check(gradient_of_cube)
-
-# %% tags=["hidden-tests"]
-grade("q2", gradient_of_cube)
 
 # %% [markdown]
 # ## 3. Many variables, and persistent tapes
@@ -134,9 +128,6 @@ grad_w, grad_b = tape.gradient(loss, [w, b])  # SOLUTION
 # %%
 lab.q3.check(grad_w, grad_b, loss)
 
-# %% tags=["hidden-tests"]
-grade("q3", grad_w, grad_b, loss)
-
 # %% [markdown]
 # ## 4. Second derivatives: the falling apple
 #
@@ -164,9 +155,6 @@ acceleration = outer.gradient(speed, t)  # SOLUTION
 
 # %%
 lab.q4.check(acceleration, speed)
-
-# %% tags=["hidden-tests"]
-grade("q4", acceleration, speed)
 
 # %% [markdown]
 # ## 5. Gradient descent by hand
@@ -199,9 +187,6 @@ def minimise(x0, x_f, learning_rate, steps):
 
 # %%
 lab.q5.check(minimise)
-
-# %% tags=["hidden-tests"]
-grade("q5", minimise)
 
 # %% [markdown]
 # A picture of the descent: x approaches the target `x_f` quickly at first, then ever more slowly

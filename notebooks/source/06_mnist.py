@@ -70,9 +70,6 @@ def prepare(images):
 # %%
 lab.q1.check(prepare)
 
-# %% tags=["hidden-tests"]
-grade("q1", prepare)
-
 # %%
 labtools.needs(prepare(train_images[:1]), exercise="Exercise 1")
 n_train = labtools.pick(fast=3000, full=len(train_images))
@@ -93,9 +90,6 @@ model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.laye
 
 # %%
 lab.q2.check(model)
-
-# %% tags=["hidden-tests"]
-grade("q2", model)
 
 # %% [markdown]
 # ## 4. Compiling: optimiser, loss, metrics
@@ -126,9 +120,6 @@ model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metri
 
 # %%
 lab.q3.check(model)
-
-# %% tags=["hidden-tests"]
-grade("q3", model)
 
 # %% [markdown]
 # The same settings as objects: this form lets you change the learning rate or write your own loss.
@@ -181,9 +172,6 @@ print(f"test accuracy: {test_acc:.4f}")
 
 # %%
 lab.q4.check(model)
-
-# %% tags=["hidden-tests"]
-grade("q4", model)
 
 # %% [markdown]
 # ## 6. Predictions
@@ -241,9 +229,6 @@ def train_step(model, optimizer, x, y):
 
 # %%
 lab.q5.check(train_step)
-
-# %% tags=["hidden-tests"]
-grade("q5", train_step)
 
 # %% [markdown]
 # The loop trains a fresh model for one epoch with your step, compiled with `tf.function`.

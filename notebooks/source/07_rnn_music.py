@@ -89,9 +89,6 @@ def vectorize_string(string):
 # %%
 lab.q1.check(vectorize_string)
 
-# %% tags=["hidden-tests"]
-grade("q1", vectorize_string)
-
 # %%
 labtools.needs(vectorize_string, exercise="Exercise 1")
 vectorized_songs = vectorize_string(songs_joined)
@@ -121,9 +118,6 @@ def get_batch(vectorized, seq_length, batch_size):
 
 # %%
 lab.q2.check(get_batch)
-
-# %% tags=["hidden-tests"]
-grade("q2", get_batch)
 
 # %% [markdown]
 # The MIT course's own tests run unchanged on `labtools`:
@@ -168,9 +162,6 @@ def build_model(vocab_size, embedding_dim, rnn_units):
 # %%
 lab.q3.check(build_model)
 
-# %% tags=["hidden-tests"]
-grade("q3", build_model)
-
 # %%
 settings = dict(
     embedding_dim=labtools.pick(fast=64, full=256),
@@ -214,9 +205,6 @@ def compute_loss(labels, logits):
 
 # %%
 lab.q4.check(compute_loss)
-
-# %% tags=["hidden-tests"]
-grade("q4", compute_loss)
 
 # %%
 labtools.needs(compute_loss, exercise="Exercise 4")
