@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import repo
+from . import paths, repo
 from .checking import Lab
 from .labs import CATALOGUE, LabInfo, info, load_lab
 
@@ -78,8 +78,7 @@ class SourceError(ValueError):
     """A lab source that cannot be turned into notebooks; the message says where and why."""
 
 
-def repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+repo_root = paths.repo_root  # kept here too: benchmarks and tests import it from generate
 
 
 def setup_prelude(number: str) -> str:
@@ -194,7 +193,7 @@ def _new_notebook(number: str, version: str, source: str):
 def _read_source(lab_info: LabInfo, root: Path):
     import jupytext
 
-    path = root / "notebooks" / "source" / f"{lab_info.stem}.py"
+    path = paths.source(lab_info, root)
     if not path.exists():
         raise SourceError(f"{path}: the source of lab {lab_info.number} is missing")
     return path, jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
@@ -361,12 +360,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
 
 
 def output_paths(lab_info: LabInfo, root: Path) -> dict[str, Path]:
-    nbdir = root / "notebooks"
-    return {
-        "student": nbdir / f"{lab_info.stem}.ipynb",
-        "solution": nbdir / "solutions" / f"{lab_info.stem}.ipynb",
-        "bundle": nbdir / "instructor" / f"{lab_info.stem}.json",
-    }
+    return paths.outputs(lab_info, root)
 
 
 def render(generated: Generated) -> dict[str, str]:
@@ -380,7 +374,7 @@ def render(generated: Generated) -> dict[str, str]:
 
 
 def labs_with_sources(root: Path) -> list[LabInfo]:
-    return [i for i in CATALOGUE if (root / "notebooks" / "source" / f"{i.stem}.py").exists()]
+    return [i for i in CATALOGUE if paths.source(i, root).exists()]
 
 
 def run(numbers: list[str] | None = None, check: bool = False, root: Path | None = None) -> list[str]:

@@ -50,10 +50,10 @@ class Settings:
 
 
 def load_bundle(lab: str, root: Path | None = None) -> dict:
-    from ..generate import repo_root
+    from ..paths import outputs
 
     meta = lab_info(lab)
-    path = (root or repo_root()) / "notebooks" / "instructor" / f"{meta.number}_{meta.slug}.json"
+    path = outputs(meta, root)["bundle"]
     if not path.exists():
         raise FileNotFoundError(
             f"no grading bundle for lab {meta.number} at {path}; run `labtools generate {meta.number}`"
@@ -334,6 +334,19 @@ def _kill_tree(parent, psutil) -> None:
 
 
 # -- many submissions -------------------------------------------------------------------------
+
+
+def find_notebooks(paths: list[Path], warn=print) -> list[Path]:
+    """The notebooks to grade: files as given, folders searched (checkpoints skipped)."""
+    found = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts)
+        elif p.exists():
+            found.append(p)
+        else:
+            warn(f"labtools grade: {p} does not exist; skipped")
+    return found
 
 
 def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> list[dict]:
