@@ -167,6 +167,9 @@ class _Parser:
         i = 0
         while i < len(body):
             i = self._token(body, i)
+        if self._bar > 0:  # the last bar, when the tune does not end with a bar line
+            self.bar_lengths.append(self._bar)
+            self._bar = Fraction(0)
 
     def _token(self, body: str, i: int) -> int:
         """Read the token at ``i``; return where the next one starts."""

@@ -187,7 +187,8 @@ print(f"{size}x{size}: Python loop {t_loop:.0f} ms | tf.nn.relu {t_tf:.2f} ms | 
 # `(a, b) @ (b, c)` has shape `(a, c)`.
 
 # %%
-u = tf.constant([1.0, 2.0, 3.0]); w = tf.constant([4.0, 5.0, 6.0])
+u = tf.constant([1.0, 2.0, 3.0])
+w = tf.constant([4.0, 5.0, 6.0])
 M = tf.constant([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]])
 print("u . w       =", tf.tensordot(u, w, axes=1).numpy())
 print("M @ u       =", tf.linalg.matvec(M, u).numpy())
@@ -273,9 +274,12 @@ fig, axes = plt.subplots(1, len(maps), figsize=(3 * len(maps), 3), sharex=True, 
 for ax, (title, shape) in zip(axes, maps.items()):
     ax.plot(square[:, 0], square[:, 1], "k--", lw=1)
     ax.plot(shape[:, 0], shape[:, 1], "o-", color="tab:blue")
-    ax.axhline(0, color="grey", lw=0.5); ax.axvline(0, color="grey", lw=0.5)
-    ax.set_title(title, fontsize=9); ax.set_aspect("equal")
-plt.tight_layout(); plt.show()
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.axvline(0, color="grey", lw=0.5)
+    ax.set_title(title, fontsize=9)
+    ax.set_aspect("equal")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## Summary

@@ -130,7 +130,9 @@ print(" | ".join(f"{k}: {v:.2f} ms per call" for k, v in timings.items()),
 
 plt.figure(figsize=(4, 2.2))
 plt.barh(list(timings), list(timings.values()), color=["tab:orange", "tab:blue"])
-plt.xlabel("milliseconds per call"); plt.tight_layout(); plt.show()
+plt.xlabel("milliseconds per call")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # A traced function is a real graph object you can inspect:

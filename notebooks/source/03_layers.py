@@ -65,8 +65,10 @@ z = np.linspace(-5, 5, 200).astype("float32")
 fig, axes = plt.subplots(1, 3, figsize=(9, 2.2), sharex=True)
 for ax, name in zip(axes, ["relu", "sigmoid", "tanh"]):
     ax.plot(z, keras.activations.get(name)(z))
-    ax.set_title(name); ax.axhline(0, color="grey", lw=0.5)
-plt.tight_layout(); plt.show()
+    ax.set_title(name)
+    ax.axhline(0, color="grey", lw=0.5)
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 2. Your own layer

@@ -197,8 +197,13 @@ x_f = 4.0
 path = minimise(x0=-2.0, x_f=x_f, learning_rate=0.05, steps=60)
 labtools.needs(path, exercise="Exercise 5")
 plt.figure(figsize=(5, 2.5))
-plt.plot(path, label="x"); plt.axhline(x_f, ls="--", color="grey", label="x_f")
-plt.xlabel("step"); plt.ylabel("x"); plt.legend(); plt.tight_layout(); plt.show()
+plt.plot(path, label="x")
+plt.axhline(x_f, ls="--", color="grey", label="x_f")
+plt.xlabel("step")
+plt.ylabel("x")
+plt.legend()
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # Keras optimisers do the update for you: `optimizer.apply_gradients([(grad, var)])` performs
@@ -230,9 +235,14 @@ def descent_path(learning_rate, steps, x0=-2.0, target=4.0):
 
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.5), sharey=True)
 for ax, (label, lr) in zip(axes, [("too small", 0.005), ("about right", 0.2), ("too large", 1.05)]):
-    ax.plot(descent_path(lr, 30)); ax.axhline(4.0, ls="--", color="grey")
-    ax.set_title(f"{label}: η = {lr}"); ax.set_xlabel("step"); ax.set_ylim(-12, 20)
-axes[0].set_ylabel("x"); plt.tight_layout(); plt.show()
+    ax.plot(descent_path(lr, 30))
+    ax.axhline(4.0, ls="--", color="grey")
+    ax.set_title(f"{label}: η = {lr}")
+    ax.set_xlabel("step")
+    ax.set_ylim(-12, 20)
+axes[0].set_ylabel("x")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # Now try it yourself: move the sliders and watch the path.
@@ -241,16 +251,21 @@ axes[0].set_ylabel("x"); plt.tight_layout(); plt.show()
 def show_descent(learning_rate=0.1, steps=30):
     path = descent_path(learning_rate, steps)
     plt.figure(figsize=(5, 2.5))
-    plt.plot(path, marker=".", label="x"); plt.axhline(4.0, ls="--", color="grey", label="x_f")
-    plt.ylim(-12, 20); plt.xlabel("step"); plt.legend()
-    plt.title(f"η = {learning_rate:.3g}: final x = {path[-1]:.3g}"); plt.tight_layout(); plt.show()
+    plt.plot(path, marker=".", label="x")
+    plt.axhline(4.0, ls="--", color="grey", label="x_f")
+    plt.ylim(-12, 20)
+    plt.xlabel("step")
+    plt.legend()
+    plt.title(f"η = {learning_rate:.3g}: final x = {path[-1]:.3g}")
+    plt.tight_layout()
+    plt.show()
 
 
-widgets.interact(show_descent,
-                 learning_rate=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.1, step=0.05,
-                                                      description="learning rate", continuous_update=False),
-                 steps=widgets.IntSlider(value=30, min=5, max=100, description="steps",
-                                         continuous_update=False));
+_ = widgets.interact(show_descent,
+                     learning_rate=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.1, step=0.05,
+                                                          description="learning rate", continuous_update=False),
+                     steps=widgets.IntSlider(value=30, min=5, max=100, description="steps",
+                                             continuous_update=False))
 
 # %% [markdown]
 # ## 7. Optimisers on one loss surface
@@ -302,8 +317,11 @@ plt.figure(figsize=(8, 3.6))
 plt.contour(gx, gy, surface((gx, gy)), levels=np.geomspace(0.01, 10, 12), colors="lightgrey")
 for name, path in paths.items():
     plt.plot(path[:, 0], path[:, 1], marker=".", ms=3, lw=1, label=f"{name}: f = {surface(path[-1]):.3f}")
-plt.plot(0, 0, "k*", ms=10); plt.legend(fontsize=8, loc="lower right")
-plt.title(f"{steps} steps from (-4.5, 1.5)"); plt.tight_layout(); plt.show()
+plt.plot(0, 0, "k*", ms=10)
+plt.legend(fontsize=8, loc="lower right")
+plt.title(f"{steps} steps from (-4.5, 1.5)")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # Read the picture: SGD's step size that is safe for the steep *y* direction is tiny for the

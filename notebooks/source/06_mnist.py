@@ -48,8 +48,11 @@ print("test images:    ", test_images.shape, "| classes:", np.unique(train_label
 # %%
 fig, axes = plt.subplots(2, 10, figsize=(10, 2.4))
 for ax, image, label in zip(axes.flat, train_images, train_labels):
-    ax.imshow(image, cmap="gray_r"); ax.set_title(int(label)); ax.axis("off")
-plt.tight_layout(); plt.show()
+    ax.imshow(image, cmap="gray_r")
+    ax.set_title(int(label))
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
 print("images per class in training:", np.bincount(train_labels, minlength=10))
 
 # %% [markdown]
@@ -150,7 +153,8 @@ epochs = labtools.pick(fast=3, full=5)
 history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128,
                     validation_data=(x_train[val_idx], y_train[val_idx]),
                     verbose=0, callbacks=[labtools.TrainingProgress()])
-labtools.plot_history(history); plt.show()
+labtools.plot_history(history)
+plt.show()
 
 # %% [markdown]
 # The validation accuracy was still rising, so keep training, now on *all* the training images
@@ -204,7 +208,11 @@ overfit = small.fit(x_train[:500], y_train[:500], epochs=many_epochs, batch_size
 plt.figure(figsize=(5, 3))
 plt.plot(overfit.history["accuracy"], label="training accuracy")
 plt.plot(overfit.history["val_accuracy"], label="test accuracy")
-plt.xlabel("epoch"); plt.legend(); plt.title("500 training images"); plt.tight_layout(); plt.show()
+plt.xlabel("epoch")
+plt.legend()
+plt.title("500 training images")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 8. What `fit` does: a training loop by hand
@@ -249,7 +257,12 @@ for x_batch, y_batch in (bar := tqdm(batches, desc="hand-written loop")):
     bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
 accuracy = np.mean(loop_model.predict(x_test, verbose=0).argmax(axis=1) == y_test)
 print(f"after one epoch by hand: test accuracy {accuracy:.4f}")
-plt.figure(figsize=(5, 2.5)); plt.plot(losses); plt.xlabel("batch"); plt.ylabel("loss"); plt.tight_layout(); plt.show()
+plt.figure(figsize=(5, 2.5))
+plt.plot(losses)
+plt.xlabel("batch")
+plt.ylabel("loss")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 9. Explore the predictions
@@ -268,15 +281,20 @@ def show_digit(index=0, mistakes_only=False):
     pool = mistakes if mistakes_only and len(mistakes) else np.arange(len(y_test))
     i = int(pool[min(index, len(pool) - 1)])
     fig, (left, right) = plt.subplots(1, 2, figsize=(6, 2.4), gridspec_kw={"width_ratios": [1, 2]})
-    left.imshow(test_images[i], cmap="gray_r"); left.axis("off")
+    left.imshow(test_images[i], cmap="gray_r")
+    left.axis("off")
     left.set_title(f"#{i}: label {y_test[i]}")
     colours = ["tab:green" if d == y_test[i] else "tab:grey" for d in range(10)]
-    right.bar(range(10), predicted[i], color=colours); right.set_xticks(range(10)); right.set_ylim(0, 1)
-    right.set_title(f"predicted {predicted[i].argmax()}"); plt.tight_layout(); plt.show()
+    right.bar(range(10), predicted[i], color=colours)
+    right.set_xticks(range(10))
+    right.set_ylim(0, 1)
+    right.set_title(f"predicted {predicted[i].argmax()}")
+    plt.tight_layout()
+    plt.show()
 
 
-widgets.interact(show_digit, index=widgets.IntSlider(0, 0, 199, description="image"),
-                 mistakes_only=widgets.Checkbox(False, description="mistakes only"));
+_ = widgets.interact(show_digit, index=widgets.IntSlider(0, 0, 199, description="image"),
+                     mistakes_only=widgets.Checkbox(False, description="mistakes only"))
 
 # %% [markdown]
 # ## Summary

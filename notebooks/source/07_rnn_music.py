@@ -60,8 +60,11 @@ plt.figure(figsize=(9, 2.2))
 for start, note in zip(starts, tune.notes):
     for pitch in note.pitches:
         plt.plot([start, start + float(note.length) * 2], [pitch, pitch], lw=3, color="tab:blue")
-plt.xlabel("seconds"); plt.ylabel("MIDI pitch"); plt.title(f"{tune.title}: {len(tune.notes)} notes, {tune.seconds():.0f} s")
-plt.tight_layout(); plt.show()
+plt.xlabel("seconds")
+plt.ylabel("MIDI pitch")
+plt.title(f"{tune.title}: {len(tune.notes)} notes, {tune.seconds():.0f} s")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 2. From characters to numbers
@@ -318,9 +321,9 @@ def compose(temperature=1.0, length=800):
     labtools.play_generated_song("\n\n".join("X" + "".join(idx2char[r]) for r in rows), max_songs=1)
 
 
-widgets.interact_manual(compose,
-                        temperature=widgets.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.1),
-                        length=widgets.IntSlider(value=800, min=200, max=3000, step=100));
+_ = widgets.interact_manual(compose,
+                            temperature=widgets.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.1),
+                            length=widgets.IntSlider(value=800, min=200, max=3000, step=100))
 
 # %% [markdown]
 # ## Summary
