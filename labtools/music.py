@@ -11,6 +11,7 @@ Chord symbols and decorations are skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -172,37 +173,43 @@ class _Parser:
             self._bar = Fraction(0)
 
     def _token(self, body: str, i: int) -> int:
-        """Read the token at ``i``; return where the next one starts."""
-        ch, n = body[i], len(body)
-        if ch in " \t\n\r!.~)":
-            return i + 1
-        if ch == '"':
-            end = body.find('"', i + 1)
-            if end < 0:
-                raise AbcError(f"unclosed chord symbol at character {i}")
-            return end + 1
-        if ch == "%":
-            end = body.find("\n", i)
-            return n if end < 0 else end
-        if ch == "(":
-            return self._tuplet_or_slur(body, i)
-        if ch == "-":
-            self.tie = True
-            return i + 1
-        if ch in "<>":
-            j = i
-            while j < n and body[j] == ch:
-                j += 1
-            self._broken(ch, j - i)
-            return j
-        if ch in "|:[":
-            return self._bracket_or_bar(body, i)
+        """Read the token at ``i`` with the handler its first character selects (``_TOKENS``);
+        return where the next one starts."""
+        ch = body[i]
+        for chars, handler in _TOKENS:
+            if ch in chars:
+                return handler(self, body, i)
         if ch.isalpha() or ch in "^_=":
             return self._letter(body, i)
-        if ch == "{":
-            end = body.find("}", i)
-            return n if end < 0 else end + 1  # grace notes take no time
         raise AbcError(f"unexpected {ch!r} at character {i}")
+
+    def _skip(self, body: str, i: int) -> int:  # spaces, decorations, the end of a slur
+        return i + 1
+
+    def _chord_symbol(self, body: str, i: int) -> int:  # "Am": a guitar chord name, not played
+        end = body.find('"', i + 1)
+        if end < 0:
+            raise AbcError(f"unclosed chord symbol at character {i}")
+        return end + 1
+
+    def _comment(self, body: str, i: int) -> int:  # % to the end of the line
+        end = body.find("\n", i)
+        return len(body) if end < 0 else end
+
+    def _tie_mark(self, body: str, i: int) -> int:
+        self.tie = True
+        return i + 1
+
+    def _broken_rhythm(self, body: str, i: int) -> int:  # > or <, repeated
+        ch, j = body[i], i
+        while j < len(body) and body[j] == ch:
+            j += 1
+        self._broken(ch, j - i)
+        return j
+
+    def _grace_notes(self, body: str, i: int) -> int:  # {...}: grace notes take no time
+        end = body.find("}", i)
+        return len(body) if end < 0 else end + 1
 
     def _tuplet_or_slur(self, body: str, i: int) -> int:
         """``(3`` or ``(p:q:r`` starts a tuplet; any other ``(`` opens a slur."""
@@ -367,6 +374,19 @@ class _Parser:
             self.bar_lengths.append(self._bar)
             self._bar = Fraction(0)
         return out
+
+
+# The first character of a token selects its handler; letters and accidentals start a note.
+_TOKENS: list[tuple[str, Callable[[_Parser, str, int], int]]] = [
+    (" \t\n\r!.~)", _Parser._skip),
+    ('"', _Parser._chord_symbol),
+    ("%", _Parser._comment),
+    ("(", _Parser._tuplet_or_slur),
+    ("-", _Parser._tie_mark),
+    ("<>", _Parser._broken_rhythm),
+    ("|:[", _Parser._bracket_or_bar),
+    ("{", _Parser._grace_notes),
+]
 
 
 # -- many tunes ------------------------------------------------------------------------------
