@@ -262,8 +262,61 @@ def _check_answer_marker(where: str, answer: str | None, marked: bool, lab: Lab,
         raise SourceError(f'{where}: answer="{answer}" is not a question of lab {number}')
 
 
+def _code_versions(text: str, where: str, answer: str | None, tags: list[str], lab: Lab, number: str):
+    """Step: a source code cell -> (student code, solution code). Puts the set-up lines in front
+    of the setup cell, checks the answer marker, clears the solution, checks both parse."""
+    if SETUP_TAG in tags:
+        text = setup_prelude(number) + ("\n\n" + text if text.strip() else "")
+    marked = _has_marker(text)
+    _check_answer_marker(where, answer, marked, lab, number)
+    student_text = _student_code(text, where) if marked else text
+    solution_text = _solution_code(text) if marked else text
+    _check_parses(student_text, where + " (student)")
+    _check_parses(solution_text, where + " (solution)")
+    return student_text, solution_text
+
+
+def _generated_tests(text: str, cell_id: str, where: str, lab: Lab, number: str) -> list[dict]:
+    """Step: the hidden tests a check cell stands for (``lab.q3.check(a)`` -> ``grade("q3", a)``)."""
+    tests = []
+    for qid, args in check_calls(text):
+        if qid not in lab.questions:
+            raise SourceError(f"{where}: lab.{qid}.check(...) names no question of lab {number}")
+        tests.append({"after": cell_id, "code": grade_code(qid, args), "qid": qid})
+    return tests
+
+
+def select_hidden_tests(hidden: list[dict], explicit: set[str], lab: Lab, where: str) -> list[dict]:
+    """Step: keep a generated test unless the source has its own hidden-tests cell for that
+    question; every question must end up graded."""
+    kept = [{"after": h["after"], "code": h["code"]} for h in hidden if h.get("explicit") or h["qid"] not in explicit]
+    tested = {qid for h in kept for qid, _ in grade_calls(h["code"])}
+    missing = [q for q in lab.questions if q not in tested]
+    if missing:
+        raise SourceError(f"{where}: no check cell or hidden test grades question(s) {missing}")
+    return kept
+
+
+def _bundle(lab_info: LabInfo, lab: Lab, hidden: list[dict], student: dict) -> dict:
+    """Step: the instructor's grading bundle: points, hidden tests and the student template."""
+    return {
+        "lab": lab_info.number,
+        "stem": lab_info.stem,
+        "title": lab.title,
+        "max_points": lab.max_points,
+        "questions": [
+            {"id": q.id, "title": q.title, "points": q.points, "answers": list(q.answers)}
+            for q in lab.questions.values()
+        ],
+        "hidden_tests": hidden,
+        "template": copy.deepcopy(dict(student)),
+    }
+
+
 def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
-    """Build the three outputs of lab ``number`` in memory (``lab`` overrides its questions)."""
+    """Build the three outputs of lab ``number`` in memory (``lab`` overrides its questions):
+    read the source, then for each cell badges / clear solutions / set-up prelude / cell id /
+    generated hidden tests, then pick the hidden tests and assemble the bundle."""
     import nbformat
 
     root = root or repo_root()
@@ -276,7 +329,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
     student = _new_notebook(lab_info.number, "student", str(rel))
     solution = _new_notebook(lab_info.number, "solution", str(rel))
     hidden: list[dict] = []  # explicit hidden-tests cells and tests generated from check cells
-    graded: set[str] = set()  # questions with an explicit hidden-tests cell
+    explicit: set[str] = set()  # questions with an explicit hidden-tests cell
     answer_counts: dict[str, int] = {}
     used_ids: set[str] = set()
     last_id = None
@@ -286,10 +339,9 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
         meta = dict(cell.metadata)
         tags = list(meta.pop("tags", []))
         answer = meta.pop("answer", None)
-        text = cell.source
 
         if cell.cell_type == "markdown":
-            text = text.replace("<!-- badges -->", repo.badges_markdown(student_path))
+            text = cell.source.replace("<!-- badges -->", repo.badges_markdown(student_path))
             cell_id = stable_id("md", cell.source, used_ids)
             for nb in (student, solution):
                 new = nbformat.v4.new_markdown_cell(text)
@@ -299,29 +351,19 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
             continue
         if cell.cell_type != "code":
             continue
-
         if HIDDEN_TAG in tags:
-            graded.update(_hidden_test_ids(text, where, lab))
-            hidden.append({"after": last_id, "code": text, "explicit": True})
+            explicit.update(_hidden_test_ids(cell.source, where, lab))
+            hidden.append({"after": last_id, "code": cell.source, "explicit": True})
             continue
 
-        if SETUP_TAG in tags:
-            text = setup_prelude(lab_info.number) + ("\n\n" + text if text.strip() else "")
-
-        marked = _has_marker(text)
-        _check_answer_marker(where, answer, marked, lab, lab_info.number)
-
-        student_text = _student_code(text, where) if marked else text
-        solution_text = _solution_code(text) if marked else text
-        _check_parses(student_text, where + " (student)")
-        _check_parses(solution_text, where + " (solution)")
-
+        student_text, solution_text = _code_versions(cell.source, where, answer, tags, lab, lab_info.number)
         if answer:
             answer_counts[answer] = answer_counts.get(answer, 0) + 1
             k = answer_counts[answer]
             cell_id = f"{answer}-answer" + (f"-{k}" if k > 1 else "")
         else:
             cell_id = stable_id("code", cell.source, used_ids)
+            hidden += _generated_tests(cell.source, cell_id, where, lab, lab_info.number)
         for nb, code in ((student, student_text), (solution, solution_text)):
             new = nbformat.v4.new_code_cell(code)
             new.id = cell_id
@@ -331,32 +373,9 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
                 new.metadata["tags"] = tags
             nb.cells.append(new)
         last_id = cell_id
-        if not answer:
-            for qid, args in check_calls(text):
-                if qid not in lab.questions:
-                    raise SourceError(f"{where}: lab.{qid}.check(...) names no question of lab {lab_info.number}")
-                hidden.append({"after": cell_id, "code": grade_code(qid, args), "qid": qid})
 
-    # a generated test stands unless the source has its own hidden-tests cell for that question
-    hidden = [{"after": h["after"], "code": h["code"]} for h in hidden if h.get("explicit") or h["qid"] not in graded]
-    tested = {qid for h in hidden for qid, _ in grade_calls(h["code"])}
-    missing = [q for q in lab.questions if q not in tested]
-    if missing:
-        raise SourceError(f"{rel}: no check cell or hidden test grades question(s) {missing}")
-
-    bundle = {
-        "lab": lab_info.number,
-        "stem": lab_info.stem,
-        "title": lab.title,
-        "max_points": lab.max_points,
-        "questions": [
-            {"id": q.id, "title": q.title, "points": q.points, "answers": list(q.answers)}
-            for q in lab.questions.values()
-        ],
-        "hidden_tests": hidden,
-        "template": copy.deepcopy(dict(student)),
-    }
-    return Generated(student, solution, bundle)
+    hidden = select_hidden_tests(hidden, explicit, lab, str(rel))
+    return Generated(student, solution, _bundle(lab_info, lab, hidden, student))
 
 
 def output_paths(lab_info: LabInfo, root: Path) -> dict[str, Path]:

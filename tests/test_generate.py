@@ -193,3 +193,24 @@ def test_student_notebooks_hold_no_solution_or_hidden_code():
             return [(c["id"], "".join(c["source"])) for c in cells]
 
         assert sources(bundle["template"]["cells"]) == sources(json.loads(text)["cells"])
+
+
+def test_step_select_hidden_tests_prefers_an_explicit_cell_and_requires_every_question():
+    lab = _toy_lab()
+    generated = {"after": "code-a", "code": 'grade("q1", x)', "qid": "q1"}
+    explicit = {"after": "code-a", "code": 'grade("q1", x + 0)', "explicit": True}
+    assert generate.select_hidden_tests([generated], set(), lab, "src") == [
+        {"after": "code-a", "code": 'grade("q1", x)'}
+    ]
+    kept = generate.select_hidden_tests([generated, explicit], {"q1"}, lab, "src")
+    assert kept == [{"after": "code-a", "code": 'grade("q1", x + 0)'}]
+    with pytest.raises(SourceError, match=r"grades question\(s\) \['q1'\]"):
+        generate.select_hidden_tests([], set(), lab, "src")
+
+
+def test_step_code_versions_puts_the_prelude_in_front_of_the_setup_cell_only():
+    lab = _toy_lab()
+    student, solution = generate._code_versions("import math", "cell 2", None, ["setup"], lab, "01")
+    assert student == solution and student.endswith("import math") and 'start_lab("01")' in student
+    student, solution = generate._code_versions("x = 41 + 1  # SOLUTION", "cell 3", "q1", [], lab, "01")
+    assert (student, solution) == ("x = None  # TODO", "x = 41 + 1")
