@@ -21,7 +21,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import numpy as np
@@ -32,6 +31,7 @@ from ..labs import load_lab
 from . import probe
 from .files import write_atomic
 from .report import write_gradebook
+from .results import QuestionResult, SubmissionResult
 from .submission import Unreadable, answer_ids, compose, extract_answers, read_notebook
 
 
@@ -85,20 +85,14 @@ def _safe(name: str) -> str:
 
 
 def grade_one(path: Path, sid: str, settings: Settings) -> dict:
+    """Grade one submission; returns its result in JSON form (:class:`SubmissionResult`)."""
     started = time.perf_counter()
     lab = load_lab(settings.lab)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         digest = ""
-    result: dict[str, Any] = {
-        "id": sid,
-        "file": str(path),
-        "sha256": digest,
-        "lab": lab.number,
-        "status": "ok",
-        "notes": [],
-    }
+    result = SubmissionResult(id=sid, file=str(path), lab=lab.number, sha256=digest)
     events: list[dict] = []
     # the judges' inputs, drawn here from a secret seed; the kernel gets a copy, never this one
     rng = np.random.default_rng(secrets.randbits(128))
@@ -106,41 +100,30 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     try:
         nb = read_notebook(path)
         answers = extract_answers(nb, answer_ids(settings.bundle["template"]))
-        result["notes"] += answers.notes
-        events, status = _execute(answers, settings, inputs)
-        result["status"] = status
+        result.notes += answers.notes
+        events, result.status = _execute(answers, settings, inputs)
     except Unreadable as exc:
-        result["status"] = "unreadable"
-        result["notes"].append(str(exc))
-        answers = None
+        result.status = "unreadable"
+        result.notes.append(str(exc))
     payloads = {e["qid"]: e.get("payload") for e in events if e.get("event") == "result"}
-    result["notes"] += [e["text"] for e in events if e.get("event") in ("note", "died")]
+    result.notes += [e["text"] for e in events if e.get("event") in ("note", "died")]
     starts = [e for e in events if e.get("event") == "start"]
-    result["isolated"] = any(e.get("isolated") for e in starts)
-    result["sandboxed"] = any(e.get("sandboxed") for e in starts)
-    missing_answers = {n.split(":")[0] for n in result["notes"] if "missing" in n or "changed to" in n}
-    questions = {}
+    result.isolated = any(e.get("isolated") for e in starts)
+    result.sandboxed = any(e.get("sandboxed") for e in starts)
+    missing_answers = {n.split(":")[0] for n in result.notes if "missing" in n or "changed to" in n}
     for qid, q in lab.questions.items():
-        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result, inputs.get(qid))
-        questions[qid] = {
-            "title": q.title,
-            "status": verdict.status.value,
-            "points": verdict.points,
-            "max": q.points,
-            "message": verdict.message[:300],
-        }
-    result["questions"] = questions
-    result["total"] = round(sum(v["points"] for v in questions.values()), 3)
-    result["max"] = lab.max_points
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    return result
+        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result.status, inputs.get(qid))
+        result.questions[qid] = QuestionResult(
+            q.title, verdict.status.value, verdict.points, q.points, verdict.message[:300]
+        )
+    return result.finish(lab.max_points, time.perf_counter() - started).to_dict()
 
 
-def _verdict(question, payload, answer_missing, result, inputs=None):
+def _verdict(question, payload, answer_missing: bool, run_status: str, inputs=None):
     if payload is None:
-        if answer_missing or result["status"] == "unreadable":
+        if answer_missing or run_status == "unreadable":
             return question.verdict(Status.NOT_ATTEMPTED, "no answer found in the submission")
-        why = "the notebook stopped before this check" if result["status"] != "ok" else "the check did not run"
+        why = "the notebook stopped before this check" if run_status != "ok" else "the check did not run"
         return question.verdict(Status.FAIL, why)
     status = payload.get("status")
     message = sanitise(payload.get("message", ""))
@@ -369,17 +352,14 @@ def grade_all(paths: list[Path], settings: Settings, progress: bool = True) -> l
         try:
             result = grade_one(path, sid, settings)
         except Exception as exc:  # never lose a row, whatever happened
-            result = {
-                "id": sid,
-                "file": str(path),
-                "lab": settings.lab,
-                "status": "grader error",
-                "notes": [f"{type(exc).__name__}: {exc}"[:300]],
-                "questions": {},
-                "total": 0.0,
-                "max": load_lab(settings.lab).max_points,
-                "sha256": "",
-            }
+            result = SubmissionResult(
+                id=sid,
+                file=str(path),
+                lab=settings.lab,
+                status="grader error",
+                notes=[f"{type(exc).__name__}: {exc}"[:300]],
+                max=load_lab(settings.lab).max_points,
+            ).to_dict()
         try:
             write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
         except OSError as exc:  # the row stays in this run's gradebook; a rerun grades it again
