@@ -156,7 +156,8 @@ _TF_NOISE = [
 def clean_message(text: str) -> str:
     """The one line of an error message a student can act on (TensorFlow's and Keras' wrappers
     removed: ``{{function_node ...}}``, ``[Op:MatMul]``, "Exception encountered when calling ...")."""
-    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # Keras prints names in bold
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     lines = [
         line for line in lines if not line.startswith(("Arguments received by", "\u2022", "Call arguments received"))
     ]

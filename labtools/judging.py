@@ -234,8 +234,8 @@ def dense_cases(inputs: dict) -> list[tuple]:
 
 
 def run_layer(layer: Any, name: str, x: Any, **kwargs: Any) -> Any:
-    """Call a Keras layer or model on ``x``: like :func:`call`, but the error Keras wraps in
-    "Exception encountered when calling ..." is unwrapped, so the message says what went wrong."""
+    """Call a Keras layer or model on ``x``: like :func:`call`, with the error Keras wraps in
+    "Exception encountered when calling ..." unwrapped (:func:`clean_message`)."""
     import tensorflow as tf
 
     try:
@@ -243,11 +243,7 @@ def run_layer(layer: Any, name: str, x: Any, **kwargs: Any) -> Any:
     except (Fail, NotAttempted):
         raise
     except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
-        text = str(exc).replace("\x1b[1m", "").replace("\x1b[0m", "")
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
-            text = "\n".join(lines[1:])
-        text = clean_message(text)
+        text = clean_message(str(exc))
         raise Fail(f"{name} raised {type(exc).__name__}" + (f": {text}" if text else "")) from None
     if out is None:
         raise Fail(f"{name} returns None; return the result")

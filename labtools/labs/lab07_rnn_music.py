@@ -8,7 +8,6 @@ So an answer must compute; a table of the checker's inputs or a typed-in result 
 from __future__ import annotations
 
 import math
-import re
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -243,13 +242,6 @@ def _layers_with_weights(model) -> list[dict]:
     return found
 
 
-def _keras_message(exc: Exception) -> str:
-    """The line of a Keras error that says what is wrong (not "Exception encountered when calling ...")."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    text = re.sub(r"^\s*Exception encountered when calling [^\n]*\n", "", text)
-    return clean_message(text) or type(exc).__name__
-
-
 @contextmanager
 def _full_float32():
     """Matrix products in full float32 while the model runs: on recent GPUs TensorFlow otherwise
@@ -287,7 +279,7 @@ def _run_models(build_model, given):
             except Exception as exc:  # noqa: BLE001 - whatever the student's model raises
                 raise Fail(
                     f"the model cannot run on a batch of {t.shape[0]} sequences of {t.shape[1]} characters "
-                    f"({_keras_message(exc)})"
+                    f"({clean_message(str(exc)) or type(exc).__name__})"
                 ) from None
             return _numbers(np.asarray(out), "the model's output is", "one tensor of scores").astype("float64")
 
