@@ -1,9 +1,16 @@
-"""Grading throughput: 20 copies of a lab's solution notebook with 1 and with 2 workers.
+"""Grading throughput: 20 copies of a lab's solution notebook with 1 and with 2 workers, and
+as 2 shards of 1 worker each.
 
-    python benchmarks/grading_throughput.py [--lab 02] [--copies 20] [--nbgrader PATH]
+    python benchmarks/grading_throughput.py [--lab 02] [--copies 20] [--shards 2] [--nbgrader PATH]
 
 Prints submissions per minute for each worker count (fresh output folder each time, so nothing
 is resumed) and checks that every copy got full marks. Run it on an otherwise idle machine.
+
+With ``--shards N`` (default 2; 0 skips it) it also runs ``labtools grade --shard K/N -j 1`` as N
+processes at once (what N machines would each run, here sharing this one) and then
+``labtools grade merge``, and prints their rate, merge included, and the speed-up over the
+largest ``-j`` run: on one machine N shards of -j 1 and one -j N run use the same cores, so the
+figure shows what sharding costs; across N machines it multiplies.
 
 With ``--nbgrader /path/to/bin/nbgrader`` (an environment with nbgrader, TensorFlow and labtools
 installed) it also grades the same copies with ``nbgrader autograde``: the same notebook, its
@@ -107,11 +114,45 @@ def run_nbgrader(nbgrader: str, nb: nbformat.NotebookNode, copies: int, root: Pa
     )
 
 
+def run_shards(folder: Path, tmp: Path, lab: str, count: int, sandboxed: bool) -> float:
+    """``labtools grade --shard K/count -j 1`` as ``count`` processes at once, then ``merge``;
+    prints and returns submissions per minute, merge included."""
+    import csv
+    import secrets
+    import sys
+
+    key, out, book = tmp / "grading.key", tmp / "out-shards", tmp / "out-merged"
+    key.write_text(secrets.token_hex(32))
+    env = dict(os.environ, LABTOOLS_GRADING_KEY_FILE=str(key))
+    cli = [sys.executable, "-m", "labtools.cli"]
+    grade = [*cli, "grade", "--lab", lab, str(folder), "--out", str(out), "-j", "1", "--quiet"]
+    grade += [] if sandboxed else ["--no-sandbox"]
+    start = time.perf_counter()
+    shards = [
+        subprocess.Popen([*grade, "--shard", f"{k}/{count}"], env=env, stdout=subprocess.DEVNULL) for k in range(count)
+    ]
+    if any(p.wait() for p in shards):
+        raise SystemExit("a shard failed")
+    merged = subprocess.run([*cli, "grade", "merge", str(out), "--out", str(book)], env=env, capture_output=True)
+    seconds = time.perf_counter() - start
+    if merged.returncode:
+        raise SystemExit(f"merge failed: {merged.stderr.decode()[-1500:]}")
+    rows = list(csv.DictReader(open(book / "grades.csv")))
+    full = sum(r["total"] == r["max"] for r in rows)
+    rate = 60 * len(rows) / seconds
+    print(
+        f"{count} shards of -j 1, merged: {len(rows)} submissions in {seconds:6.1f} s = {rate:5.1f} "
+        f"submissions/min ({full}/{len(rows)} full marks)"
+    )
+    return rate
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="02")
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--shards", type=int, default=2, help="also grade as this many shards of -j 1 (0: skip)")
     parser.add_argument("--nbgrader", help="path to an nbgrader executable to compare with")
     parser.add_argument("--no-sandbox", action="store_true", help="grade without the bubblewrap sandbox")
     args = parser.parse_args()
@@ -132,6 +173,7 @@ def main():
         for i in range(args.copies):
             shutil.copy(solution, folder / f"student{i:02d}.ipynb")
         paths = sorted(folder.glob("*.ipynb"))
+        rates = {}
         for jobs in args.jobs:
             out = Path(tmp) / f"out-j{jobs}"
             settings = Settings(
@@ -141,10 +183,16 @@ def main():
             results = grade_all(paths, settings, progress=False)
             seconds = time.perf_counter() - start
             full = sum(r["total"] == r["max"] for r in results)
+            rates[jobs] = 60 * len(results) / seconds
             print(
                 f"-j {jobs}: {len(results)} submissions in {seconds:6.1f} s = "
                 f"{60 * len(results) / seconds:5.1f} submissions/min ({full}/{len(results)} full marks)"
             )
+        if args.shards:
+            rate = run_shards(folder, Path(tmp), meta.number, args.shards, sandboxed)
+            if rates:
+                jobs = max(rates)
+                print(f"{args.shards} shards of -j 1 against one -j {jobs} run: speed-up x{rate / rates[jobs]:.2f}")
         if args.nbgrader:
             run_nbgrader(args.nbgrader, nbgrader_notebook(solution, bundle), args.copies, Path(tmp) / "nbgrader")
 

@@ -1,6 +1,8 @@
 """The ``labtools`` command, all of it: ``labtools generate`` (notebooks and grading bundles from
-each lab's source), ``labtools badges`` (the same; badges are part of every generated notebook)
-and ``labtools grade`` (a folder of submissions into a gradebook and feedback)."""
+each lab's source), ``labtools badges`` (the same; badges are part of every generated notebook),
+``labtools grade`` (a folder of submissions into a gradebook and feedback; with a roster, Canvas
+and Moodle files; one shard of a class), ``labtools grade merge`` (the shards into one gradebook)
+and ``labtools gradescope`` (a lab's Gradescope autograder zip)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_generate(subparsers)
     _add_grade(subparsers)
+    _add_merge(subparsers)
+    _add_gradescope(subparsers)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["grade", "merge"]:  # `grade` takes paths, so `grade merge` is its own command
+        argv = ["grade-merge", *argv[2:]]
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -78,14 +85,14 @@ def _add_grade(subparsers) -> None:
         action="store_true",
         help="run kernels without the bubblewrap sandbox (they can read and write what you can)",
     )
+    _add_course_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_grade)
 
 
 def _grade(args) -> int:
     from .grading import sandbox
-    from .grading.report import summary_table
-    from .grading.runner import Settings, find_notebooks, grade_all, load_bundle
+    from .grading.runner import Settings, find_notebooks, load_bundle
     from .grading.worker import network_isolation_available
     from .labs import info
 
@@ -125,9 +132,160 @@ def _grade(args) -> int:
         isolate_network=isolate,
         sandbox=sandboxed,
     )
-    results = grade_all(paths, settings, progress=not args.quiet)
-    print(summary_table(results, lab))
-    print(f"gradebook: {args.out / 'grades.csv'} and grades.json; feedback in {args.out / 'feedback'}")
+    return _run(args, paths, settings)
+
+
+# -- rosters, shards and merging (see grading/roster.py, shards.py, gradebook.py) -------------
+
+
+def _add_course_options(p) -> None:
+    p.add_argument(
+        "--roster", type=Path, help="class roster CSV (id, name, email, section in its header): a row per student"
+    )
+    p.add_argument("--match", metavar="REGEX", help="find the student key in a submission's path (group `student`)")
+    p.add_argument(
+        "--match-column", default="id", metavar="COLUMN", help="roster column the key is compared with (default: id)"
+    )
+    p.add_argument("--student", metavar="ID", help="regrade this student only; every other row is kept as it is")
+    p.add_argument("--assignment", metavar="NAME", help="the assignment's column in canvas.csv and moodle.csv")
+    p.add_argument("--shard", metavar="K/N", help="grade only shard K of N (0 <= K < N); then `labtools grade merge`")
+    p.add_argument(
+        "--key-file", type=Path, help="file holding the key that signs results (default: $LABTOOLS_GRADING_KEY_FILE)"
+    )
+
+
+def _fail(command: str, message) -> int:
+    print(f"labtools {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(args, paths, settings) -> int:
+    """Grade what this run is to grade (everything, one shard or one student), then write the
+    gradebook and exports, or for a shard its signed manifest."""
+    from .grading.gradebook import stored_results
+    from .grading.plan import plain
+    from .grading.roster import Roster, RosterError, compile_pattern, match
+    from .grading.runner import grade_all, submission_ids
+    from .grading.shards import parse_shard, shard_of, write_manifest
+    from .grading.signing import BadKey, load_key
+
+    try:
+        key = load_key(args.key_file)
+        shard = parse_shard(args.shard) if args.shard else None
+        if args.roster:
+            plan = match(paths, Roster.load(args.roster), compile_pattern(args.match), args.match_column)
+        else:
+            plan = plain(submission_ids(paths))
+    except (BadKey, RosterError, ValueError) as exc:
+        return _fail("grade", exc)
+    if shard and key is None:
+        return _fail("grade", "--shard needs the key the shards share: --key-file FILE or $LABTOOLS_GRADING_KEY_FILE")
+    todo, regrade = plan.graded(), set()
+    if args.student:
+        row = next((r for r in plan.rows if args.student in (r.id, r.student and r.student.id)), None)
+        if row is None or not row.file:
+            why = "has no submission to grade" if row else "is not a row of this gradebook"
+            return _fail("grade", f"--student {args.student} {why}")
+        todo, regrade = {Path(row.file): row.id}, {row.id}
+    if shard:
+        todo = {p: s for p, s in todo.items() if shard_of(s, shard[1]) == shard[0]}
+    if not shard:
+        _say_unmatched(plan)
+    results = {
+        r["id"]: r
+        for r in grade_all(list(todo), settings, not args.quiet, ids=todo, regrade=regrade, key=key, write=False)
+    }
+    if shard and key is not None:
+        write_manifest(args.out, shard[0], shard[1], plan, settings, list(todo.values()), key)
+        print(f"shard {shard[0]}/{shard[1]}: graded {len(todo)} of {len(plan.graded())} submissions into {args.out}")
+        return 0
+    if args.student:
+        others, lost = stored_results(
+            args.out / "results", [i for i in plan.graded().values() if i not in results], key
+        )
+        if lost:
+            return _fail("grade", f"--student: no valid stored result for {lost[0]}; grade the whole class first")
+        results.update(others)
+    return _publish(plan, results, settings, args.assignment)
+
+
+def _say_unmatched(plan) -> None:
+    from .grading.lms import unmatched_files
+
+    for file in unmatched_files(plan):
+        print(f"labtools grade: {file} matches no student on the roster; graded as its own row", file=sys.stderr)
+    for file, student in plan.superseded:
+        print(f"labtools grade: {file} not graded: student {student} has a later submission", file=sys.stderr)
+
+
+def _publish(plan, results: dict, settings, assignment: str | None) -> int:
+    from .grading.gradebook import publish
+    from .grading.report import summary_table
+
+    rows, problems = publish(plan, results, settings, assignment)
+    for problem in problems:
+        print(f"labtools grade: could not write {problem}; the results are kept in {settings.out / 'results'}")
+    print(summary_table(rows, settings.lab))
+    out = settings.out
+    print(f"gradebook: {out / 'grades.csv'} and grades.json; feedback in {out / 'feedback'}")
+    if plan.roster:
+        print(f"for the LMS: {out / 'canvas.csv'}, {out / 'moodle.csv'}; who submitted what: {out / 'matching.csv'}")
+    return 0
+
+
+def _add_merge(subparsers) -> None:
+    p = subparsers.add_parser(
+        "grade-merge", prog="labtools grade merge", help="(`labtools grade merge`) one gradebook from shards' results"
+    )
+    p.add_argument("folders", nargs="+", type=Path, help="the shards' output folders (one if they shared it)")
+    p.add_argument("--out", type=Path, default=Path("grading-out"), help="output folder (default: grading-out)")
+    p.add_argument("--assignment", metavar="NAME", help="the assignment's column in canvas.csv and moodle.csv")
+    p.add_argument(
+        "--key-file", type=Path, help="file holding the shards' shared key (default: $LABTOOLS_GRADING_KEY_FILE)"
+    )
+    p.set_defaults(func=_merge)
+
+
+def _merge(args) -> int:
+    from .grading.runner import Settings
+    from .grading.shards import MergeError, collect
+    from .grading.signing import BadKey, load_key
+
+    try:
+        key = load_key(args.key_file)
+    except BadKey as exc:
+        return _fail("grade merge", exc)
+    if key is None:
+        return _fail("grade merge", "needs the shards' key: --key-file FILE or $LABTOOLS_GRADING_KEY_FILE")
+    try:
+        plan, kept, results = collect(args.folders, key)
+    except MergeError as exc:
+        for problem in exc.problems:
+            print(f"labtools grade merge: {problem}", file=sys.stderr)
+        print(f"labtools grade merge: refused ({len(exc.problems)} problem(s)); nothing written", file=sys.stderr)
+        return 1
+    settings = Settings(lab=kept.pop("lab"), bundle={}, out=args.out, **kept)
+    return _publish(plan, results, settings, args.assignment)
+
+
+def _add_gradescope(subparsers) -> None:
+    p = subparsers.add_parser("gradescope", help="build a lab's Gradescope autograder zip")
+    p.add_argument("--lab", required=True, metavar="NN", help="lab number, e.g. 02")
+    p.add_argument("--out", type=Path, help="the zip to write (default: autograder-labNN.zip)")
+    p.add_argument("--memory-mb", type=int, default=3072, help="memory a submission may use (default 3072)")
+    p.set_defaults(func=_gradescope)
+
+
+def _gradescope(args) -> int:
+    from .grading.gradescope import build
+    from .labs import info
+
+    try:
+        lab = info(args.lab).number
+        out = build(lab, args.out or Path(f"autograder-lab{lab}.zip"), memory_mb=args.memory_mb)
+    except (KeyError, FileNotFoundError) as exc:
+        return _fail("gradescope", exc)
+    print(f"wrote {out}: upload it as the assignment's autograder on Gradescope")
     return 0
 
 
