@@ -22,32 +22,85 @@ def pick(*, fast: Any, full: Any) -> Any:
     return fast if fast_mode() else full
 
 
+class TensorFlowMissing(ImportError):
+    """Raised by :func:`import_tensorflow` where TensorFlow is not installed (Colab's TPU runtime,
+    a Python where only ``labtools`` was installed); a notebook shows it as one line."""
+
+
+def _missing_tensorflow_message() -> str:
+    if "google.colab" in sys.modules:
+        return (
+            "TensorFlow is not installed in this Colab runtime (the TPU runtime has none): choose "
+            "Runtime > Change runtime type > CPU or T4 GPU, then run this cell again."
+        )
+    return (
+        'TensorFlow is not installed in this Python: run `pip install -e ".[cpu,lab]"` in the '
+        "tf-labs folder (or `pip install tensorflow`), restart the kernel and run this cell again."
+    )
+
+
+def _show_missing_tensorflow(shell, etype, evalue, tb, tb_offset=None):
+    print(f"\u2718 {evalue}")
+    return None
+
+
+def _raise_missing_tensorflow(cause: ImportError):
+    """Stop the setup cell with one line instead of a traceback (in IPython; elsewhere an
+    ImportError with the same text)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover
+        shell = None
+    if shell is not None:
+        shell.set_custom_exc((TensorFlowMissing,), _show_missing_tensorflow)
+    raise TensorFlowMissing(_missing_tensorflow_message()) from cause
+
+
 def import_tensorflow():
     """Import TensorFlow with its start-up log lines silenced and return the module.
 
     ``TF_CPP_MIN_LOG_LEVEL`` hides most C++ logging, but a few lines are written before
-    TensorFlow reads it; those go to file descriptor 2, which we point at /dev/null for the
-    duration of the import only.
+    TensorFlow reads it, and ``TF_CPP_MIN_LOG_LEVEL=2`` lets ERROR lines through: the full
+    ``tensorflow`` package on a machine without a GPU logs ``failed call to cuInit: ... CUDA
+    error`` when it first looks for devices. Those go to file descriptor 2, which we point at
+    /dev/null while TensorFlow and Keras are imported and the devices are listed once (which
+    starts the CUDA platform, so the line is not logged later). A GPU, when there is one, is
+    found as usual: nothing is hidden from TensorFlow, only its log lines from the student.
+
+    Where TensorFlow is not installed, raises :class:`TensorFlowMissing` (an ImportError) whose
+    one line says what to do.
     """
-    if "tensorflow" in sys.modules:
+    if sys.modules.get("tensorflow") is not None:
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         saved = os.dup(2)
     except OSError:  # no real stderr (some embedded consoles): import as is
-        import tensorflow as tf
-
-        return tf
-    devnull = os.open(os.devnull, os.O_WRONLY)
+        saved = -1
+    devnull = os.open(os.devnull, os.O_WRONLY) if saved >= 0 else -1
     try:
-        sys.stderr.flush()
-        os.dup2(devnull, 2)
+        if saved >= 0:
+            sys.stderr.flush()
+            os.dup2(devnull, 2)
         import tensorflow as tf  # isort: skip  (TensorFlow first, then Keras: the order this always had)
         import keras  # noqa: F401  (its import logs too)
+
+        tf.config.list_physical_devices()  # starts the device platforms: CUDA's cuInit line, if any, goes here
+    except ModuleNotFoundError as exc:
+        if exc.name not in {"tensorflow", "keras"}:
+            raise
+        missing = exc
+    else:
+        missing = None
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        if saved >= 0:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+    if missing is not None:
+        _raise_missing_tensorflow(missing)
     return tf
 
 

@@ -3,9 +3,14 @@
 import re
 import shutil
 import subprocess
-import tomllib
+import sys
 
 import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the same parser, as the tomli package (a dev dependency there)
+    import tomli as tomllib
 
 from labtools import repo
 from notebooks import NOTEBOOKS, ROOT
@@ -77,3 +82,61 @@ def test_gpu_workflow_runs_every_solution_notebook_in_full_settings_on_a_gpu_run
     runs = "\n".join(s.get("run", "") for s in job["steps"])
     assert '".[gpu,dev]"' in runs and "pytest notebooks/solutions" in runs
     assert "gpu" in EXTRAS and any("and-cuda" in r for r in EXTRAS["gpu"])
+
+
+GRADER_TOOLS = {"nbformat", "nbclient", "jupytext", "ipykernel", "psutil"}
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[ <>=!~;\[]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_core_dependencies_are_what_a_notebook_needs_with_floors_colab_satisfies():
+    from packaging.requirements import Requirement
+    from test_colab import colab_pins
+
+    core = PYPROJECT["project"]["dependencies"]
+    assert not _names(core) & GRADER_TOOLS, "the grader's tools belong in the grader extra, not in every install"
+    assert GRADER_TOOLS <= _names(EXTRAS["grader"])
+    assert "labtools[grader]" in EXTRAS["lab"] and "labtools[grader]" in EXTRAS["dev"]
+    pins = colab_pins()
+    for line in core:
+        req = Requirement(line)
+        if req.name in pins:
+            assert pins[req.name] in req.specifier, f"{line}: Colab has {req.name} {pins[req.name]}"
+    assert {"ipython", "ipywidgets"} <= _names(core) & set(pins)
+
+
+def test_a_notebook_needs_none_of_the_grader_tools():
+    """A student's install has no nbformat, nbclient, jupytext, ipykernel or psutil of labtools'
+    asking: the lab code must not import them (Colab has them, a bare pip install need not)."""
+    blocked = sorted(GRADER_TOOLS | {"jupyter_client"})
+    code = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None\n"
+        "import labtools, labtools.mit, labtools.music, labtools.training, labtools.datasets\n"
+        "lab = labtools.start_lab('03', quiet=True)\n"
+        "labtools.progress()\n"
+        "print('ok')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr[-2000:]
+
+
+def test_setup_cell_says_in_one_line_what_to_do_without_tensorflow():
+    """Colab's TPU runtime has no TensorFlow: the setup cell stops with one line, no traceback."""
+    code = (
+        "import sys\n"
+        "sys.modules['tensorflow'] = None\n"
+        "sys.modules['google.colab'] = type(sys)('google.colab')\n"
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "shell = start_ipython()\n"
+        "result = shell.run_cell('import labtools\\nlab = labtools.start_lab(\"01\")\\nimport tensorflow as tf')\n"
+        "print('success' if result.success else 'stopped')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    lines = [line for line in run.stdout.splitlines() if line.strip() and "\x1b]0;" not in line]
+    assert lines[-1] == "stopped", run.stdout + run.stderr
+    said = [line for line in lines[:-1] if "TensorFlow" in line]
+    assert len(said) == 1 and said[0].startswith("\u2718 ") and "Change runtime type" in said[0], lines
+    assert "Traceback" not in run.stdout + run.stderr

@@ -1,0 +1,195 @@
+"""Colab keeps working after the setup cell.
+
+A "Colab-like" venv holds Colab's versions of the packages Colab pins (tests/colab_runtime.txt:
+TensorFlow 2.20 with its CUDA plugin, Keras 3.13, IPython 7.34, ipywidgets 7.7, ...), on the
+Python CI has. In it:
+
+1. the notebooks' own install command, taken from a generated notebook's setup cell, is resolved
+   with ``pip install --dry-run --report``: it must install labtools and nothing else, so no
+   package Colab pins would change (today's Colab warns that changing IPython can crash the
+   runtime, and ipywidgets 8 breaks ``interact`` there);
+2. every solution notebook runs in fast mode in that venv's kernel (ipykernel 6.17): no errors,
+   the setup cell shows no stderr line (the full ``tensorflow`` package logs ``failed call to
+   cuInit`` on a machine without a GPU), and widgets, audio and plots come out under ipywidgets 7.7.
+
+The venv is built once and kept in ``~/.cache/labtools`` (keyed by the pins and the Python), so
+later runs reuse it. Set ``LABTOOLS_COLAB_VENV`` to put it elsewhere.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from notebooks import NOTEBOOKS, ROOT
+
+pytestmark = pytest.mark.colab
+
+PINS_FILE = Path(__file__).with_name("colab_runtime.txt")
+SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+def colab_pins() -> dict[str, str]:
+    pins = {}
+    for line in PINS_FILE.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[_normal(name)] = version
+    return pins
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _venv_dir() -> Path:
+    if os.environ.get("LABTOOLS_COLAB_VENV"):
+        return Path(os.environ["LABTOOLS_COLAB_VENV"])
+    key = hashlib.sha256(PINS_FILE.read_bytes() + sys.version.encode()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "labtools" / f"colab-like-{key}"
+
+
+@pytest.fixture(scope="session")
+def colab_python(request) -> Path:
+    """The Colab-like venv's python, built on first use (about 2.5 minutes) and then reused."""
+    venv = _venv_dir()
+    python = venv / "bin" / "python"
+    if not (venv / ".complete").exists():
+        started = time.monotonic()
+        shutil.rmtree(venv, ignore_errors=True)  # a build that did not finish
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        run = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile"]
+            + ["-r", str(PINS_FILE)],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        assert run.returncode == 0, f"building the Colab-like venv failed:\n{run.stderr[-3000:]}"
+        (venv / ".complete").write_text(f"built in {time.monotonic() - started:.0f} s\n")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"\nColab-like venv: {venv} ({(venv / '.complete').read_text().strip()})")
+    return python
+
+
+def installed(python: Path) -> dict[str, str]:
+    listing = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {_normal(p["name"]): p["version"] for p in json.loads(listing.stdout)}
+
+
+def notebook_install_command() -> list:
+    """The argument list of the setup cell's ``subprocess.run([...])``, as the notebooks have it
+    (``sys.executable`` stays the name ``"sys.executable"``)."""
+    nb = json.loads((NOTEBOOKS / "01_tensors.ipynb").read_text())
+    setup = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    source = "".join(setup["source"])
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "subprocess.run"
+    ]
+    assert len(calls) == 1, "the setup cell should run pip once"
+    assert 'if "google.colab" in sys.modules:' in source, "the setup cell should install only on Colab"
+    return [a.value if isinstance(a, ast.Constant) else ast.unparse(a) for a in calls[0].args[0].elts]
+
+
+def test_the_notebooks_install_line_changes_nothing_colab_pins(colab_python, tmp_path):
+    pins = colab_pins()
+    before = installed(colab_python)
+    assert {name: before.get(name) for name in pins} == pins, "the Colab-like venv should have Colab's versions"
+
+    command = notebook_install_command()
+    assert command[0] == "sys.executable" and command[1:4] == ["-m", "pip", "install"]
+    requirement = command[-1]
+    assert requirement.startswith("labtools @ git+https://github.com/"), command
+    # The same command, with this checkout in place of the repository on GitHub (what the
+    # notebooks will install once this commit is there), resolved but not installed.
+    local = f"labtools @ {ROOT.as_uri()}"
+    report = tmp_path / "report.json"
+    args = [str(colab_python), *command[1:-1], "--dry-run", "--report", str(report), local]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    would_install = {
+        _normal(i["metadata"]["name"]): i["metadata"]["version"] for i in json.loads(report.read_text())["install"]
+    }
+    changed = {name: (pins[name], would_install[name]) for name in would_install if name in pins}
+    assert not changed, f"the install line would change Colab's pinned packages (pinned, new): {changed}"
+    assert set(would_install) == {"labtools"}, (
+        f"the install line would add or change more than labtools: {would_install}"
+    )
+
+
+def _kernel_spec(tmp_path: Path, python: Path) -> Path:
+    kernels = tmp_path / "jupyter" / "kernels" / "colab-like"
+    kernels.mkdir(parents=True)
+    spec = {
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Colab-like",
+        "language": "python",
+        "env": {"PYTHONPATH": str(ROOT)},  # labtools from this checkout, as the install would give
+    }
+    (kernels / "kernel.json").write_text(json.dumps(spec))
+    return tmp_path / "jupyter"
+
+
+def _outputs(nb, mime: str) -> list[str]:
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if mime == "stderr" and out.get("name") == "stderr":
+                found.append(out.get("text", ""))
+            elif mime in out.get("data", {}):
+                value = out["data"][mime]
+                found.append(value if isinstance(value, str) else json.dumps(value))
+    return found
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_notebook_runs_under_colabs_versions(colab_python, path, tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    # The kernel starts as on Colab: no TensorFlow log level set beforehand (the setup cell sets
+    # it), matplotlib's inline backend; fast mode so that it takes seconds.
+    monkeypatch.setenv("JUPYTER_PATH", str(_kernel_spec(tmp_path, colab_python)))
+    monkeypatch.setenv("LABTOOLS_FAST", "1")
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="colab-like", resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+    pins = colab_pins()
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    shown = "".join(o.get("text", "") for o in setup.outputs if o.get("output_type") == "stream")
+    assert f"TensorFlow {pins['tensorflow']}, Keras {pins['keras']}" in shown, shown
+    stderr = [o.get("text", "") for o in setup.outputs if o.get("name") == "stderr"]
+    assert not stderr, f"the setup cell showed a red stderr line: {stderr}"
+    everything = "\n".join(_outputs(nb, "stderr") + _outputs(nb, "text/plain"))
+    assert "cuInit" not in everything and "CUDA error" not in everything
+
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    if "widgets." in source:
+        views = _outputs(nb, "application/vnd.jupyter.widget-view+json")
+        assert views, "an ipywidgets 7.7 widget should be displayed"
+    if "plt.show()" in source:
+        assert _outputs(nb, "image/png"), "a plot should be displayed"
+    if "play_song" in source or "Audio(" in source:
+        assert any("<audio" in html for html in _outputs(nb, "text/html")), "a tune should be playable"
