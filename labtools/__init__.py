@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from .checking import Status, Verdict
-from .runtime import NotReady, fast_mode, needs, pick, seed_everything, start_lab
+from .runtime import fast_mode, needs, pick, seed_everything, start_lab
 
 __version__ = "0.1.0"
 
@@ -68,7 +68,6 @@ def progress():
 __all__ = [
     "Status",
     "Verdict",
-    "NotReady",
     "fast_mode",
     "needs",
     "pick",

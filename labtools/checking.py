@@ -377,6 +377,9 @@ class Lab:
         return Progress(self, rows)
 
 
+NOT_CHECKED = "NOT CHECKED"  # progress() for a question whose check cell has not run
+
+
 @dataclass
 class Progress:
     lab: Lab
@@ -387,12 +390,19 @@ class Progress:
         return float(sum(q.points for q, s in self.rows if s is Status.PASS))
 
     def _label(self, status: Status | None) -> str:
-        return status.value if status else "not checked yet"
+        return status.value if status else NOT_CHECKED
+
+    def _note(self) -> str:
+        if any(s is None for _, s in self.rows):
+            return f"{NOT_CHECKED}: its check cell has not run yet."
+        return ""
 
     def __str__(self) -> str:
         lines = [f"Lab {self.lab.number} {self.lab.title}: {_fmt(self.earned)}/{_fmt(self.lab.max_points)} points"]
         for q, s in self.rows:
             lines.append(f"  {q.id:<4} {q.title:<40} {self._label(s)}")
+        if self._note():
+            lines.append(self._note())
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -400,17 +410,20 @@ class Progress:
     def _repr_html_(self) -> str:
         cells = []
         for q, s in self.rows:
-            fg = _STYLE[s][0] if s else "#999"
+            fg, _, icon = _STYLE[s] if s else ("#999", "", "\u2013")
             cells.append(
                 f"<tr><td>{html.escape(q.id)}</td><td>{html.escape(q.title)}</td>"
-                f"<td>{_fmt(q.points)}</td><td style='color:{fg}'><b>{self._label(s)}</b></td></tr>"
+                f"<td>{_fmt(q.points)}</td><td style='color:{fg}'><b>{icon} {self._label(s)}</b></td></tr>"
             )
+        note = f"<div style='color:#6b6b6b;font-size:90%'>{html.escape(self._note())}</div>" if self._note() else ""
         return (
             f"<div style='font-family:sans-serif'><b>Lab {self.lab.number} &middot; "
             f"{html.escape(self.lab.title)}</b>: {_fmt(self.earned)} / {_fmt(self.lab.max_points)} points"
             "<table><tr><th>question</th><th>exercise</th><th>points</th><th>status</th></tr>"
             + "".join(cells)
-            + "</table></div>"
+            + "</table>"
+            + note
+            + "</div>"
         )
 
 

@@ -12,7 +12,8 @@ Markers in the source (see CONTRIBUTING section of the README):
 
 * ``name = expression  # SOLUTION`` or ``return expression  # SOLUTION``: the student sees
   ``name = None  # TODO``.
-* ``### BEGIN SOLUTION`` ... ``### END SOLUTION``: the block becomes ``...  # TODO: your code here``.
+* ``### BEGIN SOLUTION`` ... ``### END SOLUTION``: the block becomes ``...  # TODO: your code here``
+  (``pass  # TODO: your code here`` outside a function or class, so that no ``Ellipsis`` is shown).
 * ``# %% answer="q3"``: the cell holds the answer to question q3 (required on every cell with
   a marker; the grader takes exactly these cells from a submission).
 * ``# %% tags=["setup"]``: the standard set-up lines are put in front of this cell.
@@ -44,6 +45,7 @@ _LINE_SOLUTION = re.compile(r"^(?P<indent>\s*)(?P<body>.*?)\s*#\s*SOLUTION\s*$")
 _ASSIGN = re.compile(r"^(?P<lhs>(return\b|[A-Za-z_][\w\.\[\]'\", ]*?\s*=(?!=)))")
 PLACEHOLDER = "None  # TODO"
 BLOCK_PLACEHOLDER = "...  # TODO: your code here"
+TOP_LEVEL_PLACEHOLDER = "pass  # TODO: your code here"
 HIDDEN_TAG = "hidden-tests"
 SETUP_TAG = "setup"
 
@@ -115,7 +117,8 @@ def _student_code(source: str, where: str) -> str:
             if not in_block:
                 raise SourceError(f"{where}, line {n}: {END} without {BEGIN}")
             in_block = False
-            out.append(indent + BLOCK_PLACEHOLDER)
+            # a bare `...` ending a cell would be displayed as "Ellipsis": at the top level, `pass`
+            out.append(indent + BLOCK_PLACEHOLDER if indent else TOP_LEVEL_PLACEHOLDER)
             continue
         if in_block:
             continue

@@ -50,7 +50,9 @@ def play_generated_song(generated_text: str, max_songs: int = 3):
     shown = 0
     for r in reports:
         if r.valid and r.tune is not None and shown < max_songs:
-            print(f"  {r.title}: {len(r.tune.notes)} notes, {r.tune.seconds():.0f} s")
+            length = r.tune.seconds()
+            played = f" (the player has the first {music.PLAYER_SECONDS:.0f})" if length > music.PLAYER_SECONDS else ""
+            print(f"  {r.title}: {len(r.tune.notes)} notes, {length:.0f} s{played}")
             display(music.audio(r.tune))
             shown += 1
     return reports

@@ -17,7 +17,8 @@ from fractions import Fraction
 
 import numpy as np
 
-SAMPLE_RATE = 11025  # enough for these melodies, and keeps notebook outputs small
+SAMPLE_RATE = 8000  # telephone quality: enough for these melodies, and keeps notebook outputs small
+PLAYER_SECONDS = 20.0  # a player embeds at most this much of a tune: a saved notebook keeps its audio
 REQUIRED_HEADERS = ("X", "T", "M", "L", "K")
 
 # -- keys -------------------------------------------------------------------------------------
@@ -450,7 +451,9 @@ def synthesise(tune: Tune | str, quarter_bpm: float = 120.0, rate: int = SAMPLE_
         wave = np.zeros(n)
         for midi in note.pitches:
             f = 440.0 * 2 ** ((midi - 69) / 12)
-            wave += np.sin(2 * np.pi * f * t) + 0.3 * np.sin(4 * np.pi * f * t) + 0.1 * np.sin(6 * np.pi * f * t)
+            for harmonic, gain in ((1, 1.0), (2, 0.3), (3, 0.1)):
+                if harmonic * f < rate / 2:  # above half the sample rate it would alias to a wrong pitch
+                    wave += gain * np.sin(2 * np.pi * harmonic * f * t)
         if note.pitches:
             envelope = np.exp(-3.0 * t) * np.minimum(1.0, t * 200) * np.minimum(1.0, (n - np.arange(n)) / 200)
             wave *= envelope / (1.4 * len(note.pitches))
@@ -459,23 +462,45 @@ def synthesise(tune: Tune | str, quarter_bpm: float = 120.0, rate: int = SAMPLE_
     return (0.8 * samples / max(1e-9, np.abs(samples).max())).astype(np.float32)
 
 
-def to_wav_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
-    """16-bit mono WAV file contents."""
+def to_wav_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE, bits: int = 8) -> bytes:
+    """Mono WAV file contents, 8-bit (the default: 8 kB per second at 8 kHz) or 16-bit PCM."""
     import io
     import wave
 
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    clipped = np.clip(samples, -1, 1)
+    if bits == 8:  # 8-bit WAV is unsigned, silence at 128
+        pcm = np.round(clipped * 127 + 128).astype(np.uint8)
+    elif bits == 16:
+        pcm = (clipped * 32767).astype("<i2")
+    else:
+        raise ValueError(f"bits must be 8 or 16, not {bits}")
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as w:
         w.setnchannels(1)
-        w.setsampwidth(2)
+        w.setsampwidth(bits // 8)
         w.setframerate(rate)
         w.writeframes(pcm.tobytes())
     return buffer.getvalue()
 
 
-def audio(tune: Tune | str, quarter_bpm: float = 120.0):
-    """An ``IPython.display.Audio`` player for a tune (works in JupyterLab, Colab, Binder)."""
+def clip(samples: np.ndarray, seconds: float | None, rate: int = SAMPLE_RATE, fade: float = 1.0) -> np.ndarray:
+    """The first ``seconds`` of the samples, faded out over the last ``fade`` seconds (all if None)."""
+    n = int(seconds * rate) if seconds is not None else len(samples)
+    if n >= len(samples):
+        return samples
+    out = samples[:n].copy()
+    k = min(n, int(fade * rate))
+    out[n - k :] *= np.linspace(1.0, 0.0, k, dtype=out.dtype)
+    return out
+
+
+def audio(tune: Tune | str, quarter_bpm: float = 120.0, seconds: float | None = PLAYER_SECONDS):
+    """An ``IPython.display.Audio`` player for a tune (works in JupyterLab, Colab, Binder).
+
+    It plays the first ``seconds`` of the tune (``None``: all of it) as 8-bit, 8 kHz WAV, about
+    11 kB of notebook per second of music.
+    """
     from IPython.display import Audio
 
-    return Audio(data=to_wav_bytes(synthesise(tune, quarter_bpm)), rate=SAMPLE_RATE)
+    samples = clip(synthesise(tune, quarter_bpm), seconds)
+    return Audio(data=to_wav_bytes(samples), rate=SAMPLE_RATE)

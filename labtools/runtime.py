@@ -1,5 +1,5 @@
 """What a lab notebook needs at run time: fast mode, seeds, a quiet TensorFlow, and a clean
-way to stop a cell whose exercise is not done yet."""
+way to skip a cell whose exercise is not done yet."""
 
 from __future__ import annotations
 
@@ -119,36 +119,47 @@ def seed_everything(seed: int = SEED) -> None:
     keras.utils.set_random_seed(seed)
 
 
-class NotReady(Exception):
-    """Raised by :func:`needs` to stop a cell that depends on an unfinished exercise."""
+_SKIPPED_HTML = (
+    '<div style="border-left:4px solid #8a6d00;background:#fdf6dc;padding:6px 10px;margin:4px 0;'
+    'font-family:sans-serif;color:#222"><b style="color:#8a6d00">\u2192 SKIPPED</b> <span>{}</span></div>'
+)
 
 
-def needs(*values: Any, exercise: str) -> None:
-    """Stop this cell with one line (no traceback) if an exercise it depends on is unfinished.
+class Skipped:
+    """The line a skipped cell shows: a box like the PASS/FAIL ones in Jupyter, one line elsewhere."""
 
-    ``labtools.needs(model, exercise="Exercise 4")`` at the top of a cell that trains
-    ``model``.
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"SKIPPED - {self.text}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return _SKIPPED_HTML.format(html.escape(self.text))
+
+
+def needs(*values: Any, exercise: str) -> bool:
+    """True when the exercises a cell depends on are done; otherwise say what is skipped, False.
+
+    A cell that uses an exercise's answer runs its body under this test::
+
+        if labtools.needs(model, exercise="Exercise 4"):
+            model.fit(...)
+
+    An unfinished exercise (a ``None  # TODO`` value or a function whose body is still
+    ``...``) makes the cell show one SKIPPED line and finish without an error, so Run All goes
+    on to the later demos and check cells.
     """
-    from .checking import does_nothing, is_placeholder
+    from .checking import does_nothing, is_placeholder, show
 
     if any(is_placeholder(v) or does_nothing(v) for v in values):
-        raise NotReady(f"This cell needs {exercise}: finish it above, then run this cell again.")
-
-
-def _show_not_ready(shell, etype, evalue, tb, tb_offset=None):
-    print(f"\u23f8 {evalue}")
-    return None
-
-
-def install_notebook_hooks() -> None:
-    """Show NotReady as one line in IPython instead of a traceback."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.set_custom_exc((NotReady,), _show_not_ready)
+        show(Skipped(f"this cell needs {exercise}: finish it above, then run this cell again."))
+        return False
+    return True
 
 
 def device_summary() -> str:
@@ -158,14 +169,13 @@ def device_summary() -> str:
 
 
 def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
-    """The first line of every lab: quiet TensorFlow, seeds, hooks; returns the lab's questions."""
+    """The first line of every lab: quiet TensorFlow and seeds; returns the lab's questions."""
     from .labs import load_lab
 
     tf = import_tensorflow()
     import keras
 
     seed_everything(seed)
-    install_notebook_hooks()
     lab = load_lab(number)
     if not quiet:
         mode = "fast mode (small data, few steps)" if fast_mode() else "full settings"

@@ -10,9 +10,12 @@ from __future__ import annotations
 import keras
 from tqdm.auto import tqdm
 
+_SHORT = {"accuracy": "acc", "val_accuracy": "val_acc"}
+
 
 def _fmt(logs: dict) -> dict:
-    return {k: f"{v:.4f}" for k, v in (logs or {}).items() if isinstance(v, (int, float))}
+    """The epoch's metrics, short enough that the bar keeps its width: ``loss=0.295, acc=0.912``."""
+    return {_SHORT.get(k, k): f"{v:.3f}" for k, v in (logs or {}).items() if isinstance(v, (int, float))}
 
 
 class TrainingProgress(keras.callbacks.Callback):
@@ -26,21 +29,30 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         epochs = self.params.get("epochs", 1)
         steps = self.params.get("steps") or 0
+        self.epochs = epochs
         self.bar = tqdm(total=epochs * steps or None, desc=self.desc, unit="batch", leave=True)
+        widget = getattr(self.bar, "container", None)  # tqdm.notebook's HBox: label, bar, text
+        if widget is not None:
+            widget.children[1].layout.min_width = "240px"  # a long postfix must not squeeze the bar
 
     def on_train_batch_end(self, batch, logs=None):
         self.bar.update(1)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.set_postfix(epoch=epoch + 1, **_fmt(logs), refresh=True)
+        self.bar.set_postfix(epoch=f"{epoch + 1}/{self.epochs}", **_fmt(logs), refresh=True)
 
     def on_train_end(self, logs=None):
         self.bar.close()
 
 
-def plot_history(history, metrics=("loss", "accuracy"), ax=None):
-    """Training and validation curves from a ``History`` object (or its ``.history`` dict)."""
+def plot_history(history, metrics=("loss", "accuracy"), ax=None, labels=("training", "validation")):
+    """Training and validation curves from a ``History`` object (or its ``.history`` dict).
+
+    ``labels`` names the two curves, e.g. ``("training", "test")`` when the validation data of
+    ``fit`` was the test set. Epochs are whole numbers on the x axis.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     logs = getattr(history, "history", history)
     shown = [m for m in metrics if m in logs]
@@ -51,10 +63,11 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None):
         axes = [ax]
     for axis, metric in zip(axes, shown, strict=False):  # one given ax shows the first metric only
         epochs = range(1, len(logs[metric]) + 1)
-        axis.plot(epochs, logs[metric], "o-", label=f"training {metric}")
+        axis.plot(epochs, logs[metric], "o-", label=f"{labels[0]} {metric}")
         if f"val_{metric}" in logs:
-            axis.plot(epochs, logs[f"val_{metric}"], "s--", label=f"validation {metric}")
+            axis.plot(epochs, logs[f"val_{metric}"], "s--", label=f"{labels[1]} {metric}")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(metric)
         axis.legend()
     plt.tight_layout()

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def execute(path: Path, timeout: int = 600, allow_error_names=("NotReady",)):
+def execute(path: Path, timeout: int = 600, allow_error_names=()):
     nb = nbformat.read(path, as_version=4)
     env_before = dict(os.environ)
     os.environ["LABTOOLS_FAST"] = "1"

@@ -170,7 +170,7 @@ def test_hints_are_tiered(lab, capsys):
 
 
 def test_progress_tracks_latest_verdicts(lab):
-    assert "not checked yet" in str(lab.progress())
+    assert "NOT CHECKED" in str(lab.progress()) and "check cell has not run" in str(lab.progress())
     lab.q1.evaluate(lambda x: x * x)
     p = lab.progress()
     assert p.earned == 2 and "PASS" in str(p) and "<table>" in p._repr_html_()

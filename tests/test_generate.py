@@ -37,6 +37,11 @@ def test_block_marker_becomes_todo_at_same_indent_and_parses():
     assert "BEGIN" not in solution and "return y" in solution
 
 
+def test_top_level_block_becomes_pass_so_the_cell_shows_nothing():
+    src = "### BEGIN SOLUTION\nmodel.compile(optimizer='adam')\n### END SOLUTION\n"
+    assert generate._student_code(src, "t") == "pass  # TODO: your code here"
+
+
 @pytest.mark.parametrize(
     "src, message",
     [

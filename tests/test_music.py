@@ -102,3 +102,13 @@ def test_split_generated_text_keeps_complete_tunes_only():
     text = "junk\nX:1\nT:a\nM:C\nL:1/8\nK:C\nABc|\n\nX:2\nT:b\nM:C\nL:1/8\nK:C\nde"
     assert [s.splitlines()[1] for s in extract_song_snippet(text)] == ["T:a"]
     assert len(music.split_tunes(text, complete_only=False)) == 2
+
+
+def test_a_player_stays_small(corpus):
+    """A saved notebook keeps its players' audio: 8-bit 8 kHz WAV, the first 20 s of a tune."""
+    wav = music.audio(corpus[0]).data  # a 64 s tune
+    with wave.open(io.BytesIO(wav)) as w:
+        assert w.getsampwidth() == 1 and w.getnframes() == int(music.PLAYER_SECONDS * music.SAMPLE_RATE)
+    assert len(wav) < 170_000
+    whole = music.audio(corpus[0], seconds=None).data
+    assert len(whole) > 64 * music.SAMPLE_RATE

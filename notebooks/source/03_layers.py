@@ -114,8 +114,8 @@ lab.q2.check(OurDenseLayer)
 # %%
 ours = OurDenseLayer(3)
 out = ours(tf.constant([[1.0, 2.0]]))
-labtools.needs(out, exercise="Exercise 2")
-print("output for x = [[1, 2]]:", out.numpy().round(3), "| weights:", [tuple(w.shape) for w in ours.weights])
+if labtools.needs(out, exercise="Exercise 2"):
+    print("output for x = [[1, 2]]:", out.numpy().round(3), "| weights:", [tuple(w.shape) for w in ours.weights])
 
 # %% [markdown]
 # ## 3. Stacking layers: `keras.Sequential`
@@ -188,13 +188,13 @@ lab.q5.check(naive_dense)
 # layers' own weights. The two outputs agree to floating-point precision.
 
 # %%
-labtools.needs(naive_dense(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1])), exercise="Exercise 5")
-stack = keras.Sequential([keras.layers.Dense(6, activation="relu"), keras.layers.Dense(4, activation="relu")])
-inputs = tf.random.normal([5, 3])
-keras_out = stack(inputs)
-hidden = naive_dense(inputs, stack.layers[0].kernel, stack.layers[0].bias)
-by_hand = naive_dense(hidden, stack.layers[1].kernel, stack.layers[1].bias)
-print("largest difference between Keras and by hand:", float(tf.reduce_max(tf.abs(keras_out - by_hand))))
+if labtools.needs(naive_dense, exercise="Exercise 5"):
+    stack = keras.Sequential([keras.layers.Dense(6, activation="relu"), keras.layers.Dense(4, activation="relu")])
+    inputs = tf.random.normal([5, 3])
+    keras_out = stack(inputs)
+    hidden = naive_dense(inputs, stack.layers[0].kernel, stack.layers[0].bias)
+    by_hand = naive_dense(hidden, stack.layers[1].kernel, stack.layers[1].bias)
+    print("largest difference between Keras and by hand:", float(tf.reduce_max(tf.abs(keras_out - by_hand))))
 
 # %% [markdown]
 # ## Summary

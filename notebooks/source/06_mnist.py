@@ -74,11 +74,11 @@ def prepare(images):
 lab.q1.check(prepare)
 
 # %%
-labtools.needs(prepare(train_images[:1]), exercise="Exercise 1")
 n_train = labtools.pick(fast=3000, full=len(train_images))
-x_train, y_train = prepare(train_images[:n_train]), train_labels[:n_train]
-x_test, y_test = prepare(test_images), test_labels
-print("x_train:", x_train.shape, x_train.dtype, f"values {x_train.min()}..{x_train.max()}")
+if labtools.needs(prepare, exercise="Exercise 1"):
+    x_train, y_train = prepare(train_images[:n_train]), train_labels[:n_train]
+    x_test, y_test = prepare(test_images), test_labels
+    print("x_train:", x_train.shape, x_train.dtype, f"values {x_train.min()}..{x_train.max()}")
 
 # %% [markdown]
 # ## 3. The network
@@ -145,16 +145,16 @@ print(type(spelled_out.optimizer).__name__, spelled_out.optimizer.learning_rate.
 # the training images as **validation data**. `fit` returns a `History` with the metrics of every epoch.
 
 # %%
-labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
-order = np.random.default_rng(0).permutation(len(x_train))
-n_val = int(0.3 * len(x_train))
-val_idx, fit_idx = order[:n_val], order[n_val:]
 epochs = labtools.pick(fast=3, full=5)
-history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128,
-                    validation_data=(x_train[val_idx], y_train[val_idx]),
-                    verbose=0, callbacks=[labtools.TrainingProgress()])
-labtools.plot_history(history)
-plt.show()
+if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+    order = np.random.default_rng(0).permutation(len(x_train))
+    n_val = int(0.3 * len(x_train))
+    val_idx, fit_idx = order[:n_val], order[n_val:]
+    history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128,
+                        validation_data=(x_train[val_idx], y_train[val_idx]),
+                        verbose=0, callbacks=[labtools.TrainingProgress()])
+    labtools.plot_history(history)
+    plt.show()
 
 # %% [markdown]
 # The validation accuracy was still rising, so keep training, now on *all* the training images
@@ -162,12 +162,12 @@ plt.show()
 # `evaluate`, which the model has never seen.
 
 # %%
-labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
 more_epochs = labtools.pick(fast=1, full=5)
-model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
-          callbacks=[labtools.TrainingProgress("all training images")])
-test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
-print(f"test accuracy: {test_acc:.4f}")
+if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+    model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
+              callbacks=[labtools.TrainingProgress("all training images")])
+    test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+    print(f"test accuracy: {test_acc:.4f}")
 
 # %% [markdown]
 # **Exercise 4.** The check measures your trained `model` by itself, on the 1,000 held-out images
@@ -185,11 +185,11 @@ lab.q4.check(model)
 # `GradientTape`. Both give the same probabilities.
 
 # %%
-labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
-probabilities = model.predict(x_test[:3], verbose=0)
-print("predict:", probabilities.argmax(axis=1), "| call:", model(x_test[:3]).numpy().argmax(axis=1),
-      "| truth:", y_test[:3])
-print("probabilities of the first image:", probabilities[0].round(3))
+if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+    probabilities = model.predict(x_test[:3], verbose=0)
+    print("predict:", probabilities.argmax(axis=1), "| call:", model(x_test[:3]).numpy().argmax(axis=1),
+          "| truth:", y_test[:3])
+    print("probabilities of the first image:", probabilities[0].round(3))
 
 # %% [markdown]
 # ## 7. Overfitting
@@ -199,20 +199,16 @@ print("probabilities of the first image:", probabilities[0].round(3))
 # gap open.
 
 # %%
-labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
-small = keras.models.clone_model(model)
-small.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 many_epochs = labtools.pick(fast=15, full=40)
-overfit = small.fit(x_train[:500], y_train[:500], epochs=many_epochs, batch_size=64,
-                    validation_data=(x_test, y_test), verbose=0)
-plt.figure(figsize=(5, 3))
-plt.plot(overfit.history["accuracy"], label="training accuracy")
-plt.plot(overfit.history["val_accuracy"], label="test accuracy")
-plt.xlabel("epoch")
-plt.legend()
-plt.title("500 training images")
-plt.tight_layout()
-plt.show()
+if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+    small = keras.models.clone_model(model)
+    small.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    overfit = small.fit(x_train[:500], y_train[:500], epochs=many_epochs, batch_size=64,
+                        validation_data=(x_test, y_test), verbose=0,
+                        callbacks=[labtools.TrainingProgress("500 images")])
+    labtools.plot_history(overfit, metrics=("accuracy",), labels=("training", "test"))
+    plt.title("accuracy on 500 training images")
+    plt.show()
 
 # %% [markdown]
 # ## 8. What `fit` does: a training loop by hand
@@ -244,25 +240,25 @@ lab.q5.check(train_step)
 # %%
 from tqdm.auto import tqdm
 
-labtools.needs(train_step, exercise="Exercise 5")
 loop_model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
                                keras.layers.Dense(10, activation="softmax")])
 optimizer = keras.optimizers.RMSprop(learning_rate=1e-3)
 optimizer.build(loop_model.trainable_weights)  # its variables exist before the compiled step runs
 step = tf.function(lambda x, y: train_step(loop_model, optimizer, x, y))
-batches = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=0).batch(128)
-losses = []
-for x_batch, y_batch in (bar := tqdm(batches, desc="hand-written loop")):
-    losses.append(float(step(x_batch, y_batch)))
-    bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
-accuracy = np.mean(loop_model.predict(x_test, verbose=0).argmax(axis=1) == y_test)
-print(f"after one epoch by hand: test accuracy {accuracy:.4f}")
-plt.figure(figsize=(5, 2.5))
-plt.plot(losses)
-plt.xlabel("batch")
-plt.ylabel("loss")
-plt.tight_layout()
-plt.show()
+if labtools.needs(prepare, train_step, exercise="Exercises 1 and 5"):
+    batches = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=0).batch(128)
+    losses = []
+    for x_batch, y_batch in (bar := tqdm(batches, desc="hand-written loop")):
+        losses.append(float(step(x_batch, y_batch)))
+        bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
+    accuracy = np.mean(loop_model.predict(x_test, verbose=0).argmax(axis=1) == y_test)
+    print(f"after one epoch by hand: test accuracy {accuracy:.4f}")
+    plt.figure(figsize=(5, 2.5))
+    plt.plot(losses)
+    plt.xlabel("batch")
+    plt.ylabel("loss")
+    plt.tight_layout()
+    plt.show()
 
 # %% [markdown]
 # ## 9. Explore the predictions
@@ -271,12 +267,6 @@ plt.show()
 # images it gets wrong; many are hard for people too.
 
 # %%
-labtools.needs(getattr(model, "optimizer", None), exercise="Exercises 2 and 3")
-predicted = model.predict(x_test, verbose=0)
-mistakes = np.flatnonzero(predicted.argmax(axis=1) != y_test)
-print(f"{len(mistakes)} mistakes among {len(y_test)} test images")
-
-
 def show_digit(index=0, mistakes_only=False):
     pool = mistakes if mistakes_only and len(mistakes) else np.arange(len(y_test))
     i = int(pool[min(index, len(pool) - 1)])
@@ -293,8 +283,20 @@ def show_digit(index=0, mistakes_only=False):
     plt.show()
 
 
-_ = widgets.interact(show_digit, index=widgets.IntSlider(0, 0, 199, description="image"),
-                     mistakes_only=widgets.Checkbox(False, description="mistakes only"))
+def fit_slider(change):
+    """Ticking *mistakes only* makes the slider cover the mistakes; unticking, all test images."""
+    index.max = (len(mistakes) if change["new"] and len(mistakes) else len(y_test)) - 1
+
+
+if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+    predicted = model.predict(x_test, verbose=0)
+    mistakes = np.flatnonzero(predicted.argmax(axis=1) != y_test)
+    print(f"{len(mistakes)} mistakes among {len(y_test)} test images")
+    index = widgets.IntSlider(0, 0, len(y_test) - 1, description="image",
+                              layout=widgets.Layout(width="560px"))
+    mistakes_only = widgets.Checkbox(False, description="mistakes only", indent=False)
+    mistakes_only.observe(fit_slider, "value")
+    _ = widgets.interact(show_digit, index=index, mistakes_only=mistakes_only)
 
 # %% [markdown]
 # ## Summary

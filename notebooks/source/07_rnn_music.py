@@ -93,9 +93,9 @@ def vectorize_string(string):
 lab.q1.check(vectorize_string)
 
 # %%
-labtools.needs(vectorize_string, exercise="Exercise 1")
-vectorized_songs = vectorize_string(songs_joined)
-print(repr(songs_joined[:10]), "->", vectorized_songs[:10])
+if labtools.needs(vectorize_string, exercise="Exercise 1"):
+    vectorized_songs = vectorize_string(songs_joined)
+    print(repr(songs_joined[:10]), "->", vectorized_songs[:10])
 
 # %% [markdown]
 # ## 3. Training batches
@@ -126,14 +126,14 @@ lab.q2.check(get_batch)
 # The MIT course's own tests run unchanged on `labtools`:
 
 # %%
-labtools.needs(get_batch, exercise="Exercise 2")
-args = (vectorized_songs, 10, 2)
-labtools.test_batch_func_types(get_batch, args)
-labtools.test_batch_func_shapes(get_batch, args)
-labtools.test_batch_func_next_step(get_batch, args)
-x_batch, y_batch = get_batch(vectorized_songs, 5, 1)
-for t, (i, j) in enumerate(zip(x_batch[0], y_batch[0])):
-    print(f"step {t}: input {str(idx2char[i])!r} -> predict {str(idx2char[j])!r}")
+if labtools.needs(vectorize_string, get_batch, exercise="Exercises 1 and 2"):
+    args = (vectorized_songs, 10, 2)
+    labtools.test_batch_func_types(get_batch, args)
+    labtools.test_batch_func_shapes(get_batch, args)
+    labtools.test_batch_func_next_step(get_batch, args)
+    x_batch, y_batch = get_batch(vectorized_songs, 5, 1)
+    for t, (i, j) in enumerate(zip(x_batch[0], y_batch[0])):
+        print(f"step {t}: input {str(idx2char[i])!r} -> predict {str(idx2char[j])!r}")
 
 # %% [markdown]
 # ## 4. The model
@@ -175,21 +175,21 @@ settings = dict(
     learning_rate=5e-3,
 )
 print(settings)
-labtools.needs(build_model, exercise="Exercise 3")
-model = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
-x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
-predictions = model(x_batch)
-print("input", x_batch.shape, "-> predictions", tuple(predictions.shape), "(batch, steps, vocabulary)")
-model.summary()
+if labtools.needs(vectorize_string, get_batch, build_model, exercise="Exercises 1 to 3"):
+    model = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
+    x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
+    predictions = model(x_batch)
+    print("input", x_batch.shape, "-> predictions", tuple(predictions.shape), "(batch, steps, vocabulary)")
+    model.summary()
 
 # %% [markdown]
 # Untrained, the model's guesses are noise:
 
 # %%
-labtools.needs(build_model, exercise="Exercise 3")
-guess = tf.random.categorical(predictions[0], num_samples=1)[:, 0].numpy()
-print("input:     ", repr("".join(idx2char[x_batch[0]][:60])))
-print("next chars:", repr("".join(idx2char[guess][:60])))
+if labtools.needs(vectorize_string, get_batch, build_model, exercise="Exercises 1 to 3"):
+    guess = tf.random.categorical(predictions[0], num_samples=1)[:, 0].numpy()
+    print("input:     ", repr("".join(idx2char[x_batch[0]][:60])))
+    print("next chars:", repr("".join(idx2char[guess][:60])))
 
 # %% [markdown]
 # ## 5. The loss
@@ -210,9 +210,9 @@ def compute_loss(labels, logits):
 lab.q4.check(compute_loss)
 
 # %%
-labtools.needs(compute_loss, exercise="Exercise 4")
-untrained_loss = float(tf.reduce_mean(compute_loss(y_batch, predictions)))
-print(f"untrained loss: {untrained_loss:.3f}  (ln {len(vocab)} = {np.log(len(vocab)):.3f})")
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    untrained_loss = float(tf.reduce_mean(compute_loss(y_batch, predictions)))
+    print(f"untrained loss: {untrained_loss:.3f}  (ln {len(vocab)} = {np.log(len(vocab)):.3f})")
 
 # %% [markdown]
 # ## 6. Training
@@ -223,7 +223,6 @@ print(f"untrained loss: {untrained_loss:.3f}  (ln {len(vocab)} = {np.log(len(voc
 # every 100 steps.
 
 # %%
-labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 optimizer = keras.optimizers.Adam(settings["learning_rate"])
 
 
@@ -241,21 +240,22 @@ checkpoint_dir = Path("training_checkpoints")
 checkpoint_dir.mkdir(exist_ok=True)
 for old in checkpoint_dir.glob("step_*.weights.h5"):  # a run with other settings must not be restored
     old.unlink()
-history = []
-plotter = labtools.PeriodicPlotter(sec=10, xlabel="step", ylabel="loss")
-start = time.perf_counter()
-for step in (bar := tqdm(range(settings["steps"]), desc="training")):
-    x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
-    history.append(float(train_step(x_batch, y_batch)))
-    if step % 25 == 0:
-        bar.set_postfix(loss=f"{history[-1]:.3f}", refresh=False)
-        plotter.plot(history)
-    if (step + 1) % 100 == 0:
-        model.save_weights(checkpoint_dir / f"step_{step + 1:05d}.weights.h5")
-plotter.plot(history, force=True)
-seconds = time.perf_counter() - start
-print(f"{settings['steps']} steps in {seconds:.0f} s ({1000 * seconds / settings['steps']:.0f} ms/step); "
-      f"loss {np.mean(history[:10]):.2f} -> {np.mean(history[-10:]):.2f}")
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    history = []
+    plotter = labtools.PeriodicPlotter(sec=10, xlabel="step", ylabel="loss")
+    start = time.perf_counter()
+    for step in (bar := tqdm(range(settings["steps"]), desc="training")):
+        x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
+        history.append(float(train_step(x_batch, y_batch)))
+        if step % 25 == 0:
+            bar.set_postfix(loss=f"{history[-1]:.3f}", refresh=False)
+            plotter.plot(history)
+        if (step + 1) % 100 == 0:
+            model.save_weights(checkpoint_dir / f"step_{step + 1:05d}.weights.h5")
+    plotter.plot(history, force=True)
+    seconds = time.perf_counter() - start
+    print(f"{settings['steps']} steps in {seconds:.0f} s ({1000 * seconds / settings['steps']:.0f} ms/step); "
+          f"loss {np.mean(history[:10]):.2f} -> {np.mean(history[-10:]):.2f}")
 
 # %% [markdown]
 # ## 7. Generating music
@@ -268,12 +268,12 @@ print(f"{settings['steps']} steps in {seconds:.0f} s ({1000 * seconds / settings
 # (safer, more repetitive), above 1 it flattens it (more adventurous, more mistakes).
 
 # %%
-labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
-latest = sorted(checkpoint_dir.glob("step_*.weights.h5"))[-1]
-generator = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
-generator.build((1, None))  # batch of one sequence, any length
-generator.load_weights(latest)
-print("restored", latest.name)
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    latest = sorted(checkpoint_dir.glob("step_*.weights.h5"))[-1]
+    generator = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
+    generator.build((1, None))  # batch of one sequence, any length
+    generator.load_weights(latest)
+    print("restored", latest.name)
 
 # %% [markdown]
 # `labtools.sampling` has two samplers with the same distribution: the classic loop with one
@@ -281,36 +281,36 @@ print("restored", latest.name)
 # generates several tunes at once. Compare their speed on the same job:
 
 # %%
-labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 from labtools import sampling
 
-start_ids = vectorize_string("X")
-t0 = time.perf_counter()
-sampling.sample_stepwise(generator, start_ids, length=100, seed=1)
-stepwise_rate = 100 / (time.perf_counter() - t0)
-sampler = sampling.CompiledSampler(generator, seed=1)
-sampler(start_ids, length=100, n=4)  # the first call traces the graph
-t0 = time.perf_counter()
-sampler(start_ids, length=100, n=4)
-compiled_rate = 400 / (time.perf_counter() - t0)
-print(f"one call per character: {stepwise_rate:,.0f} chars/s | compiled loop, 4 tunes at once: "
-      f"{compiled_rate:,.0f} chars/s ({compiled_rate / stepwise_rate:.0f}x)")
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    start_ids = vectorize_string("X")
+    t0 = time.perf_counter()
+    sampling.sample_stepwise(generator, start_ids, length=100, seed=1)
+    stepwise_rate = 100 / (time.perf_counter() - t0)
+    sampler = sampling.CompiledSampler(generator, seed=1)
+    sampler(start_ids, length=100, n=4)  # the first call traces the graph
+    t0 = time.perf_counter()
+    sampler(start_ids, length=100, n=4)
+    compiled_rate = 400 / (time.perf_counter() - t0)
+    print(f"one call per character: {stepwise_rate:,.0f} chars/s | compiled loop, 4 tunes at once: "
+          f"{compiled_rate:,.0f} chars/s ({compiled_rate / stepwise_rate:.0f}x)")
 
 # %%
-labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
 length = labtools.pick(fast=800, full=2000)
-generated = sampler(start_ids, length=length, temperature=1.0, n=4)
-texts = ["X" + "".join(idx2char[row]) for row in generated]
-print(texts[0][:400])
-reports = labtools.play_generated_song("\n\n".join(texts), max_songs=2)
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    generated = sampler(start_ids, length=length, temperature=1.0, n=4)
+    texts = ["X" + "".join(idx2char[row]) for row in generated]
+    print(texts[0][:400])
+    reports = labtools.play_generated_song("\n\n".join(texts), max_songs=2)
 
 # %% [markdown]
 # Why some tunes are invalid: the parser gives one reason per tune.
 
 # %%
-labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4")
-for r in reports:
-    print(("valid  " if r.valid else "invalid") + f" | {r.title[:30]:30} | {r.reason}")
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    for r in reports:
+        print(("valid  " if r.valid else "invalid") + f" | {r.title[:30]:30} | {r.reason}")
 
 # %% [markdown]
 # Try other temperatures and lengths, then press **Run Interact**.
@@ -321,9 +321,13 @@ def compose(temperature=1.0, length=800):
     labtools.play_generated_song("\n\n".join("X" + "".join(idx2char[r]) for r in rows), max_songs=1)
 
 
-_ = widgets.interact_manual(compose,
-                            temperature=widgets.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.1),
-                            length=widgets.IntSlider(value=800, min=200, max=3000, step=100))
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+    wide = dict(style={"description_width": "110px"}, layout=widgets.Layout(width="520px"))
+    _ = widgets.interact_manual(compose,
+                                temperature=widgets.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.1,
+                                                                description="temperature", **wide),
+                                length=widgets.IntSlider(value=800, min=200, max=3000, step=100,
+                                                         description="length", **wide))
 
 # %% [markdown]
 # ## Summary
