@@ -133,6 +133,7 @@ def run_shards(folder: Path, tmp: Path, lab: str, count: int, sandboxed: bool) -
     ]
     if any(p.wait() for p in shards):
         raise SystemExit("a shard failed")
+    graded = time.perf_counter()
     merged = subprocess.run([*cli, "grade", "merge", str(out), "--out", str(book)], env=env, capture_output=True)
     seconds = time.perf_counter() - start
     if merged.returncode:
@@ -142,7 +143,7 @@ def run_shards(folder: Path, tmp: Path, lab: str, count: int, sandboxed: bool) -
     rate = 60 * len(rows) / seconds
     print(
         f"{count} shards of -j 1, merged: {len(rows)} submissions in {seconds:6.1f} s = {rate:5.1f} "
-        f"submissions/min ({full}/{len(rows)} full marks)"
+        f"submissions/min ({full}/{len(rows)} full marks; the merge {seconds - (graded - start):.1f} s of it)"
     )
     return rate
 

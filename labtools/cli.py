@@ -180,6 +180,10 @@ def _run(args, paths, settings) -> int:
         return _fail("grade", exc)
     if shard and key is None:
         return _fail("grade", "--shard needs the key the shards share: --key-file FILE or $LABTOOLS_GRADING_KEY_FILE")
+    if shard and args.student:
+        return _fail("grade", "--student regrades one row of a whole gradebook; it does not go with --shard")
+    if args.roster and not any(r.state == "submitted" for r in plan.rows) and paths:
+        return _fail("grade", f"no submission matches a student of {args.roster} (see --match and --match-column)")
     todo, regrade = plan.graded(), set()
     if args.student:
         row = next((r for r in plan.rows if args.student in (r.id, r.student and r.student.id)), None)
@@ -224,7 +228,8 @@ def _publish(plan, results: dict, settings, assignment: str | None) -> int:
 
     rows, problems = publish(plan, results, settings, assignment)
     for problem in problems:
-        print(f"labtools grade: could not write {problem}; the results are kept in {settings.out / 'results'}")
+        where = settings.out / "results"
+        print(f"labtools grade: could not write {problem}; the results are kept in {where}", file=sys.stderr)
     print(summary_table(rows, settings.lab))
     out = settings.out
     print(f"gradebook: {out / 'grades.csv'} and grades.json; feedback in {out / 'feedback'}")

@@ -65,16 +65,19 @@ exec python3 -m labtools.grading.gradescope
 
 
 def requirements() -> list[str]:
-    """labtools' dependencies and its CPU TensorFlow, from the installed package's metadata."""
-    from importlib.metadata import requires
+    """What the grader needs: labtools' dependencies and its ``cpu`` and ``grader`` extras, as
+    ``pyproject.toml`` lists them (environment markers kept: pip picks the TensorFlow for the
+    image's platform)."""
+    from ..paths import repo_root
 
-    lines = []
-    for req in requires("labtools") or []:
-        name, _, marker = req.partition(";")
-        marker = marker.replace(" ", "")
-        if not marker or marker in ("extra=='cpu'", 'extra=="cpu"'):
-            lines.append(name.strip())
-    return lines
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads((repo_root() / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project.get("optional-dependencies", {})
+    wanted = [*project.get("dependencies", []), *extras.get("cpu", []), *extras.get("grader", [])]
+    return [req for req in dict.fromkeys(wanted) if not req.startswith("labtools")]
 
 
 def build(lab: str, out: Path, memory_mb: int = 3072, cell_timeout: float = 120, timeout: float = 600) -> Path:

@@ -80,12 +80,16 @@ class Roster:
         return cls(Path(path), students, columns)
 
     def values(self, column: str) -> list[str]:
-        """One value per student: a field (id, email, login, ...) or any column by its header."""
+        """One value per student: a field (id, email, login, lms_id, ...), any column by its
+        header, or a field by one of its names (``canvas id``, ``email address``, ...)."""
         if column in FIELDS:
             return [getattr(s, column) for s in self.students]
         for header, values in self.columns.items():
             if _norm_header(header) == _norm_header(column):
                 return values
+        for field, aliases in FIELDS.items():
+            if _norm_header(column) in aliases:
+                return [getattr(s, field) for s in self.students]
         raise RosterError(f"the roster {self.path.name} has no column {column!r} (it has: {', '.join(self.columns)})")
 
 
