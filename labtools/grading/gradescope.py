@@ -21,8 +21,10 @@ Sandbox: where bubblewrap can start in Gradescope's container, each kernel runs 
 without it, as ``--no-sandbox`` does, and ``results.json``'s ``extra_data`` says so. Gradescope
 already runs every submission in a fresh container of its own, so one student cannot reach
 another's work or the gradebook; what is lost is the kernel's isolation from the grader inside
-that container (it could read ``bundle.json``). The grade still comes from the grader's own
-judges on secret inputs, outside the kernel, so reading the hidden tests buys nothing.
+that container. It could read ``bundle.json`` (the grade still comes from the grader's own
+judges on secret inputs, outside the kernel, so the hidden tests buy nothing), and a process it
+leaves behind, as root and with no pid namespace, could rewrite ``results.json`` after the
+grader wrote it: a known gap of unsandboxed grading there, which the sandbox closes.
 """
 
 from __future__ import annotations
