@@ -27,6 +27,7 @@ _LAZY = {
     "test_batch_func_next_step": "labtools.mit",
     "test_custom_dense_layer_output": "labtools.mit",
     "PeriodicPlotter": "labtools.mit",
+    "LossHistory": "labtools.mit",
     # data sets shipped in the package (labtools/datasets.py)
     "load_mnist": "labtools.datasets",
     # training feedback (labtools/training.py; imports Keras)
@@ -35,13 +36,14 @@ _LAZY = {
 }
 
 
-# mitdeeplearning's submodules: MIT code says `mdl.lab1.play_song(...)`, `mdl.util.PeriodicPlotter`.
+# mitdeeplearning's submodules, real modules here (labtools/lab1.py, labtools/util.py): MIT code
+# says `mdl.lab1.play_song(...)`, `from mitdeeplearning.util import PeriodicPlotter`.
 _MIT_SUBMODULES = ("lab1", "util")
 
 
 def __getattr__(name: str):
     if name in _MIT_SUBMODULES:
-        return importlib.import_module("labtools.mit")
+        return importlib.import_module(f"labtools.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'labtools' has no attribute {name!r}")

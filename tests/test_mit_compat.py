@@ -21,8 +21,8 @@ def test_songs_play_without_system_programs(tmp_path, capsys):
     assert type(player).__name__ == "Audio" and player.data[:4] == b"RIFF"
     assert mdl.play_song("not a tune") is None
     assert "Cannot play" in capsys.readouterr().out
-    path = mdl.save_song_to_abc(songs[1], str(tmp_path / "tune"))
-    assert open(path).read() == songs[1]
+    basename = mdl.save_song_to_abc(songs[1], str(tmp_path / "tune"))  # MIT: the name without .abc
+    assert basename == str(tmp_path / "tune") and open(basename + ".abc").read() == songs[1]
 
 
 def test_play_generated_song_counts_valid_tunes(capsys):
@@ -47,16 +47,110 @@ def test_batch_tests_pass_right_and_reject_wrong(capsys):
         mdl.test_batch_func_next_step(lambda *a: (right_batch(*a)[0],) * 2, args)
 
 
-def test_custom_dense_layer_output_uses_the_layers_own_weights():
+class MitDense:
+    """MIT's OurDenseLayer, as the lab writes it (Keras 3: add_weight(name=..., shape=...))."""
+
+    @staticmethod
+    def make(bias=True, bias_shape=(3,)):
+        keras = pytest.importorskip("keras")
+        tf = pytest.importorskip("tensorflow")
+
+        class OurDenseLayer(keras.layers.Layer):
+            def build(self, input_shape):
+                self.W = self.add_weight(name="weight", shape=(int(input_shape[-1]), 3))
+                if bias:
+                    self.b = self.add_weight(name="bias", shape=bias_shape)
+
+            def call(self, x):
+                z = tf.matmul(x, self.W) + (self.b if bias else 0)
+                return tf.math.sigmoid(z)
+
+        return OurDenseLayer()
+
+
+def test_custom_dense_layer_output_with_y_alone_finds_the_layer_as_mit_code_calls_it(capsys):
+    """MIT's cell: layer.build((1, 2)); y = layer.call(x_input); test_custom_dense_layer_output(y)."""
+    tf = pytest.importorskip("tensorflow")
+    x_input = tf.constant([[1.0, 2.0]])
+    for bias_shape in ((3,), (1, 3)):
+        layer = MitDense.make(bias_shape=bias_shape)
+        layer.build((1, 2))
+        y = layer.call(x_input)
+        assert mdl.lab1.test_custom_dense_layer_output(y)
+        assert mdl.test_custom_dense_layer_output(y)
+    assert capsys.readouterr().out.count("[PASS]") == 4
+    layer = MitDense.make(bias=False)  # the wrong answer that used to pass: no bias
+    layer.build((1, 2))
+    y = layer.call(x_input)
+    with pytest.raises(AssertionError, match="no bias"):
+        mdl.test_custom_dense_layer_output(y)
+    layer = MitDense.make()
+    layer.build((1, 2))
+    for wrong in (
+        tf.math.sigmoid(tf.matmul(x_input, layer.W)),  # bias left out of the sum
+        tf.nn.relu(tf.matmul(x_input, layer.W) + layer.b),  # wrong activation
+        tf.math.sigmoid(tf.matmul(x_input, layer.W) - layer.b),
+        tf.fill((1, 3), 0.5),
+    ):
+        with pytest.raises(AssertionError, match="own kernel W and bias b"):
+            mdl.test_custom_dense_layer_output(wrong)
+    with pytest.raises(AssertionError, match=r"\(1, 3\)"):
+        mdl.test_custom_dense_layer_output(np.ones((1, 4)) * 0.5)
+
+
+def test_custom_dense_layer_output_with_the_layer_named():
     tf = pytest.importorskip("tensorflow")
     keras = pytest.importorskip("keras")
     layer = keras.layers.Dense(3, activation="sigmoid")
     x = tf.constant([[1.0, 2.0]])
     assert mdl.test_custom_dense_layer_output(layer(x), layer=layer, x=x)
-    with pytest.raises(AssertionError, match="own weights"):
+    with pytest.raises(AssertionError, match="own kernel"):
         mdl.test_custom_dense_layer_output(layer(x) + 0.01, layer=layer, x=x)
-    with pytest.raises(AssertionError, match=r"\(1, 3\)"):
-        mdl.test_custom_dense_layer_output(np.ones((1, 4)) * 0.5)
+    no_bias = keras.layers.Dense(3, activation="sigmoid", use_bias=False)
+    with pytest.raises(AssertionError, match="no bias"):
+        mdl.test_custom_dense_layer_output(no_bias(x), layer=no_bias, x=x)
+
+
+def test_every_mit_import_spelling_works():
+    import importlib
+
+    import labtools.lab1
+    import labtools.util
+    from labtools.lab1 import load_training_data, play_song  # noqa: F401
+    from labtools.util import LossHistory, PeriodicPlotter  # noqa: F401
+
+    assert mdl.lab1 is labtools.lab1 and mdl.util is labtools.util
+    assert importlib.import_module("labtools.lab1").play_song is mdl.play_song
+    for name in (
+        "load_training_data",
+        "extract_song_snippet",
+        "save_song_to_abc",
+        "play_song",
+        "play_generated_song",
+        "test_batch_func_types",
+        "test_batch_func_shapes",
+        "test_batch_func_next_step",
+        "test_custom_dense_layer_output",
+    ):
+        assert callable(getattr(labtools.lab1, name)), name
+    history = labtools.util.LossHistory(smoothing_factor=0.5)
+    for v in (4.0, 2.0, 2.0):
+        history.append(v)
+    assert history.get() == [4.0, 3.0, 2.5]
+
+
+def test_extract_song_snippet_prints_what_it_found_as_mit_does(capsys):
+    songs = mdl.load_training_data()
+    assert capsys.readouterr().out == ""  # the lab prints the count itself
+    assert mdl.lab1.extract_song_snippet(songs[0] + "\n\n" + songs[1] + "\n\n") == songs[:2]
+    assert "Found 2 songs in text" in capsys.readouterr().out
+
+
+def test_periodic_plotter_refuses_an_unknown_scale():
+    with pytest.raises(ValueError, match="unrecognized parameter scale 'semilog'"):
+        mdl.util.PeriodicPlotter(sec=1, scale="semilog")
+    for scale in (None, "semilogx", "semilogy", "loglog"):
+        mdl.util.PeriodicPlotter(sec=1, scale=scale)
 
 
 def test_periodic_plotter_redraws_at_most_every_sec(monkeypatch):
