@@ -71,7 +71,7 @@ class CompiledSampler:
         n = tf.shape(start)[0]
         units = self.lstm.units
         state = [tf.zeros([n, units]), tf.zeros([n, units])]
-        # prime with all but the last start character
+        # prime the state with every start character; the last one's output gives the first draw
         for_steps = tf.shape(start)[1]
         h = tf.zeros([n, units])
         for t in tf.range(for_steps):
