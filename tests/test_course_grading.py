@@ -295,7 +295,12 @@ def test_merge_refuses_tampered_missing_and_foreign_results(tmp_path, fake_grade
     assert "shard(s) 1 of 3 have not finished" in capsys.readouterr().err
     (tmp_path / "away.json").rename(manifest)
 
-    (shared / "results" / "s2.json").unlink()
+    swapped = shared / "results" / "s2.json"
+    swapped.write_text((shared / "results" / "s3.json").read_text())  # signed, but another student's
+    assert main(merge) == 1
+    assert "s2.json: the result of another submission" in capsys.readouterr().err
+
+    swapped.unlink()
     assert main(merge) == 1
     assert "s2.json: missing" in capsys.readouterr().err
 
