@@ -250,7 +250,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
         if step % 25 == 0:
             bar.set_postfix(loss=f"{history[-1]:.3f}", refresh=False)
             plotter.plot(history)
-        if (step + 1) % 100 == 0:
+        if (step + 1) % 100 == 0 or step + 1 == settings["steps"]:  # every 100 steps, and the last
             model.save_weights(checkpoint_dir / f"step_{step + 1:05d}.weights.h5")
     plotter.plot(history, force=True)
     seconds = time.perf_counter() - start
