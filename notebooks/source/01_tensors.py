@@ -38,7 +38,7 @@ print(f"number: rank {tf.rank(number).numpy()}, shape {number.shape}")
 
 # %%
 sports = tf.constant(["Tennis", "Basketball"], tf.string)
-numbers = tf.constant([3.141592, 1.414213, 2.71821], tf.float64)
+numbers = tf.constant([3.141592, 1.414214, 2.718282], tf.float64)  # π, √2, e
 print(f"sports: rank {tf.rank(sports).numpy()}, shape {sports.shape}")
 print(f"numbers: rank {tf.rank(numbers).numpy()}, shape {numbers.shape}")
 
@@ -178,13 +178,18 @@ print(f"{size}x{size}: Python loop {t_loop:.0f} ms | tf.nn.relu {t_tf:.2f} ms | 
 # %% [markdown]
 # ## 6. Broadcasting and the dot product
 #
-# When two tensors of different ranks meet in an element-wise operation, the smaller one is
-# **broadcast**: repeated along the missing leading axes. That is how one bias vector is added
-# to every row of a batch.
+# When two tensors of different shapes meet in an element-wise operation, they are
+# **broadcast**. Line their shapes up from the right: each pair of axes must be equal, or one of
+# them must be 1 (or missing). A missing axis is added in front with length 1, and every axis of
+# length 1 is repeated to match the other. So `(64, 3, 32, 10) + (32, 10)` works: `(32, 10)`
+# becomes `(1, 1, 32, 10)` and is repeated to `(64, 3, 32, 10)`; `(5, 1) * (1, 4)` gives `(5, 4)`;
+# `(3, 2) + (3,)` fails (2 and 3 differ). That is how one bias vector is added to every row of
+# a batch.
 #
 # The **dot product** of two vectors is the sum of their element-wise product. A matrix-vector
 # product takes one dot product per row; a matrix product one per (row, column) pair, so
-# `(a, b) @ (b, c)` has shape `(a, c)`.
+# `(a, b) @ (b, c)` has shape `(a, c)`. `@` and `tf.matmul` are batched too: on rank-3 tensors,
+# `(n, a, b) @ (n, b, c)` is `n` matrix products at once, shape `(n, a, c)`.
 
 # %%
 u = tf.constant([1.0, 2.0, 3.0])
@@ -193,6 +198,14 @@ M = tf.constant([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]])
 print("u . w       =", tf.tensordot(u, w, axes=1).numpy())
 print("M @ u       =", tf.linalg.matvec(M, u).numpy())
 print("M @ M^T     =\n", tf.matmul(M, M, transpose_b=True).numpy())
+
+big = tf.random.normal((64, 3, 32, 10))
+small = tf.random.normal((32, 10))
+repeated = tf.tile(tf.reshape(small, (1, 1, 32, 10)), [64, 3, 1, 1])  # what broadcasting does, by hand
+print("(64, 3, 32, 10) + (32, 10) ->", (big + small).shape, "| same as expand-then-repeat:",
+      bool(tf.reduce_all(big + small == big + repeated)))
+print("(5, 1) * (1, 4)            ->", (tf.ones((5, 1)) * tf.ones((1, 4))).shape)
+print("(8, 2, 3) @ (8, 3, 4)      ->", (tf.random.normal((8, 2, 3)) @ tf.random.normal((8, 3, 4))).shape)
 print("M + [10, 20, 30] =\n", (M + tf.constant([10.0, 20.0, 30.0])).numpy())
 
 # %% [markdown]
@@ -237,7 +250,8 @@ lab.q6.check(flat, columns)
 # **translates**, multiplying by a diagonal matrix **scales**, multiplying by
 # $R(\theta) = \begin{pmatrix}\cos\theta & -\sin\theta\\ \sin\theta & \cos\theta\end{pmatrix}$
 # **rotates** anticlockwise by θ. A matrix product followed by an addition is an **affine** map,
-# exactly what a `Dense` layer computes; ReLU then folds everything negative onto the axes.
+# exactly what a `Dense` layer computes; ReLU then clamps every negative coordinate to 0, which
+# pushes the points outside the positive quadrant onto its edges.
 #
 # **Exercise 7.** Write `rotate(points, degrees)`: `points` is a `float32` tensor with one point per
 # row (shape `(n, 2)`) and `degrees` a number; return the points rotated anticlockwise by `degrees`
@@ -287,9 +301,10 @@ plt.show()
 # - Rank = number of axes, shape = their lengths. Scalars, vectors, matrices, batches of images.
 # - Tensors are immutable and single-dtype; `tf.Variable` is the mutable kind, updated with `assign*`.
 # - Vectorised operations beat Python loops by orders of magnitude; broadcasting stretches the
-#   smaller operand; `@` / `tf.matmul` contracts the last axis of the left with the first of the right.
+#   axes of length 1 (or missing) to match; `@` / `tf.matmul` contracts the last axis of the left with
+#   the second-to-last of the right, batched over any leading axes.
 # - Reshape keeps element order; transpose changes it.
-# - Geometrically, `x @ W + b` is an affine map and ReLU folds space: the building blocks of a network.
+# - Geometrically, `x @ W + b` is an affine map and ReLU clamps negatives to 0: the building blocks of a network.
 
 # %%
 labtools.progress()

@@ -109,8 +109,9 @@ functional_model = keras.Model(inputs=inputs, outputs=outputs)  # SOLUTION
 lab.q3.check(functional_model)
 
 # %% [markdown]
-# A functional model can describe itself; a subclassed model only knows its layers once it has
-# run, and never its wiring, because that lives in Python code.
+# A functional model can describe itself. A subclassed model has its layers as soon as
+# `__init__` has run, but their weights and shapes come only with the first call, and its wiring
+# never shows, because that lives in Python code in `call`.
 
 # %%
 if labtools.needs(functional_model, exercise="Exercise 3"):

@@ -280,7 +280,7 @@ _ = widgets.interact(show_descent,
 # | SGD with momentum | keep a running velocity, so consistent directions speed up and zig-zags cancel |
 # | Adagrad | divide each coordinate's step by the root of its summed squared gradients |
 # | RMSprop | the same with a decaying average, so steps do not shrink forever |
-# | Adadelta | RMSprop plus a running scale of past updates, so units match and η matters little |
+# | Adadelta | RMSprop plus a running scale of past updates, so the step has the units of the weights; still needs a rate (Keras' default, 0.001, barely moves here: we use 1.0) |
 # | Adam | momentum and RMSprop together, with bias correction early on |
 #
 # All six start from the same point on f(x, y) = 0.1 x² + 2 y² and take the same number of steps.
@@ -326,8 +326,9 @@ plt.show()
 # %% [markdown]
 # Read the picture: SGD's step size that is safe for the steep *y* direction is tiny for the
 # shallow *x* direction; momentum builds speed along the valley; Adagrad, RMSprop and Adam
-# rescale each coordinate so both directions move at a similar pace; Adadelta needs no tuned
-# rate but starts slowly. No optimiser wins everywhere. Adam is a robust default; SGD with
+# rescale each coordinate so both directions move at a similar pace; Adadelta starts slowly,
+# and only with a rate far above Keras' default (try `learning_rate=0.001` above: it hardly moves
+# in these steps). No optimiser wins everywhere. Adam is a robust default; SGD with
 # momentum is still common when carefully tuned.
 #
 # ## Summary
