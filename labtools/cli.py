@@ -74,8 +74,15 @@ def _add_grade(subparsers) -> None:
     p.add_argument("--lab", required=True, metavar="NN", help="lab number, e.g. 03")
     p.add_argument("--out", type=Path, default=Path("grading-out"), help="output folder (default: grading-out)")
     p.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
-    p.add_argument("--cell-timeout", type=int, default=120, help="seconds a cell may run (default 120)")
-    p.add_argument("--timeout", type=int, default=600, help="seconds a submission may run (default 600)")
+    p.add_argument(
+        "--cell-timeout", type=float, default=120, help="CPU seconds per thread a cell may use (default 120)"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=600, help="CPU seconds per thread a submission may use (default 600)"
+    )
+    p.add_argument(
+        "--threads", type=int, default=0, help="TensorFlow threads per kernel (default: the cores divided by -j)"
+    )
     p.add_argument("--memory-mb", type=int, default=4096, help="memory a submission may use (default 4096)")
     p.add_argument(
         "--allow-network", action="store_true", help="with --no-sandbox: do not cut submissions off the network"
@@ -128,6 +135,7 @@ def _grade(args) -> int:
         jobs=args.jobs,
         cell_timeout=args.cell_timeout,
         submission_timeout=args.timeout,
+        threads=args.threads,
         memory_mb=args.memory_mb,
         isolate_network=isolate,
         sandbox=sandboxed,

@@ -3,6 +3,12 @@
 Each submission's result is written atomically to ``OUT/results/<id>.json`` as soon as it is
 known; a re-run skips submissions whose file has not changed, so an interrupted run resumes
 and no row is lost or written twice. The gradebook is rebuilt from those files.
+
+Time limits count CPU time, so a busy machine does not change a grade: a cell may use
+``cell_timeout`` and a submission ``submission_timeout`` seconds of CPU time per thread it is
+given (``threads``, the kernel's TensorFlow/OpenMP thread count). Wall-clock limits, ``WALL_FACTOR``
+times as long, are backstops for code that waits without end; a submission stopped by one alone
+is graded once more before its timeout is recorded.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from .report import write_gradebook
 from .results import QuestionResult, SubmissionResult
 from .submission import Unreadable, answer_ids, compose, extract_answers, read_notebook
 
+WALL_FACTOR = 3  # wall-clock backstops are this many times the CPU limits
+
 
 @dataclass
 class Settings:
@@ -41,12 +49,34 @@ class Settings:
     bundle: dict
     out: Path
     jobs: int = 1
-    cell_timeout: int = 120
-    submission_timeout: int = 600
+    cell_timeout: float = 120  # CPU seconds per thread a cell may use
+    submission_timeout: float = 600  # CPU seconds per thread a submission may use
     memory_mb: int = 4096
     isolate_network: bool = True  # without the sandbox: `unshare -n` where it works
     sandbox: bool = True  # each kernel in bubblewrap (see sandbox.py)
     max_processes: int = 256
+    threads: int = 0  # TensorFlow/OpenMP threads per kernel; 0: the machine's cores shared among the jobs
+    cell_wall_timeout: float = 0  # 0: WALL_FACTOR x cell_timeout
+    submission_wall_timeout: float = 0  # 0: WALL_FACTOR x submission_timeout
+
+    def kernel_threads(self) -> int:
+        return self.threads or max(1, (os.cpu_count() or 1) // max(1, self.jobs))
+
+    def cell_wall(self) -> float:
+        return self.cell_wall_timeout or WALL_FACTOR * self.cell_timeout
+
+    def submission_wall(self) -> float:
+        return self.submission_wall_timeout or WALL_FACTOR * self.submission_timeout
+
+
+@dataclass
+class Run:
+    """What one execution of a submission gave: its events, its status, and whether a wall-clock
+    backstop (not a CPU limit) stopped something in it."""
+
+    events: list[dict]
+    status: str
+    wall_stopped: bool = False
 
 
 def load_bundle(lab: str, root: Path | None = None) -> dict:
@@ -101,12 +131,17 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
         nb = read_notebook(path)
         answers = extract_answers(nb, answer_ids(settings.bundle["template"]))
         result.notes += answers.notes
-        events, result.status = _execute(answers, settings, inputs)
+        run = _execute(answers, settings, inputs)
+        if run.wall_stopped:  # a wall-clock backstop alone: perhaps the machine, not the code; once more
+            run = _execute(answers, settings, inputs)
+            if run.wall_stopped:
+                result.notes.append("stopped by a wall-clock limit in two runs")
+        events, result.status = run.events, run.status
     except Unreadable as exc:
         result.status = "unreadable"
         result.notes.append(str(exc))
     payloads = {e["qid"]: e.get("payload") for e in events if e.get("event") == "result"}
-    result.notes += [e["text"] for e in events if e.get("event") in ("note", "died")]
+    result.notes += [e["text"] for e in events if e.get("event") in ("note", "died", "stopped")]
     starts = [e for e in events if e.get("event") == "start"]
     result.isolated = any(e.get("isolated") for e in starts)
     result.sandboxed = any(e.get("sandboxed") for e in starts)
@@ -146,8 +181,8 @@ def sanitise(text, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[list[dict], str]:
-    """Run the composed notebook in a worker process; returns (events, status).
+def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
+    """Run the composed notebook in a worker process.
 
     The composed notebook stays in a folder only the worker reads; the kernel shares just
     ``conn`` with it (connection file and sockets). Results come back on the worker's stdout."""
@@ -171,8 +206,10 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[l
             nonce,
             "--conn",
             str(conn),
-            "--cell-timeout",
-            str(settings.cell_timeout),
+            "--cell-cpu",
+            str(settings.cell_timeout * settings.kernel_threads()),
+            "--cell-wall",
+            str(settings.cell_wall()),
         ]
         if settings.sandbox:
             cmd.append("--sandbox")
@@ -184,6 +221,7 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[l
             "PYTHONHASHSEED": "0",
             "MPLBACKEND": "Agg",
             "TF_CPP_MIN_LOG_LEVEL": "3",
+            **thread_env(settings.kernel_threads()),
         }
         proc = subprocess.Popen(
             cmd,
@@ -204,10 +242,16 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> tuple[l
         events = list(reader.events)
         if reader.overflow:
             events.append({"event": "note", "text": "the grader stopped reading results past its size limit"})
-        if status == "ok" and not any(e.get("event") == "done" for e in events):
-            died = [e for e in events if e.get("event") == "died"]
-            status = "kernel died" if died else "worker failed"
-        return events, status
+        wall = status == "wall timeout" or any(e.get("limit") == "wall" for e in events)
+        if status == "wall timeout":
+            status = "timeout"
+        elif status == "ok" and not any(e.get("event") == "done" for e in events):
+            if any(e.get("event") == "stopped" for e in events):
+                status = "timeout"
+            else:
+                died = [e for e in events if e.get("event") == "died"]
+                status = "kernel died" if died else "worker failed"
+        return Run(events, status, wall)
     finally:
         shutil.rmtree(private, ignore_errors=True)
         shutil.rmtree(conn, ignore_errors=True)
@@ -264,14 +308,27 @@ def parse_event(line: str, key: bytes) -> dict | None:
     return event if isinstance(event, dict) else None
 
 
-def _watch(proc, settings: Settings, psutil) -> str:
-    from .sandbox import tmpfs_usage
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment variables that give a kernel's TensorFlow and OpenMP this many threads."""
+    n = str(threads)
+    return {"TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "OMP_NUM_THREADS": n}
 
-    deadline = time.monotonic() + settings.submission_timeout
+
+def _watch(proc, settings: Settings, psutil) -> str:
+    """Wait for the worker, enforcing the submission's limits: CPU time, then the wall-clock
+    backstop ("wall timeout"), processes and memory."""
+    from .sandbox import tmpfs_usage
+    from .worker import tree_cpu_seconds
+
+    deadline = time.monotonic() + settings.submission_wall()
+    cpu_limit = settings.submission_timeout * settings.kernel_threads()
     limit = settings.memory_mb * 2**20
     parent = psutil.Process(proc.pid)
     while proc.poll() is None:
         if time.monotonic() > deadline:
+            _kill_tree(parent, psutil)
+            return "wall timeout"
+        if tree_cpu_seconds(parent) > cpu_limit:
             _kill_tree(parent, psutil)
             return "timeout"
         tree = _tree(parent, psutil)

@@ -1,6 +1,6 @@
 """Run one composed notebook in a fresh, sandboxed kernel and stream what the probes report.
 
-    python -m labtools.grading.worker NOTEBOOK --nonce N --conn DIR [--cell-timeout S]
+    python -m labtools.grading.worker NOTEBOOK --nonce N --conn DIR [--cell-cpu S] [--cell-wall S]
                                       [--sandbox | --isolate-network]
 
 Started by the runner in its own process. The signing key arrives on standard input. Every
@@ -10,11 +10,19 @@ kill are kept. The kernel cannot name that pipe: before the kernel starts, the w
 private copy of it and points its own standard input and output at /dev/null, which is all the
 kernel inherits. With ``--sandbox`` the kernel runs in bubblewrap (:mod:`.sandbox`); it sees
 only ``--conn DIR`` (its connection file and sockets), never NOTEBOOK's folder.
+
+Limits: a cell is stopped when the kernel's process tree has used ``--cell-cpu`` seconds of CPU
+time in it (an endless loop burns CPU; a slow import on a busy machine mostly waits, so load
+does not change a grade). ``--cell-wall`` seconds of wall-clock time is only a backstop for
+code that waits without end (``sleep``, ``input()``): it stops a cell that has run that long
+and is not computing; HARD_WALL_FACTOR times as long stops any cell. The runner grades a
+submission stopped by a wall-clock limit once more.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import hmac
 import json
@@ -22,15 +30,21 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 
 from .probe import MIME, read_payloads
 
-SETUP_ALLOWANCE_S = 180  # the setup cell and the grader's cells, whatever --cell-timeout says
+SETUP_ALLOWANCE_S = 180  # CPU seconds for the setup cell and the grader's cells, whatever --cell-cpu says
+KERNEL_START_S = 300  # wall-clock seconds a kernel may take to start (a busy machine starts slowly)
+CPU_POLL_S = 0.25
+IDLE_WINDOW_S = 5.0  # a cell that used under 5% of a core this long is waiting, not computing
+HARD_WALL_FACTOR = 4  # nbclient's own timeout: this many times the waiting limit, whatever the cell does
 OUTPUT_NOTE_BYTES = 10 * 2**20  # past this much printed output, the feedback says it was discarded
 
 
@@ -41,15 +55,84 @@ def _output_size(content: dict) -> int:
     return sum(len(v) if isinstance(v, str) else 64 for v in data.values()) + len(str(content.get("traceback", "")))
 
 
-class GradingClient(NotebookClient):
-    """A NotebookClient that keeps only the probes' outputs. Everything else the submission
-    prints is counted and dropped on arrival, so a cell printing without end cannot fill the
-    worker's memory (the output limit)."""
+def tree_cpu_seconds(root) -> float:
+    """CPU time (user + system) used so far by a process, its descendants and the children they
+    have reaped; a process that vanishes while being read counts as zero."""
+    import psutil
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        procs = [root]
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
+class GradingClient(NotebookClient):
+    """A NotebookClient that keeps only the probes' outputs and limits each cell's CPU time.
+
+    Everything the submission prints is counted and dropped on arrival, so a cell printing
+    without end cannot fill the worker's memory (the output limit). While a cell runs, a watch
+    reads the CPU time of the kernel's process tree; past the cell's limit it interrupts the
+    kernel, and if the cell still burns CPU after that, it kills the kernel."""
+
+    def __init__(self, *args: Any, limits_of=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.output_bytes = 0
         self.interrupted_cells: set[int] = set()
+        self.cpu_stopped: dict[int, float] = {}  # cell index -> the CPU limit it went past
+        self.idle_stopped: dict[int, float] = {}  # cell index -> the seconds it had waited
+        self.cpu_killed = False
+        self.limits_of = limits_of  # cell -> (CPU seconds, wall-clock seconds of waiting)
+
+    def _kernel_process(self):
+        import psutil
+
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        try:
+            return psutil.Process(process.pid) if process is not None else None
+        except psutil.Error:
+            return None
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        kernel = self._kernel_process() if self.limits_of else None
+        watch = None
+        if kernel is not None and self.limits_of is not None:
+            watch = asyncio.ensure_future(self._watch(kernel, cell_index, *self.limits_of(cell)))
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            if watch is not None:
+                watch.cancel()
+
+    async def _watch(self, kernel, cell_index: int, cpu_limit: float, wall: float) -> None:
+        """Interrupt the cell past its CPU limit (and end the kernel if it burns on), or once it
+        has run ``wall`` seconds and is waiting, not computing: it used less than 5% of a core
+        in the last IDLE_WINDOW_S. A cell that computes slowly on a busy machine is left alone."""
+        start, began = tree_cpu_seconds(kernel), time.monotonic()
+        grace = max(5.0, 0.25 * cpu_limit)  # time to unwind after the interrupt
+        samples: list[tuple[float, float]] = []
+        while True:
+            await asyncio.sleep(CPU_POLL_S)
+            now, used = time.monotonic(), tree_cpu_seconds(kernel) - start
+            samples = [(t, u) for t, u in samples if t >= now - IDLE_WINDOW_S] + [(now, used)]
+            stopped = cell_index in self.cpu_stopped or cell_index in self.idle_stopped
+            if used > cpu_limit and not stopped:
+                self.cpu_stopped[cell_index] = cpu_limit
+                await ensure_async(self.km.interrupt_kernel())  # type: ignore[union-attr]
+            elif cell_index in self.cpu_stopped and used > cpu_limit + grace:
+                self.cpu_killed = True  # it ignored the interrupt and goes on burning
+                _kill(kernel)
+                return
+            elif not stopped and now - began > wall and used - samples[0][1] < 0.05 * IDLE_WINDOW_S:
+                self.idle_stopped[cell_index] = wall
+                await ensure_async(self.km.interrupt_kernel())  # type: ignore[union-attr]
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -92,6 +175,20 @@ def _kernel_spec(private: Path, conn: Path, sandboxed: bool, isolate: bool) -> s
     return "labtools-grader"
 
 
+def _kill(root) -> None:
+    import psutil
+
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        procs = [root]
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+
+
 def _die_with_parent() -> None:
     """Linux: end this worker (and so its sandboxed kernel) if the runner is killed, even by -9."""
     if not sys.platform.startswith("linux"):
@@ -121,7 +218,15 @@ def sign(key: bytes, text: str) -> str:
 
 
 def run(
-    notebook: Path, channel, nonce: str, cell_timeout: int, key: bytes, conn: Path, sandboxed: bool, isolate: bool
+    notebook: Path,
+    channel,
+    nonce: str,
+    cell_cpu: float,
+    cell_wall: float,
+    key: bytes,
+    conn: Path,
+    sandboxed: bool,
+    isolate: bool,
 ) -> int:
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -142,8 +247,15 @@ def run(
             qid = cid.split("-")[1]
             payload = read_payloads(cell, nonce, qid)
             emit(event="result", qid=qid, payload=payload)
+        if cell_index in client.cpu_stopped:
+            seconds = round(client.cpu_stopped[cell_index])
+            emit(event="note", limit="cpu", text=f"a cell used more than {seconds} s of CPU time and was stopped")
+        elif cell_index in client.idle_stopped:
+            seconds = round(client.idle_stopped[cell_index])
+            emit(event="note", limit="wall", text=f"a cell was still waiting after {seconds} s and was stopped")
         elif cell_index in client.interrupted_cells:
-            emit(event="note", text=f"a cell ran longer than {cell_timeout} s and was stopped")
+            seconds = round(HARD_WALL_FACTOR * limits_of(cell)[1])
+            emit(event="note", limit="wall", text=f"a cell was still running after {seconds} s and was stopped")
         cell["outputs"] = []
         if client.output_bytes > OUTPUT_NOTE_BYTES and not noted_output:
             noted_output = True
@@ -160,17 +272,23 @@ def run(
     if ipc:
         km.ip = str(conn / "kernel-ipc")
 
-    def timeout_of(cell):
-        """Setup (importing TensorFlow) and the grader's own cells have their own allowance: a slow
-        import on a busy machine is not the student's runaway code."""
+    def own_allowance(cell) -> bool:
+        """Setup (importing TensorFlow) and the grader's own cells have their own allowance: they
+        are not the student's code."""
         own = "setup" in cell.get("metadata", {}).get("tags", []) or "start_lab(" in cell.get("source", "")
-        own = own or cell.get("metadata", {}).get("labtools", {}).get("grader") is True
-        return max(cell_timeout, SETUP_ALLOWANCE_S) if own else cell_timeout
+        return own or cell.get("metadata", {}).get("labtools", {}).get("grader") is True
+
+    def limits_of(cell) -> tuple[float, float]:
+        """(CPU seconds, wall-clock seconds of waiting) for one cell."""
+        cpu = max(cell_cpu, SETUP_ALLOWANCE_S) if own_allowance(cell) else cell_cpu
+        return cpu, cpu * (cell_wall / cell_cpu if cell_cpu else 1)
 
     client = GradingClient(
         nb,
         km=km,
-        timeout_func=timeout_of,
+        limits_of=limits_of,
+        timeout_func=lambda cell: round(HARD_WALL_FACTOR * limits_of(cell)[1]),
+        startup_timeout=KERNEL_START_S,
         interrupt_on_timeout=True,
         allow_errors=True,
         resources={"metadata": {"path": str(conn)}},
@@ -180,10 +298,14 @@ def run(
     try:
         client.execute()
     except DeadKernelError:
-        emit(event="died", text="the kernel died (a crash, os._exit or running out of memory)")
+        if client.cpu_killed:
+            text = "a cell went on using CPU after it was stopped; the kernel was ended"
+            emit(event="stopped", limit="cpu", text=text)
+        else:
+            emit(event="died", text="the kernel died (a crash, os._exit or running out of memory)")
         return 0
     except CellTimeoutError:
-        emit(event="died", text=f"a cell did not stop within {cell_timeout} s")
+        emit(event="stopped", limit="wall", text="a cell did not stop after its time limit")
         return 0
     except Exception as exc:  # anything else: report it, the runner keeps the row
         emit(event="died", text=f"execution stopped: {type(exc).__name__}: {str(exc)[:200]}")
@@ -197,7 +319,8 @@ def main(argv=None) -> int:
     p.add_argument("notebook", type=Path)
     p.add_argument("--nonce", required=True)
     p.add_argument("--conn", type=Path, required=True, help="folder shared with the kernel")
-    p.add_argument("--cell-timeout", type=int, default=120)
+    p.add_argument("--cell-cpu", type=float, default=120, help="CPU seconds a cell may use")
+    p.add_argument("--cell-wall", type=float, default=480, help="wall-clock seconds a cell may take (a backstop)")
     p.add_argument("--sandbox", action="store_true")
     p.add_argument("--isolate-network", action="store_true")
     a = p.parse_args(argv)
@@ -207,7 +330,7 @@ def main(argv=None) -> int:
         print("labtools.grading.worker: expected the signing key on standard input", file=sys.stderr)
         return 2
     channel = _private_channel()
-    return run(a.notebook, channel, a.nonce, a.cell_timeout, key, a.conn, a.sandbox, a.isolate_network)
+    return run(a.notebook, channel, a.nonce, a.cell_cpu, a.cell_wall, key, a.conn, a.sandbox, a.isolate_network)
 
 
 if __name__ == "__main__":
