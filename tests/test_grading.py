@@ -548,3 +548,26 @@ def test_kill_9_of_the_grader_loses_nothing_and_leaves_no_kernel(tmp_path):
     assert (out / "results" / "a_solution.json").read_text() == first  # resumed, not regraded
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert [(r["id"], r["total"]) for r in rows] == [("a_solution", "6"), ("b_solution", "6")]
+
+
+def test_an_environment_under_tmp_stays_visible_inside_the_sandbox(monkeypatch):
+    """The sandbox's own /tmp is mounted first, so a Python environment kept under /tmp (a CI
+    checkout, a Gradescope-like layout) is still bound in read-only, not hidden by it."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    sandbox_or_skip()
+    env_dir, conn = Path(tempfile.mkdtemp(dir="/tmp")), Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        os.chmod(env_dir, 0o755)
+        (env_dir / "marker").write_text("here")
+        roots = sandbox._python_roots()
+        monkeypatch.setattr(sandbox, "_python_roots", lambda: [*roots, env_dir])
+        cmd = sandbox.command(conn, ["/bin/cat", str(env_dir / "marker")])
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert done.stdout == "here", done.stderr
+    finally:
+        shutil.rmtree(env_dir, ignore_errors=True)
+        shutil.rmtree(conn, ignore_errors=True)

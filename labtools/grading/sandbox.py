@@ -141,12 +141,6 @@ def command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict 
         "sandbox",
         *_system_binds(),
     ]
-    for root in _python_roots():
-        args += ["--ro-bind", str(root), str(root)]
-    for name in HIDDEN_FROM_KERNEL:  # after the labtools bind, so they cover its files
-        path = _labtools_dir() / name
-        if path.exists():
-            args += ["--ro-bind", "/dev/null", str(path)]
     args += [
         "--proc",
         "/proc",
@@ -161,6 +155,12 @@ def command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict 
         "--tmpfs",
         "/tmp",
     ]
+    for root in _python_roots():  # after the tmpfs, so an environment under /tmp stays visible
+        args += ["--ro-bind", str(root), str(root)]
+    for name in HIDDEN_FROM_KERNEL:  # after the labtools bind, so they cover its files
+        path = _labtools_dir() / name
+        if path.exists():
+            args += ["--ro-bind", "/dev/null", str(path)]
     if str(shared) != "/":
         args += ["--bind", str(shared), str(shared)]
     args += [
