@@ -168,14 +168,30 @@ def device_summary() -> str:
     return f"{len(gpus)} GPU(s)" if gpus else "CPU only"
 
 
+def no_tqdm_monitor() -> None:
+    """Stop tqdm from starting its monitor thread (``tqdm.monitor_interval = 0``).
+
+    After a training bar, that thread ran beside the explorer of lab 06: when *mistakes only*
+    moved the slider, the redrawn plot came out as ``<Figure size 640x480 with 0 Axes>``. The
+    thread only speeds up bars that print rarely; the labs' bars do not need it.
+    """
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency of labtools
+        return
+    tqdm.monitor_interval = 0
+
+
 def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
-    """The first line of every lab: quiet TensorFlow and seeds; returns the lab's questions."""
+    """The first line of every lab: quiet TensorFlow, seeds, no tqdm monitor thread; returns the
+    lab's questions."""
     from .labs import load_lab
 
     tf = import_tensorflow()
     import keras
 
     seed_everything(seed)
+    no_tqdm_monitor()
     lab = load_lab(number)
     if not quiet:
         mode = "fast mode (small data, few steps)" if fast_mode() else "full settings"

@@ -34,12 +34,14 @@ class TrainingProgress(keras.callbacks.Callback):
         widget = getattr(self.bar, "container", None)  # tqdm.notebook's HBox: label, bar, text
         if widget is not None:
             widget.children[1].layout.min_width = "240px"  # a long postfix must not squeeze the bar
+            widget.layout.flex_flow = "row wrap"  # ... it goes on the next line instead
 
     def on_train_batch_end(self, batch, logs=None):
         self.bar.update(1)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.set_postfix(epoch=f"{epoch + 1}/{self.epochs}", **_fmt(logs), refresh=True)
+        metrics = ", ".join(f"{k}={v}" for k, v in _fmt(logs).items())  # in Keras' order
+        self.bar.set_postfix_str(f"epoch {epoch + 1}/{self.epochs}, {metrics}", refresh=True)
 
     def on_train_end(self, logs=None):
         self.bar.close()

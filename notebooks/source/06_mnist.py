@@ -294,7 +294,7 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercise
     print(f"{len(mistakes)} mistakes among {len(y_test)} test images")
     index = widgets.IntSlider(0, 0, len(y_test) - 1, description="image",
                               layout=widgets.Layout(width="560px"))
-    mistakes_only = widgets.Checkbox(False, description="mistakes only", indent=False)
+    mistakes_only = widgets.Checkbox(False, description="mistakes only")
     mistakes_only.observe(fit_slider, "value")
     _ = widgets.interact(show_digit, index=index, mistakes_only=mistakes_only)
 
