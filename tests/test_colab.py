@@ -62,22 +62,28 @@ def _venv_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def colab_python(request) -> Path:
-    """The Colab-like venv's python, built on first use (about 2.5 minutes) and then reused."""
+    """The Colab-like venv's python, built on first use (about 4 minutes on 2 busy cores) and then
+    reused; a lock keeps two test runs from building it at once."""
+    import fcntl
+
     venv = _venv_dir()
     python = venv / "bin" / "python"
-    if not (venv / ".complete").exists():
-        started = time.monotonic()
-        shutil.rmtree(venv, ignore_errors=True)  # a build that did not finish
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        run = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile"]
-            + ["-r", str(PINS_FILE)],
-            capture_output=True,
-            text=True,
-            timeout=1200,
-        )
-        assert run.returncode == 0, f"building the Colab-like venv failed:\n{run.stderr[-3000:]}"
-        (venv / ".complete").write_text(f"built in {time.monotonic() - started:.0f} s\n")
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.with_name(venv.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / ".complete").exists():
+            started = time.monotonic()
+            shutil.rmtree(venv, ignore_errors=True)  # a build that did not finish
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            run = subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile"]
+                + ["-r", str(PINS_FILE)],
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
+            assert run.returncode == 0, f"building the Colab-like venv failed:\n{run.stderr[-3000:]}"
+            (venv / ".complete").write_text(f"built in {time.monotonic() - started:.0f} s\n")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
         reporter.write_line(f"\nColab-like venv: {venv} ({(venv / '.complete').read_text().strip()})")
