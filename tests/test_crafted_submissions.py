@@ -226,6 +226,8 @@ matrix = FakeTensor([[1, 2, 3], [4, 5, 6]])
 
 # -- lab 02: computations and graphs (q1..q4: 1, 2, 2, 1) ----------------------------------------
 
+RIGHT_Q4 = "compiled = tf.function(lambda a, b: a * a - b * b, input_signature=[tf.TensorSpec([], tf.float32)] * 2)\n"
+
 LAB02 = {
     # q1: values typed from the student's own x and y, numpy.allclose made always true in the
     # kernel; q2: a table of the old checker's (a, b) pairs, 0 for anything else.
@@ -302,7 +304,7 @@ def _REWRITE(payload):
 """
             + SESSION_HOOK
             + "def difference_of_squares(a, b):\n    return a - b\n",
-            "q4-answer": "compiled = tf.function(lambda a, b: a * a - b * b)\n",
+            "q4-answer": RIGHT_Q4,
         },
         [1, 0, 0, 1],
     ),
@@ -329,7 +331,7 @@ get_ipython().events.register("post_run_cell", _after)
 def difference_of_squares(a, b):
     return a - b
 """,
-            "q4-answer": "compiled = tf.function(lambda a, b: a * a - b * b)\n",
+            "q4-answer": RIGHT_Q4,
         },
         [1, 0, 0, 1],
     ),
@@ -359,14 +361,16 @@ def func(a, b):
         also_games=("q3",),
     ),
     # The grader's private copy of the lab, found in sys.modules: q4's extract swapped for one that
-    # runs the answer on the inputs without asking whether it is a tf.function. A plain function
-    # computes the right numbers but is not compiled, the one thing q4 asks beyond q3.
+    # runs the answer on the inputs without asking whether it is a tf.function and reports no
+    # tracing. A plain function computes the right numbers but is not compiled, the one thing q4
+    # asks beyond q3.
     "private_extract_swapped": Crafted(
         {
             "q4-answer": """import sys
 _private = next(m for n, m in list(sys.modules.items())
                 if n.startswith("_labtools_private_") and n.endswith("lab02_computation"))
-_private.LAB.questions["q4"].extract = lambda compiled, given: _private._call_on_pairs(compiled, "compiled", given)
+_private.LAB.questions["q4"].extract = lambda compiled, given: dict(
+    _private._call_on_pairs(compiled, "compiled", given), traces=0)
 compiled = difference_of_squares
 """,
         },

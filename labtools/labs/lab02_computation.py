@@ -113,12 +113,42 @@ def _judge_squares(d, inputs, name="difference_of_squares"):
     _check_pairs(d, inputs, name, lambda a, b: a * a - b * b, "that is not a² - b²")
 
 
+def _tracing_count(fn) -> int:
+    """How many graphs a tf.function has traced, read through TensorFlow's own class (an
+    attribute set on the object, or a subclass outside TensorFlow, cannot change it)."""
+    for klass in type(fn).__mro__:
+        method = vars(klass).get("experimental_get_tracing_count")
+        if method is not None and klass.__module__.startswith("tensorflow."):
+            return int(method(fn))
+    raise Fail("compiled is not a tf.function TensorFlow can count the traces of; wrap your function with tf.function")
+
+
 def _extract_compiled(compiled, given):
+    """Call ``compiled`` with each pair as plain Python floats, as a training loop passing a new
+    rate each step would, and count the graphs it traced meanwhile."""
     if not is_tf_function(compiled):
         raise Fail(
             f"compiled is a {type(compiled).__name__}, not a tf.function; wrap your function with tf.function(...)"
         )
-    return _call_on_pairs(compiled, "compiled", given)
+    before = _tracing_count(compiled)
+    results = []
+    for a, b in zip(given["a"], given["b"], strict=True):
+        out = call(compiled, f"compiled({float(a):g}, {float(b):g})", float(a), float(b))
+        facts = tensor_facts(out, "compiled(a, b)", "use TensorFlow operations so it returns a tf.Tensor")
+        if facts["shape"] not in ([], [1]):
+            raise Fail(f"compiled(a, b) on two numbers returns shape {tuple(facts['shape'])}; it should return one")
+        results.append(float(np.asarray(facts["values"], dtype="float64").reshape(-1)[0]))
+    return {"results": results, "traces": _tracing_count(compiled) - before}
+
+
+def _judge_compiled(d, inputs):
+    _judge_squares(d, inputs, "compiled")
+    calls, traces = len(d["results"]), int(d["traces"])
+    if traces > 1:
+        raise Fail(
+            f"compiled traced {traces} graphs for {calls} calls with different Python floats: each new Python "
+            "number is a new signature; fix the signature so that it traces once"
+        )
 
 
 LAB = Lab(
@@ -164,15 +194,16 @@ LAB = Lab(
         ),
         Question(
             "q4",
-            "Compile with tf.function",
+            "A tf.function that traces once",
             1,
             ["compiled"],
             _extract_compiled,
-            lambda d, inputs: _judge_squares(d, inputs, "compiled"),
+            _judge_compiled,
             draw=_pairs,
             hints=[
-                "tf.function(f) returns a compiled version of f.",
-                "Compile your difference_of_squares; it must still give the same numbers.",
+                "tf.function(f) returns a compiled version of f; it must still give a² - b².",
+                "A Python number is part of the signature, a tensor is not: every new float traces again.",
+                "tf.function takes input_signature=: one tf.TensorSpec (shape and dtype) per argument.",
             ],
         ),
     ],

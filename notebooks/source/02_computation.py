@@ -9,6 +9,7 @@
 # - TensorFlow's arithmetic: `tf.add`, `tf.subtract`, `tf.multiply` and the operators `+ - *`
 # - how a Python function of tensors describes a computation graph
 # - eager execution versus graph execution with `tf.function`, and when graphs pay off
+# - what makes `tf.function` trace again (Python numbers versus tensors), and `print` versus `tf.print`
 
 # %% tags=["setup"]
 import time
@@ -95,10 +96,50 @@ lab.q3.check(difference_of_squares)
 # into a graph that TensorFlow can optimise (fuse operations, drop Python overhead) and run
 # without returning to Python between operations.
 #
-# **Exercise 4.** Make `compiled`, a `tf.function` version of your `difference_of_squares`.
+# ### When does TensorFlow trace?
+#
+# `tf.function` runs your Python code only while it **traces**. So Python side effects (a
+# `print`, appending to a list) happen while tracing and never again, while TensorFlow
+# operations (`tf.print`, `v.assign_add(1)`) are part of the graph and run on every call. A
+# graph is reused for calls with the same **signature**: the shape and dtype of each tensor
+# argument, and the *value* of each plain Python argument. A new Python number means a new
+# graph; a tensor with the same shape and dtype does not:
+
+# %%
+runs = tf.Variable(0)  # assign_add is a TensorFlow operation: it runs on every call
+
+
+@tf.function
+def scale(x, factor):
+    print("  tracing a graph for factor =", factor)  # Python: only while tracing
+    runs.assign_add(1)
+    return x * factor
+
+
+x1 = tf.constant(1.0)
+print("called with the Python floats 1.0, 2.0, 3.0:")
+for factor in [1.0, 2.0, 3.0]:
+    scale(x1, factor)
+print("called with tensors of those values:")
+for factor in [1.0, 2.0, 3.0]:
+    scale(x1, tf.constant(factor))
+print(f"{runs.numpy()} calls, {scale.experimental_get_tracing_count()} graphs traced")
+
+# %% [markdown]
+# Tracing costs far more than a call, so a training step that is handed a new Python float at
+# every step (a learning rate, a temperature) retraces every step and runs slower than eager
+# code. Two ways out: pass tensors, or fix the signature when you compile:
+# `tf.function(f, input_signature=[tf.TensorSpec(shape, dtype), ...])`, one spec per argument;
+# arguments are then converted to tensors of that spec. (`reduce_retracing=True` relaxes
+# tensor *shapes*; it does not help with Python numbers.)
+#
+# **Exercise 4.** Make `compiled`, a `tf.function` version of your `difference_of_squares` that
+# is called with plain Python floats (`compiled(1.5, 2.0)`) and **traces only once**, however
+# many different floats it gets. The check calls it with numbers of its own and counts the
+# graphs traced.
 
 # %% answer="q4"
-compiled = tf.function(difference_of_squares)  # SOLUTION
+compiled = tf.function(difference_of_squares, input_signature=[tf.TensorSpec([], tf.float32)] * 2)  # SOLUTION
 
 # %%
 lab.q4.check(compiled)
@@ -150,6 +191,8 @@ if concrete is not None:
 # - A Python function of tensors *is* a computation graph: nodes are operations, edges tensors.
 # - Eager mode runs line by line; `tf.function` traces a graph once and reuses it, which removes
 #   Python overhead. Keras compiles your model's training step this way for you.
+# - Python code (`print`) runs only while tracing; graph operations (`tf.print`, `assign_add`)
+#   run every call. A new Python number traces a new graph: pass tensors or give `input_signature`.
 
 # %%
 labtools.progress()

@@ -46,6 +46,24 @@ class _FakeFunction:
         return self.fn(a, b)
 
 
+SCALAR = tf.TensorSpec([], tf.float32)
+
+
+def _decorated():
+    @tf.function(input_signature=(tf.TensorSpec(shape=[], dtype=tf.float32), tf.TensorSpec(shape=[], dtype=tf.float32)))
+    def compiled(a, b):
+        return _squares(a, b)
+
+    return compiled
+
+
+def _faked_count():
+    """A plain tf.function whose tracing count is overwritten on the object."""
+    fn = tf.function(_squares)
+    fn.experimental_get_tracing_count = lambda: 0
+    return fn
+
+
 CASES = {
     "q1": [
         right("tf functions", lambda x, y: (tf.add(x, y), tf.multiply(x, y), tf.subtract(y, x))),
@@ -110,25 +128,55 @@ CASES = {
         untouched(lambda: _no_body),
     ],
     "q4": [
-        right("tf.function of the answer", lambda: tf.function(_squares)),
-        right("decorated", lambda: tf.function(lambda a, b: a * a - b * b)),
-        right("with reduce_retracing", lambda: tf.function(_squares, reduce_retracing=True)),
+        right("input signature list", lambda: tf.function(_squares, input_signature=[SCALAR, SCALAR])),
+        right("input signature tuple, times two", lambda: tf.function(_squares, input_signature=(SCALAR,) * 2)),
+        right("any shape in the signature", lambda: tf.function(_squares, input_signature=[tf.TensorSpec(None)] * 2)),
+        right("float64 signature", lambda: tf.function(_squares, input_signature=[tf.TensorSpec([], tf.float64)] * 2)),
+        right("decorator with a signature", lambda: _decorated()),
         right(
-            "with an input signature",
+            "keyword spec and a lambda",
             lambda: tf.function(
-                _squares, input_signature=[tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)]
+                lambda a, b: a * a - b * b, input_signature=[tf.TensorSpec(shape=(), dtype="float32")] * 2
             ),
         ),
-        right("jit off explicitly", lambda: tf.function(_squares, jit_compile=False)),
-        wrong("plain function", lambda: _squares, says="not a tf.function"),
-        wrong("fake get_concrete_function", lambda: _FakeFunction(_squares), says="not a tf.function"),
-        wrong("compiled wrong function", lambda: tf.function(lambda a, b: (a - b) ** 2), says="not a² - b²"),
-        wrong("compiled flipped", lambda: tf.function(lambda a, b: b * b - a * a), says="flipped"),
+        right(
+            "signature and reduce_retracing",
+            lambda: tf.function(_squares, input_signature=[SCALAR] * 2, reduce_retracing=True),
+        ),
+        wrong("plain tf.function", lambda: tf.function(_squares), says="traced"),
+        wrong("reduce_retracing only", lambda: tf.function(_squares, reduce_retracing=True), says="traced"),
+        wrong("jit off, no signature", lambda: tf.function(_squares, jit_compile=False), says="traced"),
         wrong(
-            "concrete function with wrong signature",
-            lambda: tf.function(_squares).get_concrete_function(
-                tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)
-            ),
+            "int32 signature",
+            lambda: tf.function(_squares, input_signature=[tf.TensorSpec([], tf.int32)] * 2),
+            says="compiled(",
+        ),
+        wrong(
+            "vector signature",
+            lambda: tf.function(_squares, input_signature=[tf.TensorSpec([2])] * 2),
+            says="compiled(",
+        ),
+        wrong("plain function", lambda: _squares, says="not a tf.function"),
+        wrong(
+            "wrapper that makes tensors",
+            lambda: lambda a, b: _squares(tf.constant(a), tf.constant(b)),
+            says="not a tf.function",
+        ),
+        wrong("fake get_concrete_function", lambda: _FakeFunction(_squares), says="not a tf.function"),
+        wrong("faked tracing count", lambda: _faked_count(), says="traced"),
+        wrong(
+            "compiled wrong function",
+            lambda: tf.function(lambda a, b: (a - b) ** 2, input_signature=[SCALAR] * 2),
+            says="not a² - b²",
+        ),
+        wrong(
+            "compiled flipped",
+            lambda: tf.function(lambda a, b: b * b - a * a, input_signature=[SCALAR] * 2),
+            says="flipped",
+        ),
+        wrong(
+            "concrete function",
+            lambda: tf.function(_squares).get_concrete_function(SCALAR, SCALAR),
             says="not a tf.function",
         ),
         wrong(
