@@ -10,10 +10,13 @@ Python CI has. In it:
    runtime, and ipywidgets 8 breaks ``interact`` there);
 2. every solution notebook runs in fast mode in that venv's kernel (ipykernel 6.17): no errors,
    the setup cell shows no stderr line (the full ``tensorflow`` package logs ``failed call to
-   cuInit`` on a machine without a GPU), and widgets, audio and plots come out under ipywidgets 7.7.
+   cuInit`` on a machine without a GPU), and widgets, audio and plots come out under ipywidgets 7.7;
+3. widgets (``interact``, ``interact_manual``, sliders, a checkbox, a tqdm bar), audio and plots
+   display both there (ipywidgets 7.7, IPython 7.34) and in this environment (ipywidgets 8).
 
-The venv is built once and kept in ``~/.cache/labtools`` (keyed by the pins and the Python), so
-later runs reuse it. Set ``LABTOOLS_COLAB_VENV`` to put it elsewhere.
+The Colab-like tests are marked ``colab``. The venv is built once and kept in
+``~/.cache/labtools`` (keyed by the pins and the Python), so later runs reuse it. Set
+``LABTOOLS_COLAB_VENV`` to put it elsewhere.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ from pathlib import Path
 import pytest
 
 from notebooks import NOTEBOOKS, ROOT
-
-pytestmark = pytest.mark.colab
 
 PINS_FILE = Path(__file__).with_name("colab_runtime.txt")
 SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -116,6 +117,7 @@ def notebook_install_command() -> list:
     return [a.value if isinstance(a, ast.Constant) else ast.unparse(a) for a in calls[0].args[0].elts]
 
 
+@pytest.mark.colab
 def test_the_notebooks_install_line_changes_nothing_colab_pins(colab_python, tmp_path):
     pins = colab_pins()
     before = installed(colab_python)
@@ -167,6 +169,7 @@ def _outputs(nb, mime: str) -> list[str]:
     return found
 
 
+@pytest.mark.colab
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_notebook_runs_under_colabs_versions(colab_python, path, tmp_path, monkeypatch):
@@ -199,3 +202,43 @@ def test_solution_notebook_runs_under_colabs_versions(colab_python, path, tmp_pa
         assert _outputs(nb, "image/png"), "a plot should be displayed"
     if "play_song" in source or "Audio(" in source:
         assert any("<audio" in html for html in _outputs(nb, "text/html")), "a tune should be playable"
+
+
+# Widgets, audio, plots and progress bars as the labs make them, without TensorFlow, so that it
+# takes seconds: in this environment (ipywidgets 8) and in the Colab-like one (ipywidgets 7.7).
+DISPLAYS = [
+    "import ipywidgets as widgets, matplotlib.pyplot as plt, labtools\nfrom labtools import music\n"
+    "from tqdm.auto import tqdm\nprint('ipywidgets', widgets.__version__)",
+    "_ = widgets.interact(lambda n: print('n =', n), n=widgets.IntSlider(value=2, min=0, max=5, description='n'))",
+    "_ = widgets.interact_manual(lambda t: print(t), t=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0))",
+    "_ = widgets.interact(lambda on: print('on =', on), on=widgets.Checkbox(False, description='on'))",
+    "plt.plot([0, 1], [1, 0])\nplt.show()",
+    "display(music.audio(labtools.load_training_data()[0], seconds=2))",
+    "for _ in tqdm(range(3), desc='steps'):\n    pass",
+]
+
+
+@pytest.mark.parametrize("where", ["this environment", pytest.param("Colab-like", marks=pytest.mark.colab)])
+def test_widgets_audio_and_plots_display(where, request, tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    kernel = "python3"
+    if where == "Colab-like":
+        monkeypatch.setenv("JUPYTER_PATH", str(_kernel_spec(tmp_path, request.getfixturevalue("colab_python"))))
+        kernel = "colab-like"
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in DISPLAYS])
+    NotebookClient(nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(ROOT)}}).execute()
+
+    version = nb.cells[0].outputs[0]["text"].split()[1]
+    expected = colab_pins()["ipywidgets"] if where == "Colab-like" else None
+    assert version == expected if expected else int(version.split(".")[0]) >= 8, version
+    # interact ran each function once: what it printed is in its Output widget's saved state
+    state = json.dumps(nb.metadata.get("widgets", {}))
+    assert "n = 2" in state and "on = False" in state, "interact should call its function with the initial value"
+    assert not _outputs(nb, "stderr"), _outputs(nb, "stderr")
+    views = _outputs(nb, "application/vnd.jupyter.widget-view+json")
+    assert len(views) >= 4, "three interact controls and a tqdm bar should each show a widget"
+    assert _outputs(nb, "image/png"), "the plot should be displayed"
+    assert any("<audio" in html for html in _outputs(nb, "text/html")), "the tune should be playable"
