@@ -278,6 +278,74 @@ def _judge_naive_dense(d, inputs):
         expect_close("naive_dense's output", out, _relu(z), atol=1e-4)
 
 
+# q6 -- two linear layers are one ----------------------------------------------------------------
+
+
+def _draw_collapse(rng) -> dict:
+    """Two stacks of two linear Dense layers, d -> h -> k with d, h, k all different (so a
+    transposed or reordered product has the wrong shape) and a bias that matters."""
+    cases = {}
+    for i in range(2):
+        d, h, k = (int(n) for n in rng.permutation(np.arange(2, 8))[:3])
+        for name, shape in (("W1", (d, h)), ("b1", (h,)), ("W2", (h, k)), ("b2", (k,))):
+            cases[f"{name}_{i}"] = rng.standard_normal(shape).astype("float32")
+    return cases
+
+
+def _collapse_cases(inputs):
+    return [tuple(inputs[f"{n}_{i}"] for n in ("W1", "b1", "W2", "b2")) for i in range(2)]
+
+
+def _array_facts(value, name: str) -> dict:
+    """A tensor, variable or NumPy array as plain data."""
+    import keras
+    import tensorflow as tf
+
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        return {"shape": list(value.shape), "dtype": value.dtype.name, "values": value}
+    if isinstance(value, keras.Variable):  # a layer's own weight, returned as it is
+        value = tf.convert_to_tensor(value)
+    return tensor_facts(value, name, "return the kernel and bias as tensors (or NumPy arrays)")
+
+
+def _extract_collapse(collapse, given):
+    import keras
+
+    results = []
+    for W1, b1, W2, b2 in _collapse_cases(given):
+        first, second = keras.layers.Dense(W1.shape[1]), keras.layers.Dense(W2.shape[1])
+        first.build((None, W1.shape[0]))
+        second.build((None, W2.shape[0]))
+        first.set_weights([W1, b1])
+        second.set_weights([W2, b2])
+        out = call(collapse, "collapse(first, second)", first, second)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise Fail(f"collapse(first, second) returns {describe(out)}; return two values: (W, b)")
+        results.append({"W": _array_facts(out[0], "W"), "b": _array_facts(out[1], "b")})
+    return {"results": results}
+
+
+def _judge_collapse(d, inputs):
+    if len(d["results"]) != 2:
+        raise Fail("collapse was not run on every probe")
+    for got, (W1, b1, W2, b2) in zip(d["results"], _collapse_cases(inputs), strict=True):
+        W1, b1, W2, b2 = (a.astype("float64") for a in (W1, b1, W2, b2))
+        W, b = np.asarray(got["W"]["values"], dtype="float64"), np.asarray(got["b"]["values"], dtype="float64")
+        want_W, want_b = W1 @ W2, b1 @ W2 + b2
+        if W.shape == want_W.T.shape and np.allclose(W, want_W.T, atol=1e-4):
+            raise Fail("W is transposed: Keras layers compute x W + b, with one row of W per input")
+        where = f"for layers {W1.shape[0]} -> {W1.shape[1]} -> {W2.shape[1]}"
+        expect_shape(f"W {where}", W.shape, want_W.shape)
+        if b.shape == (1, *want_b.shape):
+            b = b.reshape(-1)
+        expect_shape(f"b {where}", b.shape, want_b.shape)
+        if not np.allclose(W, want_W, atol=1e-4):
+            raise Fail(f"W {where} is not the kernel of the two layers together: x goes through W1, then W2")
+        if np.allclose(b, b2, atol=1e-4):
+            raise Fail("b is only the second layer's bias: the first layer's bias goes through W2 too")
+        expect_close(f"b {where}", b, want_b, atol=1e-4)
+
+
 LAB = Lab(
     "03",
     "Layers",
@@ -344,6 +412,19 @@ LAB = Lab(
             hints=[
                 "tf.matmul, then add the bias (it broadcasts over the batch), then tf.nn.relu.",
                 "Activation last: relu is applied to the whole affine result.",
+            ],
+        ),
+        Question(
+            "q6",
+            "Two linear layers are one",
+            1,
+            ["collapse"],
+            _extract_collapse,
+            _judge_collapse,
+            draw=_draw_collapse,
+            hints=[
+                "Write second(first(x)) out: (x W1 + b1) W2 + b2, and multiply it out.",
+                "Collect what multiplies x (that is W) and what is left over (that is b).",
             ],
         ),
     ],

@@ -12,6 +12,7 @@
 # - how to stack layers with `keras.Sequential`, as a list or with `.add`
 # - how Keras infers weight shapes from the first input it sees, and how to count parameters
 # - that a Keras `Dense` stack is just the matrix arithmetic you could write by hand
+# - why two `Dense` layers without an activation collapse into one, and which layer fits which data
 #
 # Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
 
@@ -197,6 +198,56 @@ if labtools.needs(naive_dense, exercise="Exercise 5"):
     print("largest difference between Keras and by hand:", float(tf.reduce_max(tf.abs(keras_out - by_hand))))
 
 # %% [markdown]
+# ## 6. Without activations, depth adds nothing
+#
+# Stack two `Dense` layers with no activation. The second computes
+# (x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2): one `Dense` layer with the kernel W1 W2 and the
+# bias b1 W2 + b2. However many linear layers you stack, the result is a single linear layer, so
+# the activations between layers are what let a deep network learn more than a linear map.
+#
+# **Exercise 6.** Write `collapse(first, second)`: `first` and `second` are built `Dense` layers
+# without activation (`first` maps d features to h, `second` h to k). Return `(W, b)`, the kernel
+# (shape `(d, k)`) and bias (shape `(k,)`) of the single `Dense` layer that computes
+# `second(first(x))`. Use the layers' `kernel` and `bias`.
+
+# %% answer="q6"
+def collapse(first, second):
+    ### BEGIN SOLUTION
+    W = first.kernel @ second.kernel
+    b = tf.linalg.matvec(second.kernel, first.bias, transpose_a=True) + second.bias
+    return W, b
+    ### END SOLUTION
+
+
+# %%
+lab.q6.check(collapse)
+
+# %% [markdown]
+# Check it with real layers: one `Dense` layer with your `W` and `b` gives the two-layer
+# output, and with a relu between the two layers, no single layer does.
+
+# %%
+if labtools.needs(collapse, exercise="Exercise 6"):
+    first, second = keras.layers.Dense(5), keras.layers.Dense(2)
+    x = tf.random.normal([4, 3])
+    two_layers = second(first(x))
+    W, b = collapse(first, second)
+    one_layer = keras.layers.Dense(2)
+    one_layer.build((None, 3))
+    one_layer.set_weights([np.asarray(W), np.asarray(b)])
+    print("largest difference, two linear layers vs one:", float(tf.reduce_max(tf.abs(two_layers - one_layer(x)))))
+    with_relu = second(tf.nn.relu(first(x)))
+    print("with a relu in between, the difference is     ", float(tf.reduce_max(tf.abs(with_relu - one_layer(x)))))
+
+# %% [markdown]
+# Which layer fits which data? A layer expects a tensor of a given rank (the batch axis first):
+#
+# | data | tensor shape | layers |
+# |---|---|---|
+# | vectors of features (a table) | `(batch, features)` | `Dense` |
+# | sequences (text, audio, time series) | `(batch, time, features)` | `LSTM`, `GRU`, `Conv1D` |
+# | images | `(batch, height, width, channels)` | `Conv2D` (then `Flatten` or pooling before `Dense`) |
+#
 # ## Summary
 #
 # - `Dense(units, activation, use_bias, ...)` computes g(x W + b); the activation is what makes
@@ -205,6 +256,8 @@ if labtools.needs(naive_dense, exercise="Exercise 5"):
 # - `keras.Sequential` stacks layers (list form or `.add`); weight shapes are inferred from the
 #   first input, and a dense layer has inputs × units + units parameters.
 # - Keras layers are ordinary tensor arithmetic; you could write them yourself.
+# - Two linear layers are one (kernel W1 W2, bias b1 W2 + b2): activations make depth matter.
+#   `Dense` reads `(batch, features)`, `LSTM`/`Conv1D` `(batch, time, features)`, `Conv2D` images.
 
 # %%
 labtools.progress()

@@ -194,6 +194,23 @@ def _counted():
     return model
 
 
+def _collapse_by_get_weights(first, second):
+    (W1, b1), (W2, b2) = first.get_weights(), second.get_weights()
+    return W1 @ W2, b1 @ W2 + b2
+
+
+def _collapse_by_probing(first, second):
+    """The single layer read off the stack: b is the output for x = 0, W the outputs for the unit
+    vectors minus b."""
+    d = first.kernel.shape[0]
+    b = second(first(tf.zeros((1, d))))[0]
+    W = second(first(tf.eye(d))) - b
+    return W, b
+
+
+def _collapse_untouched(first, second): ...  # TODO
+
+
 CASES = {
     "q1": [
         right("string activation", lambda: Dense(32, activation="relu", use_bias=False)),
@@ -400,5 +417,65 @@ CASES = {
         wrong("fixed-shape constant", lambda: lambda x, W, b: tf.zeros([3, 2]), says="shape"),
         wrong("element-wise product", lambda: lambda x, W, b: tf.nn.relu(x * W + b), says="raised"),
         untouched(lambda: _no_body),
+    ],
+    "q6": [
+        right(
+            "@ and matvec",
+            lambda: lambda f, s: (f.kernel @ s.kernel, tf.linalg.matvec(s.kernel, f.bias, transpose_a=True) + s.bias),
+        ),
+        right(
+            "tf.matmul with a row bias",
+            lambda: lambda f, s: (tf.matmul(f.kernel, s.kernel), tf.matmul(f.bias[None, :], s.kernel)[0] + s.bias),
+        ),
+        right(
+            "numpy arrays",
+            lambda: (
+                lambda f, s: (
+                    np.asarray(f.kernel) @ np.asarray(s.kernel),
+                    np.asarray(f.bias) @ np.asarray(s.kernel) + np.asarray(s.bias),
+                )
+            ),
+        ),
+        right("get_weights", lambda: _collapse_by_get_weights),
+        right(
+            "a (1, k) bias", lambda: lambda f, s: (f.kernel @ s.kernel, tf.reshape(f.bias, (1, -1)) @ s.kernel + s.bias)
+        ),
+        right("by probing: the layers on zeros and the identity", lambda: _collapse_by_probing),
+        right(
+            "einsum",
+            lambda: (
+                lambda f, s: (
+                    tf.einsum("dh,hk->dk", f.kernel, s.kernel),
+                    tf.einsum("h,hk->k", f.bias, s.kernel) + s.bias,
+                )
+            ),
+        ),
+        wrong(
+            "math order W2 W1",
+            lambda: lambda f, s: (tf.transpose(s.kernel) @ tf.transpose(f.kernel), f.bias @ s.kernel + s.bias),
+            says="transposed",
+        ),
+        wrong("only the second bias", lambda: lambda f, s: (f.kernel @ s.kernel, s.bias), says="second layer's bias"),
+        wrong(
+            "biases added",
+            lambda: lambda f, s: (f.kernel @ s.kernel, tf.reduce_sum(f.bias) + s.bias),
+            says="values are off",
+        ),
+        wrong(
+            "second bias folded into W",
+            lambda: lambda f, s: (f.kernel @ (s.kernel + s.bias), f.bias @ s.kernel + s.bias),
+            says="not the kernel",
+        ),
+        wrong(
+            "kernel of the first layer only", lambda: lambda f, s: (f.kernel, f.bias @ s.kernel + s.bias), says="shape"
+        ),
+        wrong(
+            "bias through W2 twice",
+            lambda: lambda f, s: (f.kernel @ s.kernel, (f.bias @ s.kernel + s.bias) * 2),
+            says="values are off",
+        ),
+        wrong("one value, not a pair", lambda: lambda f, s: f.kernel @ s.kernel, says="two values"),
+        wrong("the layers themselves", lambda: lambda f, s: (f, s), says="not a tf.Tensor"),
+        untouched(lambda: _collapse_untouched),
     ],
 }
