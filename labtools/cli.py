@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+GRADER_MODULES = {"nbformat", "nbclient", "jupytext", "ipykernel", "jupyter_client", "psutil", "tomli"}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="labtools", description=__doc__)
@@ -27,6 +29,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:  # the grader's tools are an extra a student's install leaves out
+        if (exc.name or "").split(".")[0] not in GRADER_MODULES:
+            raise
+        print(
+            f"labtools {args.command}: {exc.name} is not installed; "
+            'install the grader\'s tools: pip install "labtools[grader]"',
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("labtools: interrupted", file=sys.stderr)
         return 130

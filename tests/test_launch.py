@@ -140,3 +140,21 @@ def test_setup_cell_says_in_one_line_what_to_do_without_tensorflow():
     said = [line for line in lines[:-1] if "TensorFlow" in line]
     assert len(said) == 1 and said[0].startswith("\u2718 ") and "Change runtime type" in said[0], lines
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_grading_without_the_grader_extra_says_what_to_install_in_one_line(tmp_path):
+    """A student's install (no grader extra) that runs `labtools grade` gets one line, no traceback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('nbclient', 'nbformat', 'psutil'):\n"
+        "    sys.modules[name] = None\n"
+        "from labtools.cli import main\n"
+        f"sys.exit(main(['grade', '--lab', '02', {str(tmp_path)!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'pip install "labtools[grader]"' in lines[0], done.stderr
