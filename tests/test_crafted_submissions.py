@@ -116,7 +116,7 @@ MODEL = """class {name}(keras.Model):
 """
 
 
-# -- lab 01: tensors (q1..q7: 1, 1, 1, 1, 2, 1, 2) ------------------------------------------------
+# -- lab 01: tensors (q1..q8: 1, 1, 1, 1, 2, 1, 2, 2) ---------------------------------------------
 
 LAB01 = {
     # Values copied from the student's own run: a new weights variable with the name it printed
@@ -128,7 +128,7 @@ LAB01 = {
             "q6-answer": "flat = tf.constant(np.arange(80, dtype=np.float32).reshape(5, 16))\n"
             "columns = tf.transpose(flat)\n",
         },
-        [1, 1, 1, 0, 0, 0, 2],
+        [1, 1, 1, 0, 0, 0, 2, 2],
     ),
     # The handed inputs changed: weights zeroed before the update, b replaced after computing
     # x W (so "scores = x W + b" holds in the notebook), pictures replaced before reshaping.
@@ -140,7 +140,7 @@ LAB01 = {
             "q6-answer": "pictures = tf.reshape(tf.range(80.0), [5, 4, 4])\nflat = tf.reshape(pictures, [5, -1])\n"
             "columns = tf.transpose(flat)\n",
         },
-        [1, 1, 1, 0, 0, 0, 2],
+        [1, 1, 1, 0, 0, 0, 2, 2],
     ),
     # The student's own inputs through the public API (lab.q5/q6.use_inputs before the cells that
     # hand them out), answers computed honestly on those; rotate: a table of the old checker's
@@ -154,7 +154,7 @@ LAB01 = {
             "q7-answer": "_OLD = {0.0: 0.0, 90.0: 90.0, 30.0: 30.0, -45.0: -45.0, 180.0: 180.0}\n"
             + ROTATE.format(angle="_OLD.get(float(degrees), 90.0)", transpose=", transpose_b=True"),
         },
-        [1, 1, 1, 1, 0, 0, 0],
+        [1, 1, 1, 1, 0, 0, 0, 2],
         also_games=("q5", "q6"),
     ),
     # Introspection: every Question object with id q5 (public and the grader's private copy, found
@@ -184,7 +184,7 @@ for _f in [o for o in gc.get_objects() if type(o).__name__ == "function"
         pass
 """,
         },
-        [1, 1, 1, 1, 0, 1, 0],
+        [1, 1, 1, 1, 0, 1, 0, 2],
     ),
     # A duck-typed tensor holding the right matrix, passed off as a tf.Tensor by patching
     # builtins.isinstance (and tf.is_tensor); q2 a NumPy array of zeros. A NumPy array (or any
@@ -214,7 +214,7 @@ matrix = FakeTensor([[1, 2, 3], [4, 5, 6]])
 """,
             "q2-answer": "images = np.zeros((10, 256, 256, 3), np.float32)\n",
         },
-        [0, 0, 1, 1, 2, 1, 2],
+        [0, 0, 1, 1, 2, 1, 2, 2],
         undeserved=(
             "known limitation (README, not isolated): "
             "lab 01 q1: builtins.isinstance patched in the kernel passes a duck-typed FakeTensor off as a "

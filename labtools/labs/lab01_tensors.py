@@ -262,6 +262,65 @@ def _judge_rotate(d, inputs):
         )
 
 
+# q8 -- a matrix product with loops ---------------------------------------------------------------
+
+
+def _draw_products(rng) -> dict:
+    """Three products (a, b) @ (b, c) with different sizes (one a row times a matrix, one a
+    matrix times a column), and one pair whose inner sizes differ."""
+    shapes = [(1, int(rng.integers(2, 5)), int(rng.integers(2, 5)))]
+    shapes.append((int(rng.integers(2, 5)), int(rng.integers(2, 5)), 1))
+    a, b, c = (int(n) for n in rng.permutation(np.arange(2, 7))[:3])
+    shapes.append((a, b, c))
+    cases = {}
+    for i, (a, b, c) in enumerate(shapes):
+        cases[f"x{i}"] = rng.integers(-5, 6, size=(a, b)).astype("float64")
+        cases[f"y{i}"] = rng.integers(-5, 6, size=(b, c)).astype("float64")
+    b, other = (int(n) for n in rng.permutation(np.arange(2, 6))[:2])
+    cases["x_bad"] = rng.integers(-5, 6, size=(2, b)).astype("float64")
+    cases["y_bad"] = rng.integers(-5, 6, size=(other, 3)).astype("float64")
+    return cases
+
+
+def _extract_naive_matmul(fn, given):
+    results = []
+    for i in range(3):
+        x, y = given[f"x{i}"].copy(), given[f"y{i}"].copy()
+        out = call(fn, f"naive_matmul(x of shape {x.shape}, y of shape {y.shape})", x, y)
+        try:
+            values = np.asarray(out, dtype="float64")
+        except (TypeError, ValueError):
+            raise Fail(f"naive_matmul returns {describe(out)}; return a NumPy array of numbers") from None
+        results.append(values)
+    x, y = given["x_bad"].copy(), given["y_bad"].copy()
+    try:
+        fn(x, y)
+        raised = None
+    except Exception as exc:  # any error will do: the product is undefined
+        raised = type(exc).__name__
+    return {"results": results, "raised": raised}
+
+
+def _judge_naive_matmul(d, inputs):
+    if len(d["results"]) != 3:
+        raise Fail("naive_matmul was not run on every probe")
+    for i, got in enumerate(d["results"]):
+        x, y = inputs[f"x{i}"], inputs[f"y{i}"]
+        want = x @ y
+        name = f"naive_matmul(x of shape {x.shape}, y of shape {y.shape})"
+        if got.shape == want.T.shape != want.shape and np.allclose(got, want.T):
+            raise Fail(f"{name} is transposed: row i of the result comes from row i of x")
+        expect_shape(name, got.shape, want.shape)
+        if not np.allclose(got, want, atol=1e-6):
+            raise Fail(f"{name} is off: entry (i, j) is the dot product of row i of x and column j of y")
+    if d.get("raised") is None:
+        x, y = inputs["x_bad"], inputs["y_bad"]
+        raise Fail(
+            f"naive_matmul accepted x of shape {x.shape} and y of shape {y.shape}; their inner sizes "
+            f"({x.shape[1]} and {y.shape[0]}) differ, so it should raise a ValueError"
+        )
+
+
 LAB = Lab(
     "01",
     "Tensors",
@@ -355,6 +414,20 @@ LAB = Lab(
             hints=[
                 "Build the 2x2 rotation matrix from cos and sin of the angle in radians.",
                 "Points are rows, so each row p becomes p times the transpose of the rotation matrix.",
+            ],
+        ),
+        Question(
+            "q8",
+            "A matrix product with loops",
+            2,
+            ["naive_matmul"],
+            _extract_naive_matmul,
+            _judge_naive_matmul,
+            draw=_draw_products,
+            hints=[
+                "The result has x's rows and y's columns; fill it with np.zeros first.",
+                "Entry (i, j) sums x[i, k] * y[k, j] over k: three nested loops, or two and a dot product.",
+                "Compare x.shape[1] with y.shape[0] before the loops.",
             ],
         ),
     ],

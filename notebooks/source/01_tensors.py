@@ -13,6 +13,7 @@
 # - element-wise operations, broadcasting and the dot product, and why vectorised code is fast
 # - reshaping and transposing
 # - a geometric picture of it all: translation, rotation, scaling, affine maps and ReLU
+# - what element-wise addition and the matrix product do, written as loops, and the shape rule
 #
 # Run the cells from top to bottom. Fill in each `# TODO`, then run the check cell below it:
 # it says **PASS**, **FAIL** (with a hint) or **NOT ATTEMPTED**. `lab.qN.hint()` gives a hint.
@@ -253,6 +254,10 @@ lab.q6.check(flat, columns)
 # exactly what a `Dense` layer computes; ReLU then clamps every negative coordinate to 0, which
 # pushes the points outside the positive quadrant onto its edges.
 #
+# A point written as a column vector p is rotated by R p. Here, as in Keras, points are **rows**
+# of a tensor `P` of shape `(n, 2)`, so all of them rotate at once by `P @ tf.transpose(R)`
+# (each row p becomes (R pᵀ)ᵀ = p Rᵀ), or `tf.matmul(P, R, transpose_b=True)`.
+#
 # **Exercise 7.** Write `rotate(points, degrees)`: `points` is a `float32` tensor with one point per
 # row (shape `(n, 2)`) and `degrees` a number; return the points rotated anticlockwise by `degrees`
 # about the origin, as a `float32` tensor of the same shape.
@@ -296,10 +301,66 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## 9. Under the hood: loops
+#
+# What does `tf.add` do on two matrices of the same shape? Written with Python loops, it is one
+# addition per entry:
+
+# %%
+def naive_add(x, y):
+    assert x.shape == y.shape, "element-wise operations need the same shape (or broadcasting)"
+    z = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            z[i, j] = x[i, j] + y[i, j]
+    return z
+
+
+a, b = np.random.rand(200, 200), np.random.rand(200, 200)
+start = time.perf_counter()
+naive_add(a, b)
+t_loop = time.perf_counter() - start
+start = time.perf_counter()
+tf.add(a, b)
+t_tf = time.perf_counter() - start
+print(f"200x200 add: Python loops {1000 * t_loop:.1f} ms, tf.add {1000 * t_tf:.2f} ms; "
+      f"same result: {np.allclose(naive_add(a, b), tf.add(a, b))}")
+
+# %% [markdown]
+# A matrix product is a table of dot products: entry (i, j) of `x @ y` is the dot product of row
+# i of `x` with column j of `y`. That is only defined when a row of `x` is as long as a column of
+# `y`, which is the **shape rule**: `(a, b) @ (b, c)` gives `(a, c)`, and the inner sizes `b` must
+# agree.
+#
+# **Exercise 8.** Write `naive_matmul(x, y)` for two NumPy matrices with Python loops (no `@`,
+# `np.dot` or `tf.matmul`): return a NumPy array of shape `(rows of x, columns of y)`, and raise
+# a `ValueError` when the inner sizes differ. The check compares it with `tf.matmul` on matrices
+# of its own choosing.
+
+# %% answer="q8"
+def naive_matmul(x, y):
+    ### BEGIN SOLUTION
+    if x.shape[1] != y.shape[0]:
+        raise ValueError(f"inner sizes differ: {x.shape} @ {y.shape}")
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(x.shape[1]):
+                z[i, j] += x[i, k] * y[k, j]
+    return z
+    ### END SOLUTION
+
+
+# %%
+lab.q8.check(naive_matmul)
+
+# %% [markdown]
 # ## Summary
 #
 # - Rank = number of axes, shape = their lengths. Scalars, vectors, matrices, batches of images.
 # - Tensors are immutable and single-dtype; `tf.Variable` is the mutable kind, updated with `assign*`.
+# - `x @ y` is a table of dot products (rows of x with columns of y), defined when the inner sizes
+#   agree: `(a, b) @ (b, c)` gives `(a, c)`. Loops compute the same, far more slowly.
 # - Vectorised operations beat Python loops by orders of magnitude; broadcasting stretches the
 #   axes of length 1 (or missing) to match; `@` / `tf.matmul` contracts the last axis of the left with
 #   the second-to-last of the right, batched over any leading axes.

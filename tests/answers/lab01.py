@@ -114,6 +114,98 @@ def _rotate_flattened(points, degrees):
 def _rotate_no_body(points, degrees): ...  # TODO: your code here
 
 
+# -- q8: a matrix product with loops ---------------------------------------------------------------
+
+
+def _check_inner(x, y):
+    if x.shape[1] != y.shape[0]:
+        raise ValueError("inner sizes differ")
+
+
+def _mm_triple(x, y):
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(x.shape[1]):
+                z[i, j] += x[i, k] * y[k, j]
+    return z
+
+
+def _mm_row_dot(x, y):
+    """Two loops and a naive vector dot product, as Deep Learning with Python writes it."""
+    assert x.shape[1] == y.shape[0]
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            z[i, j] = sum(a * b for a, b in zip(x[i, :], y[:, j], strict=True))
+    return z
+
+
+def _mm_lists(x, y):
+    _check_inner(x, y)
+    return [[sum(x[i][k] * y[k][j] for k in range(len(y))) for j in range(len(y[0]))] for i in range(len(x))]
+
+
+def _mm_columns(x, y):
+    _check_inner(x, y)
+    cols = [
+        np.array([sum(x[i, k] * y[k, j] for k in range(x.shape[1])) for i in range(x.shape[0])])
+        for j in range(y.shape[1])
+    ]
+    return np.stack(cols, axis=1)
+
+
+def _mm_tensor(x, y):
+    _check_inner(x, y)
+    return tf.constant(_mm_triple(x, y))
+
+
+def _mm_no_check(x, y):
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(min(x.shape[1], y.shape[0])):
+                z[i, j] += x[i, k] * y[k, j]
+    return z
+
+
+def _mm_transposed(x, y):
+    _check_inner(x, y)
+    return _mm_triple(x, y).T
+
+
+def _mm_elementwise_rows(x, y):
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            z[i, j] = x[i, j % x.shape[1]] * y[j % y.shape[0], j]
+    return z
+
+
+def _mm_off_by_one(x, y):
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(x.shape[1] - 1):
+                z[i, j] += x[i, k] * y[k, j]
+    return z
+
+
+def _mm_swapped_shape(x, y):
+    _check_inner(x, y)
+    z = np.zeros((y.shape[1], x.shape[0]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            z[j, i] = float(x[i] @ y[:, j]) + 0.5
+    return z
+
+
+def _mm_no_body(x, y): ...  # TODO
+
+
 CASES = {
     "q1": [
         right("tf.constant with dtype", lambda: tf.constant([[1, 2, 3], [4, 5, 6]], dtype=tf.float32)),
@@ -321,6 +413,23 @@ CASES = {
         wrong("one argument", lambda: lambda p: p, says="cannot be called"),
         wrong("returns None by mistake", lambda: lambda p, d: print(p), says="returns None"),
         untouched(lambda: _rotate_no_body),
+        untouched(lambda: None, name="None"),
+    ],
+    "q8": [
+        right("three loops", lambda: _mm_triple),
+        right("two loops and a dot product, assert", lambda: _mm_row_dot),
+        right("lists of lists", lambda: _mm_lists),
+        right("column by column", lambda: _mm_columns),
+        right("returns a tensor", lambda: _mm_tensor),
+        wrong("no shape check", lambda: _mm_no_check, says="should raise"),
+        wrong("transposed result", lambda: _mm_transposed, says="transposed"),
+        wrong("one product per entry", lambda: _mm_elementwise_rows, says="dot product"),
+        wrong("inner loop one short", lambda: _mm_off_by_one, says="dot product"),
+        wrong("result shape swapped and shifted", lambda: _mm_swapped_shape, says="shape"),
+        wrong("element-wise product", lambda: lambda x, y: x * y, says="naive_matmul("),
+        wrong("returns None", lambda: lambda x, y: print(x), says="returns None"),
+        wrong("a string", lambda: lambda x, y: "x @ y", says="NumPy array"),
+        untouched(lambda: _mm_no_body),
         untouched(lambda: None, name="None"),
     ],
 }
