@@ -384,7 +384,7 @@ compiled = difference_of_squares
 }
 
 
-# -- lab 03: layers (q1..q5: 1, 3, 1, 1, 2) -------------------------------------------------------
+# -- lab 03: layers (q1..q6: 1, 3, 1, 1, 2, 1) -------------------------------------------------
 
 LAB03 = {
     # A layer with zero weights that returns sigmoid(0) = 0.5 whatever its weights; naive_dense
@@ -402,7 +402,7 @@ def naive_dense(x, W, b):
     return tf.zeros([x.shape[0], W.shape[1]])
 """,
         },
-        [1, 0, 1, 1, 0],
+        [1, 0, 1, 1, 0, 1],
     ),
     # A layer that ignores n_output_nodes (3 units, as the notebook's demo uses); a model that
     # ignores its input (the Dense stack is right, but fed inputs * 0).
@@ -416,7 +416,7 @@ _hidden = keras.layers.Dense(64, activation="relu")(_inputs * 0.0)
 model = keras.Model(_inputs, keras.layers.Dense(10, activation="softmax")(_hidden))
 """,
         },
-        [1, 0, 0, 1, 2],
+        [1, 0, 0, 1, 2, 1],
     ),
     # The grader's private helpers patched through gc and sys.modules: probe_dense returns 0.5
     # everywhere, the kernel's expect_* do nothing, tensor_facts reports typed-in facts; the
@@ -442,7 +442,7 @@ def naive_dense(x, W, b):
     return tf.nn.relu(tf.matmul(x, W))
 """,
         },
-        [1, 0, 1, 1, 0],
+        [1, 0, 1, 1, 0, 0],  # q6: its patched tensor_facts breaks its own collapse
     ),
 }
 
