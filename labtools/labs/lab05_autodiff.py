@@ -406,6 +406,83 @@ def _judge_descent(d, inputs):
             )
 
 
+# q6 -- backpropagation by hand: a dense layer's gradients -----------------------------------------
+
+
+def _draw_backprop(rng) -> dict:
+    """Two cases of a linear dense layer with a squared-error loss, n, d, u all different."""
+    cases = {}
+    for i in range(2):
+        u, n, d = (int(k) for k in rng.permutation(np.arange(3, 8))[:3])  # u > 2: its factor differs from 2
+        for name, shape in (("x", (n, d)), ("W", (d, u)), ("b", (u,)), ("y", (n, u))):
+            cases[f"{name}{i}"] = rng.standard_normal(shape).astype("float32")
+    return cases
+
+
+def _backprop_cases(inputs):
+    return [tuple(inputs[f"{k}{i}"].astype("float64") for k in ("x", "W", "b", "y")) for i in range(2)]
+
+
+def _values(value, name) -> np.ndarray:
+    import tensorflow as tf
+
+    if isinstance(value, tf.Variable):
+        value = value.read_value()
+    try:
+        arr = np.asarray(value, dtype="float64")
+    except (TypeError, ValueError, RuntimeError):
+        raise Fail(f"{name} is {_a(value)}; return it as a tensor or a NumPy array of numbers") from None
+    return arr
+
+
+def _extract_backprop(dense_gradients, given):
+    import tensorflow as tf
+
+    results = []
+    for i in range(2):
+        x, W, b, y = (tf.constant(given[f"{k}{i}"]) for k in ("x", "W", "b", "y"))
+        with _tape_log() as log:
+            out = call(dense_gradients, "dense_gradients(x, W, b, y)", x, W, b, y)
+        if log:
+            raise Fail(
+                "dense_gradients asked a gradient tape; derive the gradients with the chain rule and "
+                "compute them with matrix operations (the cell below compares them with the tape)"
+            )
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise Fail(f"dense_gradients returns {_a(out)}; return two values: (dL_dW, dL_db)")
+        results.append({"dW": _values(out[0], "dL_dW"), "db": _values(out[1], "dL_db")})
+    return {"results": results}
+
+
+def _judge_backprop(d, inputs):
+    if len(d["results"]) != 2:
+        raise Fail("dense_gradients was not run on every probe")
+    for got, (x, W, b, y) in zip(d["results"], _backprop_cases(inputs), strict=True):
+        err = x @ W + b - y
+        dz = 2 * err / err.size  # dL/dz for L = mean((z - y)^2)
+        want = {"dW": x.T @ dz, "db": dz.sum(axis=0)}
+        for key, name in (("dW", "dL_dW"), ("db", "dL_db")):
+            g, w = np.asarray(got[key]), want[key]
+            if g.shape != w.shape:
+                raise Fail(
+                    f"{name} has shape {g.shape}; a gradient has the shape of its variable, {w.shape} here"
+                    + ("" if key == "dW" else ": sum over the batch")
+                )
+            if np.allclose(g, w, rtol=1e-4, atol=1e-6):
+                continue
+            factors = (
+                (err.size, f"L is a mean over all {err.size} entries"),
+                (err.shape[1], "L averages over the outputs too, not only over the batch"),
+                (2, "d(e²)/de is 2e"),
+            )
+            for factor, why in factors:
+                if np.allclose(g, w * factor, rtol=1e-4, atol=1e-6):
+                    raise Fail(f"{name} is {factor} times too large: {why}")
+            if np.allclose(g, -w, rtol=1e-4, atol=1e-6):
+                raise Fail(f"{name} has the wrong sign: the error is z - y, the output minus the target")
+            raise Fail(f"{name} is off; follow the chain: dL/dz first, then dz/d{name[-1]}")
+
+
 LAB = Lab(
     "05",
     "Automatic differentiation",
@@ -477,6 +554,20 @@ LAB = Lab(
             hints=[
                 "Each step: compute the loss under a tape, take its gradient, move x against it.",
                 "x.assign_sub(learning_rate * grad), and append float(x) after each step.",
+            ],
+        ),
+        Question(
+            "q6",
+            "Backpropagation by hand",
+            2,
+            ["dense_gradients"],
+            _extract_backprop,
+            _judge_backprop,
+            draw=_draw_backprop,
+            hints=[
+                "Go backwards: first dL/dz for z = x W + b, then from dL/dz to W and to b.",
+                "L averages (z - y)² over every entry of z, so dL/dz = 2 (z - y) / (number of entries).",
+                "z = x W + b: dL/dW = xᵀ · dL/dz, and dL/db adds dL/dz up over the rows of the batch.",
             ],
         ),
     ],

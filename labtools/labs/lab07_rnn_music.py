@@ -455,6 +455,115 @@ def _judge_loss(d, inputs):
         expect_close("the loss's gradient with respect to the logits", run["grad"], (probs - onehot) / labels.size)
 
 
+# q5 -- the generation loop ----------------------------------------------------------------------
+
+_GEN_SIZES = (8, 16)  # embedding_dim, rnn_units of the judge's small models
+_TEMPERATURES = (1.0, 2.5)  # for the sampling test: the distribution must follow the temperature
+_SAMPLES = 300
+_GREEDY_T = 1e-4  # a temperature so low that sampling picks the largest logit
+
+
+def _draw_generation(rng) -> dict:
+    """Model A: random weights, for greedy runs from two start strings (the state must be carried
+    and the start string primed). Model B: a Dense layer with no kernel and a bias that favours
+    three characters, so every step draws from the same known distribution."""
+    v = len(corpus_vocabulary())
+    e, u = _GEN_SIZES
+    shapes = {
+        "embeddings": (v, e),
+        "lstm_kernel": (e, 4 * u),
+        "lstm_recurrent": (u, 4 * u),
+        "lstm_bias": (4 * u,),
+        "dense_kernel": (u, v),
+        "dense_bias": (v,),
+    }
+    a = {name: (0.8 * rng.standard_normal(shape)).astype("float32") for name, shape in shapes.items()}
+    b = {name: np.zeros(shape, "float32") for name, shape in shapes.items()}
+    favourites = rng.choice(v, size=3, replace=False)
+    b["dense_bias"][:] = -12.0
+    b["dense_bias"][favourites] = [3.0, 1.5, 0.0]
+    starts = ["".join(np.asarray(corpus_vocabulary())[rng.integers(0, v, size=int(n))]) for n in rng.integers(2, 6, 2)]
+    return {"model_a": a, "model_b": b, "starts": starts, "favourites": favourites.astype("int64"), "length": 20}
+
+
+def _generation_model(weights):
+    import keras
+
+    v, e = weights["embeddings"].shape
+    u = weights["lstm_recurrent"].shape[0]
+    model = keras.Sequential(
+        [keras.layers.Embedding(v, e), keras.layers.LSTM(u, return_sequences=True), keras.layers.Dense(v)]
+    )
+    model.build((1, None))
+    model.layers[0].set_weights([weights["embeddings"]])
+    model.layers[1].set_weights([weights["lstm_kernel"], weights["lstm_recurrent"], weights["lstm_bias"]])
+    model.layers[2].set_weights([weights["dense_kernel"], weights["dense_bias"]])
+    return model
+
+
+def _generated(out, start: str, length: int) -> str:
+    """The generated characters of generate_text's result (with or without the start string)."""
+    if not isinstance(out, str):
+        raise Fail(f"generate_text returns {_a(out)}; return the text, a string")
+    if len(out) == len(start) + length and out.startswith(start):
+        return out[len(start) :]
+    if len(out) == length:
+        return out
+    raise Fail(
+        f"generate_text(model, {start!r}, {length}) returns {len(out)} characters; return the start string "
+        f"followed by {length} generated characters"
+    )
+
+
+def _extract_generation(generate_text, given):
+    with _full_float32():
+        a, b = _generation_model(given["model_a"]), _generation_model(given["model_b"])
+        greedy = []
+        for start in given["starts"]:
+            name = f"generate_text(model, {start!r}, {given['length']}, temperature={_GREEDY_T})"
+            out = call(generate_text, name, a, start, given["length"], _GREEDY_T)
+            greedy.append(_generated(out, start, given["length"]))
+        samples = []
+        for t in _TEMPERATURES:
+            out = call(generate_text, f"generate_text(model, 'X', {_SAMPLES}, temperature={t})", b, "X", _SAMPLES, t)
+            samples.append(_generated(out, "X", _SAMPLES))
+    return {"greedy": greedy, "samples": samples}
+
+
+def _judge_generation(d, inputs):
+    vocab = corpus_vocabulary()
+    index = {c: i for i, c in enumerate(vocab)}
+    for start, text in zip(inputs["starts"], d["greedy"], strict=True):
+        tokens = [index[c] for c in start]
+        for k, char in enumerate(text):
+            logits = _reference(inputs["model_a"], np.array([tokens]))[0, -1]
+            best = int(np.argmax(logits))
+            got = index.get(char)
+            if got is None:
+                raise Fail(
+                    f"generate_text produced {char!r}, which is not in the vocabulary; map indices with idx2char"
+                )
+            if got != best and logits[got] < logits.max() - 1e-3:  # a near tie may go either way
+                raise Fail(
+                    f"at a temperature near 0 the text should follow the most likely character each time; from "
+                    f"{start!r} it goes astray at character {k + 1}: prime the state with the whole start string, "
+                    "then feed each sampled character back with the state"
+                )
+            tokens.append(got)
+    logits = inputs["model_b"]["dense_bias"].astype("float64")
+    for t, text in zip(_TEMPERATURES, d["samples"], strict=True):
+        z = logits / t
+        probs = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        counts = np.bincount([index[c] for c in text if c in index], minlength=len(vocab))
+        for fav in inputs["favourites"]:
+            p, seen = probs[fav], counts[fav] / len(text)
+            if abs(seen - p) > 4.5 * math.sqrt(p * (1 - p) / len(text)) + 1e-9:
+                raise Fail(
+                    f"at temperature {t} a character with probability {p:.2f} came {seen:.2f} of the time; "
+                    "sample from the logits divided by the temperature (tf.random.categorical), do not take the largest"
+                )
+
+
 LAB = Lab(
     "07",
     "Music generation with an LSTM",
@@ -515,6 +624,21 @@ LAB = Lab(
             hints=[
                 "keras.losses.sparse_categorical_crossentropy compares integer labels with scores.",
                 "The Dense layer has no softmax, so its outputs are logits.",
+            ],
+        ),
+        Question(
+            "q5",
+            "The generation loop",
+            2,
+            ["generate_text"],
+            _extract_generation,
+            _judge_generation,
+            draw=_draw_generation,
+            hints=[
+                "Prime: feed every start character through the embedding and lstm.cell, carrying the state.",
+                "Each step: logits = dense(h) / temperature, draw with tf.random.categorical, then feed that "
+                "character back in with the state.",
+                "Return start_string + the generated characters (idx2char turns an index back into a character).",
             ],
         ),
     ],

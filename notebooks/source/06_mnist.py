@@ -84,7 +84,10 @@ if labtools.needs(prepare, exercise="Exercise 1"):
 # ## 3. The network
 #
 # Two dense layers: 512 units with relu learn features of the pixels; 10 units with softmax turn
-# them into ten probabilities that sum to 1, one per digit.
+# them into ten probabilities that sum to 1, one per digit. **Softmax** takes the ten scores
+# z₀ … z₉ (the *logits*) and returns p_i = e^(z_i) / (e^(z₀) + … + e^(z₉)): every p_i is
+# positive, they sum to 1, and the largest score gets the largest probability. Adding the same
+# number to every score changes nothing; only their differences count.
 #
 # **Exercise 2.** Build `model`: `Dense(512, relu)` then `Dense(10, softmax)` in a `Sequential`.
 
@@ -113,6 +116,13 @@ lab.q2.check(model)
 # | yes/no | sigmoid(1) | `binary_crossentropy` | `accuracy`, `AUC` |
 # | a number | none (linear) | `mean_squared_error` | `mean_absolute_error` |
 #
+# **Cross-entropy** scores a probability vector against the true class y: the loss of one image
+# is −ln p_y, minus the log of the probability the model gave the right digit. Certain and right
+# (p_y = 1) costs 0; p_y = 0.5 costs 0.69; certain and wrong costs without limit. An untrained
+# model spreads its bets, about 1/10 on each digit, so its loss starts near −ln(1/10) = ln 10 ≈ 2.30:
+# a first sanity check of any classifier (a loss far above ln N at the start means a bug).
+# "Sparse" means the labels are integers (3) rather than one-hot vectors ([0, 0, 0, 1, 0, …]).
+#
 # **Exercise 3.** Compile `model` with the RMSprop optimiser, the cross-entropy that fits integer
 # labels and the accuracy metric.
 
@@ -123,6 +133,14 @@ model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metri
 
 # %%
 lab.q3.check(model)
+
+# %% [markdown]
+# Before any training, the loss should be close to ln 10:
+
+# %%
+if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+    untrained_loss = model.evaluate(x_train[:1000], y_train[:1000], verbose=0)[0]
+    print(f"untrained loss {untrained_loss:.3f} | ln 10 = {np.log(10):.3f}")
 
 # %% [markdown]
 # The same settings as objects: this form lets you change the learning rate or write your own loss.
@@ -155,11 +173,13 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercise
                         verbose=0, callbacks=[labtools.TrainingProgress()])
     labtools.plot_history(history)
     plt.show()
+    print("validation accuracy by epoch:", ", ".join(f"{v:.3f}" for v in history.history["val_accuracy"]))
 
 # %% [markdown]
-# The validation accuracy was still rising, so keep training, now on *all* the training images
-# and with smaller batches (more, noisier updates per epoch). Then measure on the test set with
-# `evaluate`, which the model has never seen.
+# Read the validation curve: if it was still rising at the last epoch, more training helps; once
+# it flattens or falls while training accuracy keeps rising, more epochs only memorise. Here we
+# train a little more, now on *all* the training images and with smaller batches (more, noisier
+# updates per epoch). Then measure on the test set with `evaluate`, which the model has never seen.
 
 # %%
 more_epochs = labtools.pick(fast=1, full=5)
@@ -195,18 +215,22 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercise
 # ## 7. Overfitting
 #
 # A model with many weights can memorise a small training set: training accuracy keeps rising
-# while test accuracy stalls. Train a fresh copy on only 500 images for many epochs and watch the
-# gap open.
+# while validation accuracy stalls. Train a fresh copy on only 500 images for many epochs and
+# watch the gap open. It is measured on the validation split of section 5, not on the test set:
+# the test set is for the final measurement only, once every choice (epochs, size, rate) is made.
+# Choosing by test accuracy would tune the model to the test set, and its score would no longer
+# say how the model does on new images.
 
 # %%
 many_epochs = labtools.pick(fast=15, full=40)
 if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
     small = keras.models.clone_model(model)
     small.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    overfit = small.fit(x_train[:500], y_train[:500], epochs=many_epochs, batch_size=64,
-                        validation_data=(x_test, y_test), verbose=0,
+    few = fit_idx[:500]  # from the training part of section 5's split, never its validation part
+    overfit = small.fit(x_train[few], y_train[few], epochs=many_epochs, batch_size=64,
+                        validation_data=(x_train[val_idx], y_train[val_idx]), verbose=0,
                         callbacks=[labtools.TrainingProgress("500 images")])
-    labtools.plot_history(overfit, metrics=("accuracy",), labels=("training", "test"))
+    labtools.plot_history(overfit, metrics=("accuracy",), labels=("training", "validation"))
     plt.title("accuracy on 500 training images")
     plt.show()
 
@@ -215,6 +239,14 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercise
 #
 # For every mini-batch, `fit` runs the model under a gradient tape, computes the loss, takes the
 # gradients of the loss with respect to the trainable weights and lets the optimiser apply them.
+# Three names you need for that:
+#
+# - `model.trainable_weights`: the list of variables training may change (kernels and biases;
+#   not, say, a batch-norm layer's running averages);
+# - `model(x, training=True)`: runs the model in training mode; layers such as `Dropout` and
+#   `BatchNormalization` behave differently while training, so a training step passes it;
+# - `optimizer.apply_gradients(zip(grads, model.trainable_weights))`: one update, each gradient
+#   paired with its variable.
 #
 # **Exercise 5.** Write `train_step(model, optimizer, x, y)`: one such step for a model with a
 # softmax output and integer labels. Return the mean loss of the batch (computed before the update).
@@ -305,7 +337,9 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercise
 # - Dense networks read vectors: reshape images to rows and scale pixels into [0, 1].
 # - `compile` picks the optimiser, the loss (sparse categorical cross-entropy for integer labels)
 #   and the metrics; `fit` trains in mini-batches over epochs and returns a `History`.
-# - Validation data reveal overfitting: training accuracy keeps rising while test accuracy stalls.
+# - Validation data reveal overfitting: training accuracy keeps rising while validation accuracy
+#   stalls. The test set is kept for the final measurement.
+# - Softmax turns scores into probabilities; cross-entropy −ln p_y starts near ln 10 for 10 classes.
 # - `fit` is a loop of tape, loss, gradients and optimiser steps, which you can write yourself.
 
 # %%

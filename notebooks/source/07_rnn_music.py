@@ -12,7 +12,8 @@
 # - cutting a long sequence into training batches whose targets are shifted by one step
 # - an Embedding → LSTM → Dense model with today's Keras, and its loss on logits
 # - a custom training loop with `tf.function`, `GradientTape`, Adam, a live loss plot and checkpoints
-# - sampling new text with a temperature, and why a compiled sampling loop is much faster
+# - writing the generation loop yourself: priming, temperature, sampling, carrying the LSTM state
+# - why a compiled sampling loop is much faster
 #
 # Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
 # Fast mode (CI, grading) trains a small model for a few hundred steps; full settings train the
@@ -268,32 +269,80 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # (safer, more repetitive), above 1 it flattens it (more adventurous, more mistakes).
 
 # %%
+from labtools import sampling
+
 if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
     latest = sorted(checkpoint_dir.glob("step_*.weights.h5"))[-1]
     generator = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
     generator.build((1, None))  # batch of one sequence, any length
     generator.load_weights(latest)
     print("restored", latest.name)
+    sampler = sampling.CompiledSampler(generator, seed=1)  # the fast sampler (section below)
+    start_ids = vectorize_string("X")
 
 # %% [markdown]
-# `labtools.sampling` has two samplers with the same distribution: the classic loop with one
-# model call per character, and a compiled loop (`tf.function` over the LSTM cell) that
-# generates several tunes at once. Compare their speed on the same job:
+# Calling the model on a sequence starts the LSTM from a zero state every time (Keras 3 has no
+# `reset_states()` on a model and no stateful model to carry it between calls). To generate
+# one character at a time, use the model's three layers directly and carry the LSTM's state
+# `[h, c]` yourself: `lstm.cell` takes one step.
 
 # %%
-from labtools import sampling
-
 if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
-    start_ids = vectorize_string("X")
+    embedding, lstm, dense = generator.layers
+    state = [tf.zeros([1, lstm.units]), tf.zeros([1, lstm.units])]  # h and c, one sequence
+    h, state = lstm.cell(embedding(tf.constant([char2idx["X"]])), state)  # one step on "X"
+    logits = dense(h)
+    print("logits", tuple(logits.shape), "| most likely next characters:",
+          [idx2char[i] for i in tf.argsort(logits[0], direction="DESCENDING")[:5].numpy()])
+
+# %% [markdown]
+# **Exercise 5.** Write `generate_text(model, start_string, length, temperature=1.0)`:
+#
+# 1. start from a zero state and **prime** it: feed every character of `start_string` through
+#    the embedding and `lstm.cell`, carrying the state;
+# 2. then `length` times: divide the logits of the last step by the `temperature`, draw the next
+#    character with `tf.random.categorical(logits, num_samples=1)`, and feed it back in with the state;
+# 3. return `start_string` followed by the generated characters (`idx2char` maps back).
+#
+# The check runs it on small models of its own: at a temperature near 0 the text must follow the
+# most likely character every time, and at temperatures 1 and 2.5 the characters must come as
+# often as their probabilities say.
+
+# %% answer="q5"
+def generate_text(model, start_string, length, temperature=1.0):
+    ### BEGIN SOLUTION
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units]), tf.zeros([1, lstm.units])]
+    for char in start_string:  # prime the state with the whole start string
+        h, state = lstm.cell(embedding(tf.constant([char2idx[char]])), state)
+    generated = []
+    for _ in range(length):
+        next_id = tf.random.categorical(dense(h) / temperature, num_samples=1)[:, 0]
+        generated.append(idx2char[int(next_id[0])])
+        h, state = lstm.cell(embedding(next_id), state)  # feed it back, with the state
+    return start_string + "".join(generated)
+    ### END SOLUTION
+
+
+# %%
+lab.q5.check(generate_text)
+
+# %% [markdown]
+# Your loop makes one model call per character, with Python in between. `labtools.sampling` has
+# a compiled version with the same distribution: one `tf.function` runs the LSTM cell in a graph
+# loop and generates several tunes at once. Compare their speed on the same job:
+
+# %%
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, generate_text, exercise="Exercises 1 to 5"):
     t0 = time.perf_counter()
-    sampling.sample_stepwise(generator, start_ids, length=100, seed=1)
+    yours = generate_text(generator, "X", length=100)
     stepwise_rate = 100 / (time.perf_counter() - t0)
-    sampler = sampling.CompiledSampler(generator, seed=1)
+    print(repr(yours[:70]))
     sampler(start_ids, length=100, n=4)  # the first call traces the graph
     t0 = time.perf_counter()
     sampler(start_ids, length=100, n=4)
     compiled_rate = 400 / (time.perf_counter() - t0)
-    print(f"one call per character: {stepwise_rate:,.0f} chars/s | compiled loop, 4 tunes at once: "
+    print(f"your loop, one call per character: {stepwise_rate:,.0f} chars/s | compiled loop, 4 tunes at once: "
           f"{compiled_rate:,.0f} chars/s ({compiled_rate / stepwise_rate:.0f}x)")
 
 # %%
@@ -337,7 +386,21 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 #   the loss is sparse categorical cross-entropy from logits, ≈ ln(vocabulary) before training.
 # - A `tf.function` training step, Adam and `.weights.h5` checkpoints train the model; the same
 #   weights load into a model for one sequence.
-# - Sampling with a temperature writes new tunes; compiling the sampling loop makes it many times faster.
+# - The generation loop primes the LSTM's state with the start string, then samples from the
+#   logits divided by the temperature and feeds each character back with the state; compiling
+#   that loop makes it many times faster.
+#
+# ### Reading course code written for Keras 2
+#
+# Much published course code (MIT 6.S191's among it) predates Keras 3. What changed:
+#
+# | Keras 2 / `tf.keras` code | Keras 3 |
+# |---|---|
+# | `self.add_weight("W", shape=...)` (name first, positionally) | `self.add_weight(name="W", shape=...)`: `shape` comes first now, so name it |
+# | `LSTM(..., stateful=True)` with `batch_input_shape=[1, None]`, then `model.reset_states()` | no `batch_input_shape`; declare `keras.Input(batch_shape=(1, None))` if you need a fixed batch. There is no `model.reset_states()`: carry the state yourself with `lstm.cell` as in Exercise 5 (or call the layer with `initial_state=` and `return_state=True`) |
+# | `Dense(..., input_shape=(784,))` as the first layer | `keras.Input((784,))` first, or let the first call build the model |
+# | `layer.call(x)` | `layer(x)`: it builds the layer on first use and handles masks and training mode |
+# | `model.save_weights("ckpt")` (TensorFlow checkpoint) | `model.save_weights("name.weights.h5")`: the file name must end in `.weights.h5` |
 
 # %%
 labtools.progress()

@@ -337,6 +337,97 @@ def _descent_old_table(x0, x_f, learning_rate, steps):
     return _descent()(5.0, -1.5, 0.1, 25)
 
 
+# -- q6: backpropagation by hand -------------------------------------------------------------------
+
+
+def _bp_matrix(x, W, b, y):
+    z = x @ W + b
+    dz = 2 * (z - y) / tf.cast(tf.size(z), z.dtype)
+    return tf.transpose(x) @ dz, tf.reduce_sum(dz, axis=0)
+
+
+def _bp_numpy(x, W, b, y):
+    x, W, b, y = (np.asarray(a, dtype="float64") for a in (x, W, b, y))
+    err = x @ W + b - y
+    dz = 2 * err / err.size
+    return x.T @ dz, dz.sum(axis=0)
+
+
+def _bp_matmul_transpose_a(x, W, b, y):
+    n, u = x.shape[0], W.shape[1]
+    dz = 2.0 / (n * u) * (tf.matmul(x, W) + b - y)
+    return tf.matmul(x, dz, transpose_a=True), tf.reduce_sum(dz, 0)
+
+
+def _bp_loops(x, W, b, y):
+    """Per example: the outer product of its input and its error, added up."""
+    x, W, b, y = (np.asarray(a, dtype="float64") for a in (x, W, b, y))
+    n, u = y.shape
+    dW, db = np.zeros_like(W), np.zeros_like(b)
+    for i in range(n):
+        err = x[i] @ W + b - y[i]
+        dW += np.outer(x[i], 2 * err / (n * u))
+        db += 2 * err / (n * u)
+    return dW, db
+
+
+def _bp_einsum(x, W, b, y):
+    dz = 2 * (tf.einsum("nd,du->nu", x, W) + b - y) / float(np.prod(y.shape))
+    return tf.einsum("nd,nu->du", x, dz), tf.reduce_sum(dz, axis=0)
+
+
+def _bp_tape(x, W, b, y):
+    W, b = tf.Variable(W), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((x @ W + b - y) ** 2)
+    return tuple(tape.gradient(loss, [W, b]))
+
+
+def _bp_no_mean(x, W, b, y):
+    dz = 2 * (x @ W + b - y)
+    return tf.transpose(x) @ dz, tf.reduce_sum(dz, axis=0)
+
+
+def _bp_no_two(x, W, b, y):
+    z = x @ W + b
+    dz = (z - y) / tf.cast(tf.size(z), z.dtype)
+    return tf.transpose(x) @ dz, tf.reduce_sum(dz, axis=0)
+
+
+def _bp_sign(x, W, b, y):
+    z = x @ W + b
+    dz = 2 * (y - z) / tf.cast(tf.size(z), z.dtype)
+    return tf.transpose(x) @ dz, tf.reduce_sum(dz, axis=0)
+
+
+def _bp_db_not_summed(x, W, b, y):
+    z = x @ W + b
+    dz = 2 * (z - y) / tf.cast(tf.size(z), z.dtype)
+    return tf.transpose(x) @ dz, dz
+
+
+def _bp_dw_transposed(x, W, b, y):
+    z = x @ W + b
+    dz = 2 * (z - y) / tf.cast(tf.size(z), z.dtype)
+    return tf.transpose(dz) @ x, tf.reduce_sum(dz, axis=0)
+
+
+def _bp_mean_over_rows(x, W, b, y):
+    """Divides by the batch size only, as if the loss were a sum over outputs."""
+    z = x @ W + b
+    dz = 2 * (z - y) / x.shape[0]
+    return tf.transpose(x) @ dz, tf.reduce_sum(dz, axis=0)
+
+
+def _bp_W_for_x(x, W, b, y):
+    z = x @ W + b
+    dz = 2 * (z - y) / tf.cast(tf.size(z), z.dtype)
+    return tf.transpose(x) @ dz * 0 + tf.reduce_mean(W), tf.reduce_sum(dz, axis=0)
+
+
+def _bp_no_body(x, W, b, y): ...  # TODO: your code here
+
+
 CASES = {
     "q1": [
         right("tape.gradient", lambda: _taped(lambda x: x**2)),
@@ -490,6 +581,24 @@ CASES = {
             says="never asked a gradient tape",
         ),
         untouched(lambda: _no_body_descent),
+        untouched(lambda: None, name="None"),
+    ],
+    "q6": [
+        right("matrix formulas", lambda: _bp_matrix),
+        right("NumPy", lambda: _bp_numpy),
+        right("matmul with transpose_a", lambda: _bp_matmul_transpose_a),
+        right("a loop of outer products", lambda: _bp_loops),
+        right("einsum", lambda: _bp_einsum),
+        wrong("a tape after all", lambda: _bp_tape, says="asked a gradient tape"),
+        wrong("sum, not mean", lambda: _bp_no_mean, says="times too large"),
+        wrong("no factor 2", lambda: _bp_no_two, says="off"),
+        wrong("error the wrong way round", lambda: _bp_sign, says="wrong sign"),
+        wrong("dL/db not summed", lambda: _bp_db_not_summed, says="sum over the batch"),
+        wrong("dL/dW transposed", lambda: _bp_dw_transposed, says="shape"),
+        wrong("mean over rows only", lambda: _bp_mean_over_rows, says="times too large"),
+        wrong("a constant for dL/dW", lambda: _bp_W_for_x, says="off"),
+        wrong("one value", lambda: lambda x, W, b, y: x, says="two values"),
+        untouched(lambda: _bp_no_body),
         untouched(lambda: None, name="None"),
     ],
 }

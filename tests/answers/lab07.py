@@ -250,6 +250,114 @@ def _loss_untouched(labels, logits):
     return None  # TODO
 
 
+# q5 -- generate_text(model, start_string, length, temperature) ---------------------------------
+
+IDX2CHAR = np.array(VOCAB)
+
+
+def _gen_solution(model, start_string, length, temperature=1.0):
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units]), tf.zeros([1, lstm.units])]
+    for char in start_string:
+        h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+    generated = []
+    for _ in range(length):
+        next_id = tf.random.categorical(dense(h) / temperature, num_samples=1)[:, 0]
+        generated.append(IDX2CHAR[int(next_id[0])])
+        h, state = lstm.cell(embedding(next_id), state)
+    return start_string + "".join(generated)
+
+
+def _gen_mit_style(model, start_string, length, temperature=1.0):
+    """MIT's loop without a stateful model: run the whole text so far through the model each step."""
+    ids = [CHAR2IDX[c] for c in start_string]
+    out = []
+    for _ in range(length):
+        logits = model(tf.constant([ids]))[:, -1, :] / temperature
+        next_id = int(tf.random.categorical(logits, 1)[0, 0])
+        ids.append(next_id)
+        out.append(IDX2CHAR[next_id])
+    return start_string + "".join(out)
+
+
+def _gen_numpy_choice(model, start_string, length, temperature=1.0):
+    """Softmax and np.random.choice instead of tf.random.categorical; returns only the new text."""
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units])] * 2
+    for char in start_string:
+        h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+    text = ""
+    for _ in range(length):
+        p = tf.nn.softmax(dense(h)[0] / temperature).numpy().astype("float64")
+        i = int(np.random.choice(len(p), p=p / p.sum()))
+        text += VOCAB[i]
+        h, state = lstm.cell(embedding(tf.constant([i])), state)
+    return text
+
+
+def _gen_initial_state(model, start_string, length, temperature=1.0):
+    """The LSTM layer called with initial_state and a functional view that returns the state."""
+    embedding, lstm_layer, dense = model.layers
+    cell = lstm_layer.cell
+    state = [tf.zeros([1, lstm_layer.units]), tf.zeros([1, lstm_layer.units])]
+    ids = [CHAR2IDX[c] for c in start_string]
+    for i in ids[:-1]:
+        _, state = cell(embedding(tf.constant([i])), state)
+    current = ids[-1]
+    out = []
+    for _ in range(length):
+        h, state = cell(embedding(tf.constant([current])), state)
+        current = int(tf.random.categorical(dense(h) / temperature, 1)[0, 0])
+        out.append(VOCAB[current])
+    return start_string + "".join(out)
+
+
+def _gen_argmax(model, start_string, length, temperature=1.0):
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units])] * 2
+    for char in start_string:
+        h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+    out = []
+    for _ in range(length):
+        i = int(tf.argmax(dense(h)[0]))
+        out.append(VOCAB[i])
+        h, state = lstm.cell(embedding(tf.constant([i])), state)
+    return start_string + "".join(out)
+
+
+def _gen_variant(prime_all=True, temperature_used=True, carry_state=True, multiply=False, reset_each=False):
+    def generate(model, start_string, length, temperature=1.0):
+        embedding, lstm, dense = model.layers
+        zero = [tf.zeros([1, lstm.units])] * 2
+        state = zero
+        chars = start_string if prime_all else start_string[-1:]
+        for char in chars:
+            h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+        out = []
+        for _ in range(length):
+            logits = dense(h)
+            if temperature_used:
+                logits = logits * temperature if multiply else logits / temperature
+            i = int(tf.random.categorical(logits, 1)[0, 0])
+            out.append(VOCAB[i])
+            h, new_state = lstm.cell(embedding(tf.constant([i])), zero if reset_each else state)
+            state = new_state if carry_state else state
+        return start_string + "".join(out)
+
+    return generate
+
+
+def _gen_off_by_one(model, start_string, length, temperature=1.0):
+    return _gen_solution(model, start_string, length - 1, temperature)
+
+
+def _gen_list(model, start_string, length, temperature=1.0):
+    return list(_gen_solution(model, start_string, length, temperature))
+
+
+def _gen_untouched(model, start_string, length, temperature=1.0): ...  # TODO
+
+
 CASES = {
     "q1": [
         right("list comprehension", lambda: lambda string: np.array([CHAR2IDX[c] for c in string])),
@@ -491,5 +599,21 @@ CASES = {
         ),
         wrong("labels and logits swapped", lambda: lambda y, z: scce(z, y, from_logits=True), says="raised"),
         untouched(lambda: _loss_untouched),
+    ],
+    "q5": [
+        right("the solution: lstm.cell with the state", lambda: _gen_solution),
+        right("MIT style: the whole text through the model each step", lambda: _gen_mit_style),
+        right("softmax and np.random.choice, new text only", lambda: _gen_numpy_choice),
+        right("primes all but the last, feeds the last in the loop", lambda: _gen_initial_state),
+        wrong("argmax, no sampling", lambda: _gen_argmax, says="do not take the largest"),
+        wrong("temperature ignored", lambda: _gen_variant(temperature_used=False), says="temperature"),
+        wrong("logits times the temperature", lambda: _gen_variant(multiply=True), says="temperature"),
+        wrong("primes with the last character only", lambda: _gen_variant(prime_all=False), says="goes astray"),
+        wrong("state not carried", lambda: _gen_variant(carry_state=False), says="goes astray"),
+        wrong("state reset every step", lambda: _gen_variant(reset_each=True), says="goes astray"),
+        wrong("one character short", lambda: _gen_off_by_one, says="characters"),
+        wrong("a list of characters", lambda: _gen_list, says="string"),
+        untouched(lambda: _gen_untouched),
+        untouched(lambda: None, name="None"),
     ],
 }
