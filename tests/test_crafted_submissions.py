@@ -512,7 +512,7 @@ LAB04 = {
 }
 
 
-# -- lab 05: autodiff (q1..q5: 1, 1, 2, 2, 2) -----------------------------------------------------
+# -- lab 05: autodiff (q1..q6: 1, 1, 2, 2, 2, 2) --------------------------------------------------
 
 LAB05 = {
     # Loss and gradients typed from the student's run; speed typed for the t = 2.00 s it printed
@@ -525,7 +525,7 @@ LAB05 = {
             "q4-answer": "speed = tf.constant(19.6)\nacceleration = tf.constant(9.8)\n",
             "q5-answer": f"def minimise(x0, x_f, learning_rate, steps):\n    return {TYPED_HISTORY}\n",
         },
-        [1, 1, 0, 0, 0],
+        [1, 1, 0, 0, 0, 2],
     ),
     # q1 by hand (2x, no tape); q2 a hand-made 3x² laundered through a tape (y = carrier * 3x²,
     # dy/dcarrier): the value is the derivative, computed by hand, so it earns its point (the tape
@@ -551,7 +551,7 @@ LAB05 = {
     return history
 """,
         },
-        [0, 1, 2, 2, 0],
+        [0, 1, 2, 2, 0, 2],
     ),
     # The handed variables changed before use: w and b zeroed, t set to the 2 s of the printout.
     "mutated_inputs": Crafted(
@@ -563,7 +563,7 @@ LAB05 = {
             "        position = fall(t)\n    speed = inner.gradient(position, t)\n"
             "acceleration = outer.gradient(speed, t)\n",
         },
-        [1, 1, 0, 0, 2],
+        [1, 1, 0, 0, 2, 2],
     ),
     # Only the speed from a tape; the acceleration typed in as Earth's g. With drag and a secret
     # planet, no constant is the acceleration.
@@ -573,7 +573,7 @@ LAB05 = {
             "speed = inner.gradient(position, t)\n"
             "acceleration = tf.constant(9.8)\n",
         },
-        [1, 1, 2, 0, 2],
+        [1, 1, 2, 0, 2, 2],
     ),
     # Forged probe results: a post_run_cell hook publishes typed q3 results after the hidden cell
     # (left unanswered); a session hook rewrites q5's result in flight into typed histories.
@@ -598,7 +598,7 @@ grad_w, grad_b = None, None
             + SESSION_HOOK
             + "def minimise(x0, x_f, learning_rate, steps):\n    return None\n",
         },
-        [1, 1, 0, 2, 0],
+        [1, 1, 0, 2, 0, 2],
     ),
 }
 

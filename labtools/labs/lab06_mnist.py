@@ -401,7 +401,9 @@ def _extract_accuracy(model, given):
     if not model.built and model.layers:  # its layers never saw data
         raise NotAttempted("model has not been trained yet")
     dense, others = _dense_stack(model)
-    data = {"others": others, "layers": _layer_facts(dense), "weights": [], "setting": _setting()}
+    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
+    steps = int(keras.ops.convert_to_numpy(iterations)) if iterations is not None else None
+    data = {"others": others, "layers": _layer_facts(dense), "weights": [], "setting": _setting(), "steps": steps}
     if others or len(dense) != len(_UNITS):
         return data
     if not all(layer.built for layer, _ in dense):
@@ -451,6 +453,8 @@ def _judge_accuracy(d, inputs):
     predicted = (np.maximum(x @ W1 + b1, 0.0) @ W2 + b2).argmax(axis=1)  # softmax keeps the order
     setting = d["setting"] if d["setting"] in THRESHOLDS else "full"
     need, accuracy = THRESHOLDS[setting], float(np.mean(predicted == labels))
+    if not accuracy >= need and d.get("steps") == 0:  # compiled, maybe evaluated, but fit never ran
+        raise NotAttempted("model has not been trained yet: do Exercise 4 (model.fit)")
     if not accuracy >= need:
         raise Fail(
             f"accuracy on {len(labels):,} images the notebook never loaded is {accuracy:.1%}; it should "

@@ -157,6 +157,16 @@ print("weights after build((None, 5)):", [tuple(w.shape) for w in probe.weights]
 probe.summary()
 
 # %% [markdown]
+# Where the `Param #` column comes from: a dense layer with `d` inputs and `u` units holds a
+# kernel of shape `(d, u)` and one bias per unit, so it has `d × u + u = (d + 1) × u` parameters.
+# Above, the first layer sees 5 inputs: 5 × 16 + 16 = 96; the second sees the first layer's 16
+# outputs: 16 × 3 + 3 = 51; the model has 96 + 51 = 147. A layer's input size is the previous
+# layer's number of units. An activation adds no parameters.
+
+# %%
+print("by the formula:", (5 + 1) * 16 + (16 + 1) * 3, "| Keras:", probe.count_params())
+
+# %% [markdown]
 # **Exercise 4.** A `Sequential` model with `Dense(64)` then `Dense(10)` reads images of
 # 28 × 28 = 784 pixels. Work out how many trainable parameters (weights and biases) it has and
 # store the number, a whole number (`int`), in `n_params`. Check yourself with `count_params()`

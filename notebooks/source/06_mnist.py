@@ -160,17 +160,28 @@ print(type(spelled_out.optimizer).__name__, spelled_out.optimizer.learning_rate.
 #
 # `fit` walks through the training data in mini-batches for a number of **epochs** (passes over
 # the data). To see how the model does on data it does not learn from, hold out a shuffled 30% of
-# the training images as **validation data**. `fit` returns a `History` with the metrics of every epoch.
+# the training images as **validation data**: `fit_idx` indexes the part to train on, `val_idx`
+# the part to validate on. `fit` returns a `History` with the metrics of every epoch.
 
 # %%
 epochs = labtools.pick(fast=3, full=5)
-if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
-    order = np.random.default_rng(0).permutation(len(x_train))
-    n_val = int(0.3 * len(x_train))
-    val_idx, fit_idx = order[:n_val], order[n_val:]
-    history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128,
-                        validation_data=(x_train[val_idx], y_train[val_idx]),
-                        verbose=0, callbacks=[labtools.TrainingProgress()])
+order = np.random.default_rng(0).permutation(len(x_train))
+n_val = int(0.3 * len(x_train))
+val_idx, fit_idx = order[:n_val], order[n_val:]
+print(f"{len(fit_idx)} images to train on, {len(val_idx)} to validate on, {epochs} epochs")
+
+# %% [markdown]
+# **Exercise 4.** Train `model` with `model.fit` on the training part (`x_train[fit_idx]` and
+# `y_train[fit_idx]`) for `epochs` epochs in mini-batches of 128, passing the validation part as
+# `validation_data=(x_train[val_idx], y_train[val_idx])`, and keep what `fit` returns in `history`.
+# Add `verbose=0, callbacks=[labtools.TrainingProgress()]` for one compact progress bar instead of
+# Keras' line per epoch.
+
+# %% answer="q4"
+history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128, validation_data=(x_train[val_idx], y_train[val_idx]), verbose=0, callbacks=[labtools.TrainingProgress()])  # SOLUTION
+
+# %%
+if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
     labtools.plot_history(history)
     plt.show()
     print("validation accuracy by epoch:", ", ".join(f"{v:.3f}" for v in history.history["val_accuracy"]))
@@ -183,14 +194,14 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercise
 
 # %%
 more_epochs = labtools.pick(fast=1, full=5)
-if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
     model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
               callbacks=[labtools.TrainingProgress("all training images")])
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
     print(f"test accuracy: {test_acc:.4f}")
 
 # %% [markdown]
-# **Exercise 4.** The check measures your trained `model` by itself, on the 1,000 held-out images
+# The check of Exercise 4 measures your trained `model` by itself, on the 1,000 held-out images
 # this notebook never loaded (so neither training nor tuning could have seen them). It needs 85%
 # in fast mode, 92% on the offline subset with full settings and 96% on the full data set.
 
@@ -205,7 +216,7 @@ lab.q4.check(model)
 # `GradientTape`. Both give the same probabilities.
 
 # %%
-if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
     probabilities = model.predict(x_test[:3], verbose=0)
     print("predict:", probabilities.argmax(axis=1), "| call:", model(x_test[:3]).numpy().argmax(axis=1),
           "| truth:", y_test[:3])
@@ -320,7 +331,7 @@ def fit_slider(change):
     index.max = (len(mistakes) if change["new"] and len(mistakes) else len(y_test)) - 1
 
 
-if labtools.needs(prepare, getattr(model, "optimizer", None), exercise="Exercises 1 to 3"):
+if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
     predicted = model.predict(x_test, verbose=0)
     mistakes = np.flatnonzero(predicted.argmax(axis=1) != y_test)
     print(f"{len(mistakes)} mistakes among {len(y_test)} test images")
