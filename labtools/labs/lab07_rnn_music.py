@@ -1,8 +1,9 @@
 """Lab 07 - Music generation with an LSTM: questions, points, hints and checks.
 
 Every check draws fresh random inputs (see :mod:`labtools.checking`): strings of the lab's
-vocabulary, a shuffled text cut into batches, model sizes with their weights, labels and logits.
-So an answer must compute; a table of the checker's inputs or a typed-in result cannot pass.
+vocabulary, a shuffled text cut into batches, model sizes with their weights, labels and logits,
+a small model's weights with a batch and a learning rate for one training step (which the judge
+redoes in NumPy). So an answer must compute; a table of the checker's inputs or a typed-in result cannot pass.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..checking import Fail, Lab, Question, clean_message, expect_close
-from ..judging import _ACTIVATIONS, call, expect_float_dtype, tensor_facts
+from ..checking import Fail, Lab, NotAttempted, Question, clean_message, expect_close
+from ..judging import _ACTIVATIONS, call, expect_float_dtype, tensor_facts, to_array
 
 
 @lru_cache(maxsize=1)
@@ -455,7 +456,248 @@ def _judge_loss(d, inputs):
         expect_close("the loss's gradient with respect to the logits", run["grad"], (probs - onehot) / labels.size)
 
 
-# q5 -- the generation loop ----------------------------------------------------------------------
+# q5 -- one training step, redone in NumPy -------------------------------------------------------
+# A small sequence model the judge can redo by hand: Embedding(V, d) -> Dense(V), logits at every
+# step. One call of the student's train_step with SGD and with Adam (the lab's optimiser), and one
+# through tf.function as the lab's loop runs it; the judge computes the loss, the gradients and the
+# weights after the step from its own copy of the drawn inputs.
+
+# name: (optimiser, run through tf.function as the loop does, learning-rate range)
+_TRAIN_STEPS = {
+    "SGD step": ("SGD", False, (0.3, 1.0)),
+    "Adam step": ("Adam", False, (0.005, 0.02)),
+    "Adam step compiled with tf.function": ("Adam", True, (0.005, 0.02)),
+}
+_WEIGHT_NAMES = ("the embedding table", "the Dense kernel", "the Dense bias")
+_ADAM = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}  # Keras' defaults
+
+
+def _draw_train_steps(rng) -> dict:
+    cases = {}
+    for name, (_, _, (low, high)) in _TRAIN_STEPS.items():
+        v, d = int(rng.integers(5, 10)), int(rng.integers(3, 7))
+        b, t = int(rng.integers(2, 5)), int(rng.integers(3, 7))
+        x = rng.integers(0, v, size=(b, t)).astype("int32")
+        x[-1, -1] = x[0, 0]  # a character used twice: its gradients add up in the embedding table
+        cases[name] = {
+            "x": x,
+            "y": rng.integers(0, v, size=(b, t)).astype("int32"),
+            "lr": float(rng.uniform(low, high)),
+            "embeddings": (0.8 * rng.standard_normal((v, d))).astype("float32"),
+            "kernel": (0.8 * rng.standard_normal((d, v))).astype("float32"),
+            "bias": (rng.choice([-1.0, 1.0], v) * rng.uniform(0.2, 1.0, v)).astype("float32"),
+        }
+    return cases
+
+
+def _compiled_failure(exc: Exception) -> Fail:
+    lines = [line for line in str(exc).splitlines() if line.strip()]  # TensorFlow puts the cause last
+    cause = clean_message(lines[-1]) if lines else type(exc).__name__
+    return Fail(
+        f"train_step fails when the training loop compiles it with tf.function ({cause or type(exc).__name__}); "
+        "keep to TensorFlow operations inside (no .numpy() or float())"
+    )
+
+
+def _unknown_variable(exc: Exception) -> bool:
+    return "unknown variable" in str(exc).lower()
+
+
+_OTHER_VARIABLES = (
+    "train_step updates variables the optimizer it was given was not built for; use the model and the "
+    "optimizer passed to train_step, not the notebook's"
+)
+
+
+def _one_train_step(train_step, case, kind, compiled):
+    """A fresh model with the judge's weights, one call of the student's step; the weights after it."""
+    import keras
+    import tensorflow as tf
+
+    v, d = case["embeddings"].shape
+    embedding, dense = keras.layers.Embedding(v, d), keras.layers.Dense(v)
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), embedding, dense])
+    embedding.embeddings.assign(case["embeddings"])
+    dense.kernel.assign(case["kernel"])
+    dense.bias.assign(case["bias"])
+    optimizer = getattr(keras.optimizers, kind)(learning_rate=case["lr"])
+    optimizer.build(model.trainable_variables)  # as the lab's loop does before compiling the step
+    x, y = tf.constant(case["x"]), tf.constant(case["y"])
+    none = "returns None; return the batch's loss"
+    if not compiled:
+        try:
+            loss = call(train_step, "train_step", model, optimizer, x, y, none=none)
+        except Fail as exc:
+            if _unknown_variable(exc):
+                raise Fail(_OTHER_VARIABLES) from None
+            raise
+    else:
+        try:
+            loss = tf.function(lambda x, y: train_step(model, optimizer, x, y))(x, y)
+        except (Fail, NotAttempted):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the student's code raises
+            raise (Fail(_OTHER_VARIABLES) if _unknown_variable(exc) else _compiled_failure(exc)) from None
+        if loss is None:
+            raise Fail(f"train_step {none}")
+    return {
+        "loss": to_array(loss, "the value train_step returns"),
+        "weights": [np.asarray(w.numpy()) for w in (embedding.embeddings, dense.kernel, dense.bias)],
+    }
+
+
+def _extract_train_step(train_step, given):
+    with _full_float32():
+        return {
+            name: _one_train_step(train_step, case, _TRAIN_STEPS[name][0], _TRAIN_STEPS[name][1])
+            for name, case in given.items()
+        }
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _picked(p, y):
+    """The probability each step gives its label."""
+    return np.take_along_axis(p, y[..., None], axis=-1)[..., 0]
+
+
+def _step_reference(case, weights):
+    """Logits, per-step losses and the gradients of their mean for Embedding -> Dense, in float64;
+    and, for each row of the embedding table, the sum of the squares of its uses' gradients."""
+    E, K, c = weights
+    x, y = case["x"].astype(int), case["y"].astype(int)
+    h = E[x]  # (batch, steps, d)
+    z = h @ K + c  # logits, (batch, steps, vocab)
+    p = _softmax(z)
+    per_step = -np.log(_picked(p, y))
+    dz = p.copy()
+    np.put_along_axis(dz, y[..., None], _picked(p, y)[..., None] - 1.0, axis=-1)
+    dz /= y.size  # the gradient of the mean
+    dh = dz @ K.T
+    dE, squares = np.zeros_like(E), np.zeros_like(E)
+    np.add.at(dE, x, dh)  # each row used gets the gradients of all its uses
+    np.add.at(squares, x, dh * dh)
+    return z, per_step, [dE, np.einsum("btd,btv->dv", h, dz), dz.sum(axis=(0, 1))], squares
+
+
+def _adam(w, g, g2, lr):
+    """Keras' first Adam step: m = (1 - b1) g, v = (1 - b2) g2 (g2 = g² for a dense gradient)."""
+    b1, b2, eps = _ADAM["beta_1"], _ADAM["beta_2"], _ADAM["epsilon"]
+    alpha = lr * np.sqrt(1 - b2) / (1 - b1)
+    return w - alpha * (1 - b1) * g / (np.sqrt((1 - b2) * g2) + eps)
+
+
+def _optimiser_step(kind, lr, weights, grads):
+    if kind == "Adam":
+        return [_adam(w, g, g * g, lr) for w, g in zip(weights, grads, strict=True)]
+    return [w - lr * g for w, g in zip(weights, grads, strict=True)]
+
+
+def _steps_after(kind, lr, weights, grads, squares):
+    """The weights after one step, each way Keras may take it. The embedding table's gradient comes
+    as tf.IndexedSlices, one slice per use of a row; Keras' Adam squares each slice before adding
+    them up (v from the sum of squares, not the square of the sum), unless the step made the
+    gradient dense. SGD is linear, so both ways agree."""
+    dense = _optimiser_step(kind, lr, weights, grads)
+    if kind != "Adam":
+        return [dense]
+    return [dense, [_adam(weights[0], grads[0], squares, lr), *dense[1:]]]
+
+
+def _near(a, b, tol=1e-4):
+    return bool(np.isclose(a, b, rtol=tol, atol=1e-6))
+
+
+def _judge_returned_loss(returned, case, before, afters, name):
+    z, per_step, _, _ = _step_reference(case, before)
+    y = case["y"].astype(int)
+    n = y.size
+    if returned.size != 1:
+        raise Fail(
+            f"train_step returns {returned.size} values for a batch of {y.shape[0]} sequences of {y.shape[1]} "
+            "characters; return the mean loss of the batch, one number"
+        )
+    got = float(returned.ravel()[0])
+    if _near(got, per_step.mean()):
+        return
+    if any(_near(got, _step_reference(case, after)[1].mean()) for after in afters):
+        raise Fail("train_step returns the loss after the update; return the loss computed before it")
+    if _near(got, per_step.sum()):
+        raise Fail(
+            f"the returned loss adds up the losses of all {n} characters; train on their mean (check compute_loss too)"
+        )
+    if _near(got, per_step[:, -1].mean()) or _near(got, per_step[:, -1].sum()):
+        raise Fail(
+            "the returned loss is that of the last character of each sequence only; the model predicts the "
+            "next character at every step, and each step counts"
+        )
+    as_probabilities = np.clip(z, 1e-7, 1 - 1e-7)
+    as_probabilities /= as_probabilities.sum(-1, keepdims=True)
+    if _near(got, -np.log(_picked(as_probabilities, y)).mean()):
+        raise Fail(
+            "the returned loss treats the model's outputs as probabilities, but they are logits (the last "
+            "layer has no softmax); check compute_loss (Exercise 4)"
+        )
+    if _near(got, -np.log(_picked(_softmax(_softmax(z)), y)).mean()):
+        raise Fail(
+            "the returned loss applies the softmax twice to the model's logits; check compute_loss "
+            "(Exercise 4) and what train_step hands it"
+        )
+    raise Fail(
+        f"the returned loss is not the mean loss of the batch under the model given to train_step, "
+        f"before the update (the {name}); check that compute_loss passes (Exercise 4)"
+    )
+
+
+def _moved_like(moved, candidates) -> bool:
+    """The weights after the step are one of the candidate lists of weights."""
+    return any(
+        all(np.allclose(m, w, rtol=1e-3, atol=1e-4) for m, w in zip(moved, want, strict=True)) for want in candidates
+    )
+
+
+def _judge_train_step(d, inputs):
+    for name, case in inputs.items():
+        kind = _TRAIN_STEPS[name][0]
+        got, lr = d[name], case["lr"]
+        before = [case[k].astype("float64") for k in ("embeddings", "kernel", "bias")]
+        _, _, grads, squares = _step_reference(case, before)
+        afters = _steps_after(kind, lr, before, grads, squares)
+        _judge_returned_loss(np.asarray(got["loss"], dtype="float64"), case, before, afters, name)
+        moved = [np.asarray(w, dtype="float64") for w in got["weights"]]
+        if len(moved) != len(before) or any(m.shape != w.shape for m, w in zip(moved, before, strict=True)):
+            raise Fail("the model's weights changed shape; update them with the optimizer")
+        if all(np.allclose(m, w) for m, w in zip(moved, before, strict=True)):
+            raise Fail(f"the weights did not change (the {name}); apply the gradients with the optimizer")
+        for m, w, a, what in zip(moved, before, afters[0], _WEIGHT_NAMES, strict=True):
+            if np.allclose(m, w) and not np.allclose(a, w):
+                raise Fail(
+                    f"only some of the weights changed: {what} did not (the {name}); take the gradients of "
+                    "all the model's trainable variables and apply them all"
+                )
+
+        if _moved_like(moved, _steps_after(kind, -lr, before, grads, squares)):
+            raise Fail("the weights moved uphill; the optimizer subtracts the gradient for you")
+        if kind != "SGD" and _moved_like(moved, [_optimiser_step("SGD", lr, before, grads)]):
+            raise Fail(
+                "the weights moved by learning rate x gradient, not as the optimizer moves them; "
+                "let the optimizer do the update"
+            )
+        n = case["y"].size
+        if kind == "SGD" and _moved_like(moved, [_optimiser_step(kind, lr * n, before, grads)]):
+            raise Fail(
+                f"the weights moved as if by the gradient of the sum of the {n} characters' losses; take the "
+                "gradient of their mean, one number"
+            )
+        for i, (m, what) in enumerate(zip(moved, _WEIGHT_NAMES, strict=True)):
+            if not any(np.allclose(m, after[i], rtol=1e-3, atol=1e-4) for after in afters):
+                expect_close(f"{what} after one step (the {name})", m, afters[0][i], rtol=1e-3, atol=1e-4)
+
+
+# q6 -- the generation loop ----------------------------------------------------------------------
 
 _GEN_SIZES = (8, 16)  # embedding_dim, rnn_units of the judge's small models
 _TEMPERATURES = (1.0, 2.5)  # for the sampling test: the distribution must follow the temperature
@@ -628,6 +870,20 @@ LAB = Lab(
         ),
         Question(
             "q5",
+            "The training step",
+            2,
+            ["train_step"],
+            _extract_train_step,
+            _judge_train_step,
+            draw=_draw_train_steps,
+            hints=[
+                "Under a tf.GradientTape: logits = model(x, training=True), then the mean of compute_loss(y, logits).",
+                "tape.gradient(loss, model.trainable_variables), then optimizer.apply_gradients(zip(grads, ...)).",
+                "Return the loss you computed before the update.",
+            ],
+        ),
+        Question(
+            "q6",
             "The generation loop",
             2,
             ["generate_text"],

@@ -11,7 +11,8 @@
 # - ABC notation, and turning text into numbers (a vocabulary, `char2idx`, `idx2char`)
 # - cutting a long sequence into training batches whose targets are shifted by one step
 # - an Embedding → LSTM → Dense model with today's Keras, and its loss on logits
-# - a custom training loop with `tf.function`, `GradientTape`, Adam, a live loss plot and checkpoints
+# - writing the training step yourself (`GradientTape`, gradients, Adam), then a custom loop that
+#   compiles it with `tf.function`, with a live loss plot and checkpoints
 # - writing the generation loop yourself: priming, temperature, sampling, carrying the LSTM state
 # - why a compiled sampling loop is much faster
 #
@@ -195,12 +196,27 @@ if labtools.needs(vectorize_string, get_batch, build_model, exercise="Exercises 
 # %% [markdown]
 # ## 5. The loss
 #
-# At every step the target is one character out of the vocabulary: sparse categorical
-# cross-entropy, computed `from_logits=True` because the model outputs logits. An untrained
-# model spreads its bets evenly over 83 characters, so its loss starts near ln 83 ≈ 4.42.
+# At every step the model scores each character of the vocabulary as the next one. Those scores
+# come straight out of the last Dense layer, which has no activation: they are **logits**, raw
+# numbers of any size and sign. The softmax would turn one step's logits $z$ into probabilities
+# that add up to 1, $p_i = e^{z_i} / \sum_j e^{z_j}$.
 #
-# **Exercise 4.** Write `compute_loss(labels, logits)`. It may return the loss of every step (one
-# value per label) or their mean; the training loop below takes the mean either way.
+# The loss of one step is the **cross-entropy**: $-\ln p_{\text{true}}$, minus the log of the
+# probability the model gave to the character that really came next. A sure, right guess costs
+# 0; a confident wrong one costs a lot. An untrained model spreads its bets evenly over 83
+# characters, so its loss starts near ln 83 ≈ 4.42.
+#
+# Two things decide which of Keras' cross-entropies fits:
+#
+# - the labels are integer indices (`y_batch[b, t]` is the index of the next character), not
+#   one-hot vectors; Keras has a cross-entropy for each kind of label;
+# - its losses expect probabilities unless told that their input is logits. Told so, a loss
+#   applies the softmax itself, in a form that stays accurate where computing $e^{z}$ first
+#   would overflow or round to 0. Read the loss's arguments in its documentation.
+#
+# **Exercise 4.** Write `compute_loss(labels, logits)`: `labels` of shape (batch, steps), `logits`
+# of shape (batch, steps, vocabulary). It may return the loss of every step (one value per
+# label) or their mean; the training step (Exercise 5) takes the mean either way.
 
 # %% answer="q4"
 def compute_loss(labels, logits):
@@ -218,41 +234,76 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # %% [markdown]
 # ## 6. Training
 #
-# A custom loop: each step takes a batch, runs the model under a `GradientTape`, computes the
-# loss and lets Adam update the weights. `@tf.function` compiles the step into a graph once, so
-# the thousands of steps run without Python overhead. A checkpoint (`.weights.h5`) is written
-# every 100 steps.
+# Training repeats one **training step** thousands of times: take a batch, measure the loss, move
+# every weight a little downhill. A step has these parts:
+#
+# - `with tf.GradientTape() as tape:` records the operations run inside the block, so that
+#   TensorFlow can afterwards work out the gradient of their result with respect to every
+#   variable they used. Run the model and compute the loss inside it.
+# - `model(x, training=True)` runs the model on a batch of shape (batch, steps) and gives logits
+#   of shape (batch, steps, vocabulary). `training=True` tells layers that behave differently
+#   while training (dropout, for one) to do so; this model has none, but a training step says it
+#   all the same.
+# - `compute_loss(y, logits)`, your Exercise 4, gives the loss of every step (or their mean). The
+#   step needs one number: the mean (`tf.reduce_mean`), whose gradient does not grow with the
+#   batch size or the sequence length the way a sum's would.
+# - `model.trainable_variables` lists the weights training should change: the embedding table,
+#   the LSTM's kernels and bias, the Dense kernel and bias. `tape.gradient(loss, variables)`
+#   returns one gradient per variable, in the same order.
+# - `optimizer.apply_gradients(zip(grads, variables))` hands the optimiser each gradient paired
+#   with its variable; Adam decides how far to move each weight and updates it in place. It
+#   subtracts: you pass the gradient itself, not its negative.
+#
+# The step returns the loss it computed, before the update: the loss of the batch with the
+# weights the step started from. The loop below plots it, to show how training goes.
+#
+# **Exercise 5.** Write `train_step(model, optimizer, x, y)`: one such step for the `model` and
+# `optimizer` it is given (the check passes its own), using your `compute_loss`. Return the
+# mean loss of the batch.
 
-# %%
-optimizer = keras.optimizers.Adam(settings["learning_rate"])
-
-
-@tf.function
-def train_step(x, y):
+# %% answer="q5"
+def train_step(model, optimizer, x, y):
+    ### BEGIN SOLUTION
     with tf.GradientTape() as tape:
-        y_hat = model(x, training=True)
-        loss = tf.reduce_mean(compute_loss(y, y_hat))
+        logits = model(x, training=True)
+        loss = tf.reduce_mean(compute_loss(y, logits))
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return loss
+    ### END SOLUTION
 
 
+# %%
+lab.q5.check(train_step)
+
+# %% [markdown]
+# The loop compiles your step with `tf.function`: the first call traces it into a graph and
+# every later call runs that graph, so the thousands of steps run without Python overhead. (So
+# the step keeps to TensorFlow operations: `.numpy()` or `float()` of a tensor cannot run inside
+# a graph.) Adam keeps two variables of its own for every weight; `optimizer.build` creates them
+# before the compiled step runs, since a compiled step should not create variables. A
+# checkpoint (`.weights.h5`) is written every 100 steps.
+
+# %%
+optimizer = keras.optimizers.Adam(settings["learning_rate"])
 checkpoint_dir = Path("training_checkpoints")
 checkpoint_dir.mkdir(exist_ok=True)
 for old in checkpoint_dir.glob("step_*.weights.h5"):  # a run with other settings must not be restored
     old.unlink()
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
+    optimizer.build(model.trainable_variables)  # Adam's variables exist before the compiled step runs
+    step = tf.function(lambda x, y: train_step(model, optimizer, x, y))
     history = []
     plotter = labtools.PeriodicPlotter(sec=10, xlabel="step", ylabel="loss")
     start = time.perf_counter()
-    for step in (bar := tqdm(range(settings["steps"]), desc="training")):
+    for i in (bar := tqdm(range(settings["steps"]), desc="training")):
         x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
-        history.append(float(train_step(x_batch, y_batch)))
-        if step % 25 == 0:
+        history.append(float(step(x_batch, y_batch)))
+        if i % 25 == 0:
             bar.set_postfix(loss=f"{history[-1]:.3f}", refresh=False)
             plotter.plot(history)
-        if (step + 1) % 100 == 0 or step + 1 == settings["steps"]:  # every 100 steps, and the last
-            model.save_weights(checkpoint_dir / f"step_{step + 1:05d}.weights.h5")
+        if (i + 1) % 100 == 0 or i + 1 == settings["steps"]:  # every 100 steps, and the last
+            model.save_weights(checkpoint_dir / f"step_{i + 1:05d}.weights.h5")
     plotter.plot(history, force=True)
     seconds = time.perf_counter() - start
     print(f"{settings['steps']} steps in {seconds:.0f} s ({1000 * seconds / settings['steps']:.0f} ms/step); "
@@ -271,7 +322,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # %%
 from labtools import sampling
 
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
     latest = sorted(checkpoint_dir.glob("step_*.weights.h5"))[-1]
     generator = build_model(len(vocab), settings["embedding_dim"], settings["rnn_units"])
     generator.build((1, None))  # batch of one sequence, any length
@@ -287,7 +338,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # `[h, c]` yourself: `lstm.cell` takes one step.
 
 # %%
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
     embedding, lstm, dense = generator.layers
     state = [tf.zeros([1, lstm.units]), tf.zeros([1, lstm.units])]  # h and c, one sequence
     h, state = lstm.cell(embedding(tf.constant([char2idx["X"]])), state)  # one step on "X"
@@ -296,7 +347,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
           [idx2char[i] for i in tf.argsort(logits[0], direction="DESCENDING")[:5].numpy()])
 
 # %% [markdown]
-# **Exercise 5.** Write `generate_text(model, start_string, length, temperature=1.0)`:
+# **Exercise 6.** Write `generate_text(model, start_string, length, temperature=1.0)`:
 #
 # 1. start from a zero state and **prime** it: feed every character of `start_string` through
 #    the embedding and `lstm.cell`, carrying the state;
@@ -308,7 +359,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # most likely character every time, and at temperatures 1 and 2.5 the characters must come as
 # often as their probabilities say.
 
-# %% answer="q5"
+# %% answer="q6"
 def generate_text(model, start_string, length, temperature=1.0):
     ### BEGIN SOLUTION
     embedding, lstm, dense = model.layers
@@ -325,7 +376,7 @@ def generate_text(model, start_string, length, temperature=1.0):
 
 
 # %%
-lab.q5.check(generate_text)
+lab.q6.check(generate_text)
 
 # %% [markdown]
 # Your loop makes one model call per character, with Python in between. `labtools.sampling` has
@@ -333,7 +384,9 @@ lab.q5.check(generate_text)
 # loop and generates several tunes at once. Compare their speed on the same job:
 
 # %%
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, generate_text, exercise="Exercises 1 to 5"):
+if labtools.needs(
+    vectorize_string, get_batch, build_model, compute_loss, train_step, generate_text, exercise="Exercises 1 to 6"
+):
     t0 = time.perf_counter()
     yours = generate_text(generator, "X", length=100)
     stepwise_rate = 100 / (time.perf_counter() - t0)
@@ -347,7 +400,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, genera
 
 # %%
 length = labtools.pick(fast=800, full=2000)
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
     generated = sampler(start_ids, length=length, temperature=1.0, n=4)
     texts = ["X" + "".join(idx2char[row]) for row in generated]
     print(texts[0][:400])
@@ -357,7 +410,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # Why some tunes are invalid: the parser gives one reason per tune.
 
 # %%
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
     for r in reports:
         print(("valid  " if r.valid else "invalid") + f" | {r.title[:30]:30} | {r.reason}")
 
@@ -370,7 +423,7 @@ def compose(temperature=1.0, length=800):
     labtools.play_generated_song("\n\n".join("X" + "".join(idx2char[r]) for r in rows), max_songs=1)
 
 
-if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exercise="Exercises 1 to 4"):
+if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
     wide = dict(style={"description_width": "110px"}, layout=widgets.Layout(width="520px"))
     _ = widgets.interact_manual(compose,
                                 temperature=widgets.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.1,
@@ -384,8 +437,10 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # - Text becomes numbers through a vocabulary; batches are random windows with targets one step ahead.
 # - Embedding → LSTM(return_sequences=True) → Dense gives next-character logits at every step;
 #   the loss is sparse categorical cross-entropy from logits, ≈ ln(vocabulary) before training.
-# - A `tf.function` training step, Adam and `.weights.h5` checkpoints train the model; the same
-#   weights load into a model for one sequence.
+# - A training step records the model and the mean loss on a `GradientTape`, takes the gradients
+#   of `model.trainable_variables` and lets Adam apply them; compiled with `tf.function` and run
+#   in a loop with `.weights.h5` checkpoints, it trains the model, whose weights then load into
+#   a model for one sequence.
 # - The generation loop primes the LSTM's state with the start string, then samples from the
 #   logits divided by the temperature and feeds each character back with the state; compiling
 #   that loop makes it many times faster.
@@ -397,7 +452,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, exerci
 # | Keras 2 / `tf.keras` code | Keras 3 |
 # |---|---|
 # | `self.add_weight("W", shape=...)` (name first, positionally) | `self.add_weight(name="W", shape=...)`: `shape` comes first now, so name it |
-# | `LSTM(..., stateful=True)` with `batch_input_shape=[1, None]`, then `model.reset_states()` | no `batch_input_shape`; declare `keras.Input(batch_shape=(1, None))` if you need a fixed batch. There is no `model.reset_states()`: carry the state yourself with `lstm.cell` as in Exercise 5 (or call the layer with `initial_state=` and `return_state=True`) |
+# | `LSTM(..., stateful=True)` with `batch_input_shape=[1, None]`, then `model.reset_states()` | no `batch_input_shape`; declare `keras.Input(batch_shape=(1, None))` if you need a fixed batch. There is no `model.reset_states()`: carry the state yourself with `lstm.cell` as in Exercise 6 (or call the layer with `initial_state=` and `return_state=True`) |
 # | `Dense(..., input_shape=(784,))` as the first layer | `keras.Input((784,))` first, or let the first call build the model |
 # | `layer.call(x)` | `layer(x)`: it builds the layer on first use and handles masks and training mode |
 # | `model.save_weights("ckpt")` (TensorFlow checkpoint) | `model.save_weights("name.weights.h5")`: the file name must end in `.weights.h5` |

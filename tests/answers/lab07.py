@@ -250,7 +250,168 @@ def _loss_untouched(labels, logits):
     return None  # TODO
 
 
-# q5 -- generate_text(model, start_string, length, temperature) ---------------------------------
+# q5 -- train_step(model, optimizer, x, y) ------------------------------------------------------
+# In the notebook train_step calls the student's compute_loss, a global; here it is this module's.
+
+
+def compute_loss(labels, logits):
+    return scce(labels, logits, from_logits=True)
+
+
+def compute_loss_mean(labels, logits):
+    return tf.reduce_mean(scce(labels, logits, from_logits=True))
+
+
+def compute_loss_no_logits(labels, logits):
+    return scce(labels, logits)
+
+
+def compute_loss_summed(labels, logits):
+    return tf.reduce_sum(scce(labels, logits, from_logits=True))
+
+
+def _step(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        logits = model(x, training=True)
+        loss = tf.reduce_mean(compute_loss(y, logits))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return loss
+
+
+def _step_ops(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = keras.ops.mean(compute_loss_mean(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(list(zip(grads, model.trainable_weights, strict=True)))
+    return tf.identity(loss)
+
+
+def _step_loss_object(model, optimizer, x, y):
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    variables = model.trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+    return loss
+
+
+@tf.function
+def _step_compiled(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(compute_loss(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return loss
+
+
+def _step_apply(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        per_step = compute_loss(y, model(x, training=True))
+        loss = tf.reduce_mean(per_step)
+    optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+    return loss
+
+
+def _make_step(
+    loss_fn=compute_loss,
+    sign=1.0,
+    apply=True,
+    loss_after=False,
+    returns="mean",
+    reduce=tf.reduce_mean,
+    manual_lr=None,
+    variables=lambda model: model.trainable_variables,
+    softmax=False,
+    last_step=False,
+):
+    def train_step(model, optimizer, x, y):
+        weights = variables(model)
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            if softmax:
+                logits = tf.nn.softmax(logits)
+            if last_step:
+                per_step = loss_fn(y[:, -1], logits[:, -1])
+            else:
+                per_step = loss_fn(y, logits)
+            loss = reduce(per_step)
+        grads = tape.gradient(loss, weights)
+        if manual_lr is not None:
+            for g, w in zip(grads, weights, strict=True):
+                w.assign_sub(optimizer.learning_rate * tf.convert_to_tensor(g))
+        elif apply:
+            optimizer.apply_gradients(
+                [(sign * tf.convert_to_tensor(g), w) for g, w in zip(grads, weights, strict=True)]
+            )
+        if loss_after:
+            return tf.reduce_mean(loss_fn(y, model(x)))
+        if returns == "none":
+            return None
+        if returns == "per step":
+            return per_step
+        if returns == "numpy":
+            return tf.reduce_mean(per_step).numpy()
+        return tf.reduce_mean(per_step) if reduce is not tf.reduce_sum else loss
+
+    return train_step
+
+
+def _per_step_gradient(model, optimizer, x, y):
+    """The per-step losses straight into tape.gradient (the gradient of their sum), the mean returned."""
+    with tf.GradientTape() as tape:
+        per_step = compute_loss(y, model(x, training=True))
+    grads = tape.gradient(per_step, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return tf.reduce_mean(per_step)
+
+
+def _lab_model():
+    net = keras.Sequential(
+        [
+            keras.layers.Embedding(len(VOCAB), 8),
+            keras.layers.LSTM(16, return_sequences=True),
+            keras.layers.Dense(len(VOCAB)),
+        ]
+    )
+    net.build((None, None))
+    return net
+
+
+def _global_model_step():
+    """The notebook's model (a global) instead of the one passed in."""
+    model_global = _lab_model()
+
+    def train_step(model, optimizer, x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(compute_loss(y, model_global(x, training=True)))
+        grads = tape.gradient(loss, model_global.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model_global.trainable_variables, strict=True))
+        return loss
+
+    return train_step
+
+
+def _global_optimizer_step():
+    """The notebook's optimiser (a global, built for the notebook's model) instead of the one passed in."""
+    net = _lab_model()
+    optimizer_global = keras.optimizers.Adam(5e-3)
+    optimizer_global.build(net.trainable_variables)
+
+    def train_step(model, optimizer, x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(compute_loss(y, model(x, training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer_global.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    return train_step
+
+
+def _step_untouched(model, optimizer, x, y): ...  # TODO: your code here
+
+
+# q6 -- generate_text(model, start_string, length, temperature) ---------------------------------
 
 IDX2CHAR = np.array(VOCAB)
 
@@ -601,6 +762,34 @@ CASES = {
         untouched(lambda: _loss_untouched),
     ],
     "q5": [
+        right("the solution: tape, mean loss, apply_gradients", lambda: _step),
+        right("keras.ops, trainable_weights, a compute_loss that takes the mean", lambda: _step_ops),
+        right("a loss object", lambda: _step_loss_object),
+        right("decorated with @tf.function", lambda: _step_compiled),
+        right("optimizer.apply(grads, variables)", lambda: _step_apply),
+        wrong("loss after the update", lambda: _make_step(loss_after=True), says="after the update"),
+        wrong("uphill", lambda: _make_step(sign=-1.0), says="uphill"),
+        wrong("no update", lambda: _make_step(apply=False), says="did not change"),
+        wrong(
+            "only the Dense layer updated",
+            lambda: _make_step(variables=lambda model: model.layers[-1].trainable_variables),
+            says="embedding table did not",
+        ),
+        wrong("sum, not mean", lambda: _make_step(reduce=tf.reduce_sum), says="adds up"),
+        wrong("compute_loss sums the steps", lambda: _make_step(loss_fn=compute_loss_summed), says="adds up"),
+        wrong("from_logits missing in compute_loss", lambda: _make_step(loss_fn=compute_loss_no_logits), says="logits"),
+        wrong("softmax before the loss", lambda: _make_step(softmax=True), says="softmax twice"),
+        wrong("loss of the last step only", lambda: _make_step(last_step=True), says="last character"),
+        wrong("returns None", lambda: _make_step(returns="none"), says="returns None"),
+        wrong("returns the per-step losses", lambda: _make_step(returns="per step"), says="one number"),
+        wrong("gradient of the per-step losses (their sum)", lambda: _per_step_gradient, says="gradient of their mean"),
+        wrong("learning rate x gradient by hand", lambda: _make_step(manual_lr=True), says="let the optimizer"),
+        wrong(".numpy() inside", lambda: _make_step(returns="numpy"), says="tf.function"),
+        wrong("uses the notebook's model", _global_model_step, says="model and the optimizer passed"),
+        wrong("uses the notebook's optimizer", _global_optimizer_step, says="model and the optimizer passed"),
+        untouched(lambda: _step_untouched),
+    ],
+    "q6": [
         right("the solution: lstm.cell with the state", lambda: _gen_solution),
         right("MIT style: the whole text through the model each step", lambda: _gen_mit_style),
         right("softmax and np.random.choice, new text only", lambda: _gen_numpy_choice),
