@@ -165,8 +165,8 @@ print(type(spelled_out.optimizer).__name__, spelled_out.optimizer.learning_rate.
 
 # %%
 epochs = labtools.pick(fast=3, full=5)
-order = np.random.default_rng(0).permutation(len(x_train))
-n_val = int(0.3 * len(x_train))
+order = np.random.default_rng(0).permutation(n_train)
+n_val = int(0.3 * n_train)
 val_idx, fit_idx = order[:n_val], order[n_val:]
 print(f"{len(fit_idx)} images to train on, {len(val_idx)} to validate on, {epochs} epochs")
 
