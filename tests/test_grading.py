@@ -497,6 +497,7 @@ def busy_machine():
 
 
 @pytest.mark.notebooks
+@pytest.mark.xdist_group("busy machine")  # one at a time: two sets of burners would be a different test
 @pytest.mark.parametrize("lab", [i.number for i in CATALOGUE])
 def test_solutions_get_full_marks_and_untouched_notebooks_zero_on_a_busy_machine(tmp_path, lab, busy_machine):
     slug = _slug(lab)
