@@ -63,8 +63,8 @@ WRONG = {
     "07": ("q1", ["return np.array([ord(c) for c in string])"]),
 }
 
-# Lab 07 trains for 100 steps instead of fast mode's 300 here (one checkpoint, time for CI).
-SHORTER = {"07": ("steps=labtools.pick(fast=300,", "steps=labtools.pick(fast=100,")}
+# Lab 07 trains for 60 steps instead of fast mode's 120 here (one checkpoint, time for CI).
+SHORTER = {"07": ("steps=labtools.pick(fast=120,", "steps=labtools.pick(fast=60,")}
 
 # JavaScript run in the page; JupyterLab exposes its app as window.jupyterapp with the flag below.
 NOTEBOOK_READY = """
@@ -465,7 +465,7 @@ def _lab07_compose(page: Page) -> None:
     output = area.find_element(By.CSS_SELECTOR, ".widget-output")
     text = _wait(lambda: "generated tunes are valid" in output.text and output.text, 60, "compose to write tunes")
     audio = output.find_elements(By.TAG_NAME, "audio")
-    if audio:  # a model trained for 100 steps does not always write a tune that parses
+    if audio:  # a model trained for 60 steps does not always write a tune that parses
         assert _audio_plays(driver, audio[0]) > 0, "the composed tune's player cannot play it"
     elif not text.startswith("0 of"):
         raise AssertionError(f"compose found valid tunes but shows no player: {text!r}")

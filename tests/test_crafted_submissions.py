@@ -720,7 +720,7 @@ def graded(tmp_path_factory):
 def _params():
     for lab, cases in SUBMISSIONS.items():
         for name, case in cases.items():
-            marks = [pytest.mark.notebooks]
+            marks = [pytest.mark.notebooks, pytest.mark.xdist_group(f"crafted lab {lab}")]  # one grading run per lab
             if case.undeserved:
                 marks.append(pytest.mark.xfail(strict=True, raises=UndeservedPoints, reason=case.undeserved))
             yield pytest.param(lab, name, marks=marks, id=f"lab{lab}-{name}")

@@ -1,0 +1,275 @@
+"""Lab 07 time-to-quality: what a student waits for is a good tune, not a fast step.
+
+    python benchmarks/rnn_music_quality.py [--recipes course,lab] [--budget 300] [--marks 60,120,300]
+    python benchmarks/rnn_music_quality.py --recipes course --steps 3000      # the course's full run
+    python benchmarks/rnn_music_quality.py --recipes custom --units 512 --batch 32 --lr 0.01 ...
+
+Each recipe trains on 92% of the 804 tunes for a wall-clock budget (``--budget`` seconds, or
+``--steps`` steps), one recipe after the other in the same process. The training clock stops
+while the model is measured, every ``--every`` seconds of training and at each mark:
+
+- held-out loss: bits per character on the tunes the model never trains on (every 12th tune),
+  each tune read from the start (zero state), as the model reads a tune it generates;
+- valid tunes: ``--tunes`` sequences sampled from "X" at ``--temperature``, the first tune of
+  each checked by ``labtools.music``'s parser (a tune that does not finish in 1000 characters
+  counts as invalid).
+
+It prints the figures at each mark for every recipe side by side, with the machine's core count,
+and with ``--plot FILE`` draws both curves (held-out bits per character against minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from labtools import music
+from labtools.mit import load_training_data
+from labtools.runtime import import_tensorflow, seed_everything
+
+HOLD_OUT_EVERY = 12  # every 12th tune is held out: 67 of 804
+SAMPLE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    units: int
+    embedding: int
+    batch: int
+    seq: int
+    lr: float
+    decay: bool = False  # cosine decay of the learning rate to 10% over the budget
+    steps: int | None = None  # stop after this many steps (the course: 3000), else at the budget
+
+
+RECIPES = {
+    # MIT 6.S191's settings: LSTM 1024, embedding 256, batch 8, sequence 100, Adam 5e-3, 3000 steps
+    "course": Recipe("course", units=1024, embedding=256, batch=8, seq=100, lr=5e-3, steps=3000),
+    # the lab's full settings (notebooks/source/07_rnn_music.py): a narrower LSTM, 8 times the batch
+    "lab": Recipe("lab", units=256, embedding=64, batch=64, seq=100, lr=1e-2, decay=True, steps=1000),
+    # the lab's fast mode (CI, Binder, the grader)
+    "fast": Recipe("fast", units=256, embedding=64, batch=64, seq=100, lr=1e-2, steps=120),
+}
+
+
+class Corpus:
+    def __init__(self):
+        songs = load_training_data()
+        self.vocab = sorted(set("\n\n".join(songs)))
+        self.char2idx = {c: i for i, c in enumerate(self.vocab)}
+        train = [s for i, s in enumerate(songs) if i % HOLD_OUT_EVERY]
+        self.held_out = [s for i, s in enumerate(songs) if i % HOLD_OUT_EVERY == 0]
+        self.train_ids = self.encode("\n\n".join(train))
+        self.n_train_tunes = len(train)
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.array([self.char2idx[c] for c in text], dtype=np.int32)
+
+    def batch(self, rng, seq: int, size: int):
+        starts = rng.integers(0, len(self.train_ids) - seq - 1, size)
+        idx = starts[:, None] + np.arange(seq + 1)
+        window = self.train_ids[idx]
+        return window[:, :-1], window[:, 1:]
+
+
+def build(keras, vocab: int, r: Recipe):
+    return keras.Sequential(
+        [
+            keras.layers.Embedding(vocab, r.embedding),
+            keras.layers.LSTM(r.units, return_sequences=True),
+            keras.layers.Dense(vocab),
+        ]
+    )
+
+
+class Judge:
+    """Held-out bits per character and valid tunes k/n, for any model of the lab's shape."""
+
+    def __init__(self, tf, corpus: Corpus, n_tunes: int, temperature: float, seed: int = 7):
+        self.tf, self.corpus, self.n_tunes, self.temperature, self.seed = tf, corpus, n_tunes, temperature, seed
+        # held-out tunes, each "\n\n" + tune + "\n\n" so that the model is asked for the tune's
+        # first character and for the end: padded to one batch with a mask
+        texts = ["\n\n" + t + "\n\n" for t in corpus.held_out]
+        n = max(len(t) for t in texts)
+        self.x = np.zeros((len(texts), n - 1), np.int32)
+        self.y = np.zeros((len(texts), n - 1), np.int32)
+        self.mask = np.zeros((len(texts), n - 1), np.float32)
+        for i, t in enumerate(texts):
+            ids = corpus.encode(t)
+            self.x[i, : len(ids) - 1], self.y[i, : len(ids) - 1] = ids[:-1], ids[1:]
+            self.mask[i, 1 : len(ids) - 1] = 1.0  # the first target is the second "\n": not the tune's
+        self.chars = int(self.mask.sum())
+        self._sampler = None
+
+    def bits_per_char(self, model) -> float:
+        tf = self.tf
+        total = 0.0
+        for i in range(0, len(self.x), 16):
+            logits = model(self.x[i : i + 16], training=False)
+            ce = tf.nn.sparse_softmax_cross_entropy_with_logits(self.y[i : i + 16], logits)
+            total += float(tf.reduce_sum(ce * self.mask[i : i + 16]))
+        return total / self.chars / np.log(2)
+
+    def valid_tunes(self, model) -> int:
+        from labtools.sampling import CompiledSampler
+
+        if self._sampler is None or self._sampler[0] is not model:  # one trace per model, not per measurement
+            self._sampler = (model, CompiledSampler(model, seed=self.seed))
+        sampler = self._sampler[1]
+        rows = sampler(self.corpus.encode("X"), SAMPLE_CHARS, self.temperature, n=self.n_tunes)
+        valid = 0
+        for row in rows:
+            text = "X" + "".join(self.corpus.vocab[i] for i in row)
+            tunes = music.split_tunes(text, complete_only=True)
+            valid += bool(tunes) and music.check_tune(tunes[0]).valid
+        return valid
+
+
+def train(tf, keras, corpus: Corpus, judge: Judge, r: Recipe, budget: float, every: float, marks: list[float]):
+    """Train ``r`` for ``budget`` seconds of training time (or ``r.steps`` steps); measure every
+    ``every`` seconds and at each mark. Returns the curve: one dict per measurement."""
+    seed_everything(0)
+    rng = np.random.default_rng(0)
+    model = build(keras, len(corpus.vocab), r)
+    optimizer = keras.optimizers.Adam(r.lr)
+    model.build((None, None))
+    optimizer.build(model.trainable_variables)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    step(*corpus.batch(rng, r.seq, r.batch))  # trace and warm up (not counted; the weights move a little)
+    curve: list[dict] = []
+    clock, steps, recent = 0.0, 0, [np.nan]
+    pending = sorted(marks)
+    next_every = every
+    while True:
+        finished = steps >= r.steps if r.steps else clock >= budget
+        if finished or clock >= next_every or (pending and clock >= pending[0]):
+            bpc, valid = judge.bits_per_char(model), judge.valid_tunes(model)
+            point = dict(seconds=round(clock, 1), steps=steps, train_loss=round(float(np.mean(recent)), 4))
+            point.update(bpc=round(bpc, 4), valid=valid)
+            curve.append(point)
+            print(
+                f"  {r.name:8} {clock:7.0f} s {steps:6d} steps  train loss {point['train_loss']:.3f} nats  "
+                f"held-out {bpc:.3f} bits/char  valid {valid}/{judge.n_tunes}",
+                flush=True,
+            )
+            while clock >= next_every:
+                next_every += every
+            pending = [m for m in pending if m > clock]
+            if finished:
+                return curve
+        if r.decay:  # cosine from lr to lr/10 over the budget (or the steps)
+            progress = min(1.0, steps / r.steps if r.steps else clock / budget)
+            optimizer.learning_rate.assign(r.lr * (0.1 + 0.45 * (1 + np.cos(np.pi * progress))))
+        x, y = corpus.batch(rng, r.seq, r.batch)
+        t0 = time.perf_counter()
+        loss = float(step(x, y))
+        clock += time.perf_counter() - t0
+        steps += 1
+        recent = [*recent[-19:], loss] if steps > 1 else [loss]
+
+
+def at(curve: list[dict], seconds: float) -> dict | None:
+    """The measurement taken at a mark (the first one at or after it)."""
+    return next((p for p in curve if p["seconds"] >= seconds - 1e-6), None)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", default="course,lab", help=f"comma-separated: {', '.join(RECIPES)}, custom")
+    parser.add_argument("--budget", type=float, default=300, help="seconds of training per recipe")
+    parser.add_argument("--steps", type=int, help="train every recipe this many steps instead of --budget")
+    parser.add_argument("--marks", default="60,120,300", help="seconds at which to report")
+    parser.add_argument("--every", type=float, default=30, help="seconds between points of the curve")
+    parser.add_argument("--tunes", type=int, default=20, help="tunes sampled for validity")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    for field, kind in [("units", int), ("embedding", int), ("batch", int), ("seq", int), ("lr", float)]:
+        parser.add_argument(f"--{field}", type=kind, help="for --recipes custom")
+    parser.add_argument("--decay", action="store_true", help="for --recipes custom: cosine decay over the budget")
+    parser.add_argument("--json", help="write the curves here")
+    parser.add_argument("--plot", help="draw held-out bits per character against minutes into this PNG")
+    args = parser.parse_args()
+
+    tf = import_tensorflow()
+    import keras
+
+    marks = [float(m) for m in args.marks.split(",") if m]
+    recipes = []
+    for name in args.recipes.split(","):
+        if name == "custom":
+            given = {f: getattr(args, f) for f in ("units", "embedding", "batch", "seq", "lr") if getattr(args, f)}
+            r = replace(RECIPES["lab"], name="custom", decay=args.decay, **given)
+        else:
+            r = RECIPES[name]
+        recipes.append(replace(r, steps=args.steps) if args.steps else replace(r, steps=None))
+    corpus = Corpus()
+    judge = Judge(tf, corpus, args.tunes, args.temperature)
+    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    print(
+        f"{os.cpu_count()} CPU cores, device {device}, TensorFlow {tf.__version__}; "
+        f"{corpus.n_train_tunes} training tunes ({len(corpus.train_ids):,} chars), {len(corpus.held_out)} held out "
+        f"({judge.chars:,} chars); validity: {args.tunes} tunes at temperature {args.temperature}"
+    )
+    curves = {}
+    for r in recipes:
+        print(f"{r.name}: {asdict(r)}", flush=True)
+        curves[r.name] = train(tf, keras, corpus, judge, r, args.budget, args.every, [] if args.steps else marks)
+
+    print("\nheld-out bits per character | valid tunes, at each mark of training time")
+    print(f"{'recipe':10}" + "".join(f"{m / 60:>16.0f} min" for m in marks) + "        end (steps)")
+    for name, curve in curves.items():
+        cells = []
+        for m in marks:
+            p = at(curve, m)
+            cells.append(f"{p['bpc']:8.3f} | {p['valid']:2d}/{args.tunes}" if p else f"{'-':>20}")
+        last = curve[-1]
+        print(
+            f"{name:10}"
+            + "".join(f"{c:>20}" for c in cells)
+            + f"   {last['bpc']:.3f} | {last['valid']}/{args.tunes} ({last['steps']} steps, {last['seconds']:.0f} s)"
+        )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"cores": os.cpu_count(), "recipes": {r.name: asdict(r) for r in recipes}, "curves": curves}, f)
+    if args.plot:
+        plot(curves, args.plot, os.cpu_count())
+
+
+def plot(curves: dict, path: str, cores) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, curve in curves.items():
+        minutes = [p["seconds"] / 60 for p in curve]
+        left.plot(minutes, [p["bpc"] for p in curve], "o-", ms=3, label=name)
+        right.plot(minutes, [p["valid"] for p in curve], "o-", ms=3, label=name)
+    left.set(xlabel="minutes of training", ylabel="held-out bits per character", title="held-out loss")
+    right.set(xlabel="minutes of training", ylabel="valid tunes of 20", title="valid tunes")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    plt.suptitle(f"Lab 07 time to quality on {cores} CPU cores", fontsize=10)
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    print("plot:", path)
+
+
+if __name__ == "__main__":
+    main()
