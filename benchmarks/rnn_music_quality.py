@@ -25,6 +25,7 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -131,9 +132,15 @@ class Judge:
         return valid
 
 
-def train(tf, keras, corpus: Corpus, judge: Judge, r: Recipe, budget: float, every: float, marks: list[float]):
+def train(
+    tf, keras, corpus: Corpus, judge: Judge, r: Recipe, budget: float, every: float, marks: list[float], resume=None
+):
     """Train ``r`` for ``budget`` seconds of training time (or ``r.steps`` steps); measure every
-    ``every`` seconds and at each mark. Returns the curve: one dict per measurement."""
+    ``every`` seconds and at each mark. Returns the curve: one dict per measurement.
+
+    With ``resume`` (a folder), the run saves its state there every 100 steps (weights, Adam's
+    variables, the batch generator, the clock and the curve) and continues from it when started
+    again: a long run (MIT's 3000 steps take about 100 minutes on 2 cores) may span sessions."""
     seed_everything(0)
     rng = np.random.default_rng(0)
     model = build(keras, len(corpus.vocab), r)
@@ -152,10 +159,29 @@ def train(tf, keras, corpus: Corpus, judge: Judge, r: Recipe, budget: float, eve
 
     step(*corpus.batch(rng, r.seq, r.batch))  # trace and warm up (not counted; the weights move a little)
     curve: list[dict] = []
-    clock, steps, recent = 0.0, 0, [np.nan]
-    pending = sorted(marks)
-    next_every = every
+    clock, steps, recent, saved_at = 0.0, 0, [np.nan], -1
+    state_file = Path(resume) / f"{r.name}.json" if resume else None
+    if state_file and state_file.exists():
+        saved = json.loads(state_file.read_text())
+        model.load_weights(state_file.with_suffix(".weights.h5"))
+        with np.load(state_file.with_suffix(".adam.npz")) as adam:
+            for i, v in enumerate(optimizer.variables):
+                v.assign(adam[f"v{i}"])
+        rng.bit_generator.state = saved["rng"]
+        clock, steps, recent, curve = saved["clock"], saved["steps"], saved["recent"], saved["curve"]
+        saved_at = steps
+        print(f"  {r.name:8} resumed at step {steps} ({clock:.0f} s of training)", flush=True)
+    pending = sorted(m for m in marks if m > clock)
+    next_every = every * (int(clock // every) + 1)
     while True:
+        if state_file and steps and steps % 100 == 0 and saved_at != steps:
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            model.save_weights(state_file.with_suffix(".weights.h5"))
+            adam = {f"v{i}": v.numpy() for i, v in enumerate(optimizer.variables)}
+            np.savez(state_file.with_suffix(".adam.npz"), **adam)
+            state = dict(rng=rng.bit_generator.state, clock=clock, steps=steps, recent=recent, curve=curve)
+            state_file.write_text(json.dumps(state))
+            saved_at = steps
         finished = steps >= r.steps if r.steps else clock >= budget
         if finished or clock >= next_every or (pending and clock >= pending[0]):
             bpc, valid = judge.bits_per_char(model), judge.valid_tunes(model)
@@ -200,6 +226,7 @@ def main():
     for field, kind in [("units", int), ("embedding", int), ("batch", int), ("seq", int), ("lr", float)]:
         parser.add_argument(f"--{field}", type=kind, help="for --recipes custom")
     parser.add_argument("--decay", action="store_true", help="for --recipes custom: cosine decay over the budget")
+    parser.add_argument("--resume", help="a folder: save the run there every 100 steps and continue from it")
     parser.add_argument("--json", help="write the curves here")
     parser.add_argument("--plot", help="draw held-out bits per character against minutes into this PNG")
     args = parser.parse_args()
@@ -227,7 +254,9 @@ def main():
     curves = {}
     for r in recipes:
         print(f"{r.name}: {asdict(r)}", flush=True)
-        curves[r.name] = train(tf, keras, corpus, judge, r, args.budget, args.every, [] if args.steps else marks)
+        curves[r.name] = train(
+            tf, keras, corpus, judge, r, args.budget, args.every, [] if args.steps else marks, args.resume
+        )
 
     print("\nheld-out bits per character | valid tunes, at each mark of training time")
     print(f"{'recipe':10}" + "".join(f"{m / 60:>16.0f} min" for m in marks) + "        end (steps)")
