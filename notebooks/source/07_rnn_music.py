@@ -18,7 +18,7 @@
 #
 # Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
 # The training recipe is chosen for a laptop CPU (section 6 says why): full settings train about
-# 5 minutes on 2 CPU cores (under a minute on a GPU); fast mode (CI, Binder, the grader) about 40 s.
+# 4 minutes on 2 CPU cores (a GPU needs well under a minute); fast mode (CI, Binder, the grader) about 30 s.
 
 # %% tags=["setup"]
 import time
@@ -289,7 +289,7 @@ lab.q5.check(train_step)
 # chosen for what a CPU does well. MIT's course trains a 1024-unit LSTM on batches of 8 for 3000
 # steps: on a CPU each step re-reads all its weights for only 8 rows, about 2 s a step on 2 cores,
 # so over an hour. A 256-unit LSTM on batches of 64 takes about 0.3 s a step and sees 8 times the
-# text per step; in 5 minutes it writes mostly valid tunes. With full settings the learning rate
+# text per step; in 4 minutes it writes mostly valid tunes. With full settings the learning rate
 # also falls from 0.01 to 0.001 along a cosine over the run (`CosineDecay`), which lowers the final
 # loss. `benchmarks/rnn_music_quality.py` measures both recipes by held-out loss and valid tunes
 # against minutes of training. On a GPU, MIT's recipe takes minutes too: the comment under
