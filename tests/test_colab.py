@@ -218,7 +218,13 @@ DISPLAYS = [
 ]
 
 
-@pytest.mark.parametrize("where", ["this environment", pytest.param("Colab-like", marks=pytest.mark.colab)])
+# The Colab-like case joins the other tests of that venv in one worker (conftest.py groups by the
+# fixtures a test names; this one asks for colab_python at run time): with xdist it once stalled
+# 300 s while another worker ran a notebook in the same venv.
+COLAB_LIKE = pytest.param("Colab-like", marks=[pytest.mark.colab, pytest.mark.xdist_group("colab_python")])
+
+
+@pytest.mark.parametrize("where", ["this environment", COLAB_LIKE])
 def test_widgets_audio_and_plots_display(where, request, tmp_path, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
