@@ -19,9 +19,14 @@ from labtools.runtime import import_tensorflow, seed_everything
 VOCAB, EMB, BATCH, SEQ = 83, 256, 8, 100
 
 
-def lab_model(keras, units):
+def lab_model(keras, units, vocab=VOCAB, embedding=EMB):
+    """The lab's model (exercise 3): Embedding -> LSTM(return_sequences=True) -> Dense logits."""
     return keras.Sequential(
-        [keras.layers.Embedding(VOCAB, EMB), keras.layers.LSTM(units, return_sequences=True), keras.layers.Dense(VOCAB)]
+        [
+            keras.layers.Embedding(vocab, embedding),
+            keras.layers.LSTM(units, return_sequences=True),
+            keras.layers.Dense(vocab),
+        ]
     )
 
 

@@ -1,11 +1,14 @@
 """Lab 07 time-to-quality: what a student waits for is a good tune, not a fast step.
 
     python benchmarks/rnn_music_quality.py [--recipes course,lab] [--budget 300] [--marks 60,120,300]
-    python benchmarks/rnn_music_quality.py --recipes course --steps 3000      # the course's full run
+    python benchmarks/rnn_music_quality.py --recipes course --steps          # the course's 3000 steps
     python benchmarks/rnn_music_quality.py --recipes custom --units 512 --batch 32 --lr 0.01 ...
 
-Each recipe trains on 92% of the 804 tunes for a wall-clock budget (``--budget`` seconds, or
-``--steps`` steps), one recipe after the other in the same process. The training clock stops
+Each recipe trains on 92% of the 804 tunes for a wall-clock budget (``--budget`` seconds), or
+with ``--steps`` for its own number of steps (course 3000, lab 1000, fast 120; ``--steps N``: N),
+one recipe after the other in the same process. The lab's recipes are read from the lab's
+source, ``notebooks/source/07_rnn_music.py`` (its ``settings`` and its ``CosineDecay``), so the
+benchmark measures what students run. The training clock stops
 while the model is measured, every ``--every`` seconds of training and at each mark:
 
 - held-out loss: bits per character on the tunes the model never trains on (every 12th tune),
@@ -21,6 +24,7 @@ and with ``--plot FILE`` draws both curves (held-out bits per character against 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import time
@@ -28,11 +32,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from rnn_music import lab_model  # benchmarks/rnn_music.py, beside this file
 
 from labtools import music
 from labtools.mit import load_training_data
 from labtools.runtime import import_tensorflow, seed_everything
 
+LAB_SOURCE = Path(__file__).resolve().parent.parent / "notebooks" / "source" / "07_rnn_music.py"
 HOLD_OUT_EVERY = 12  # every 12th tune is held out: 67 of 804
 SAMPLE_CHARS = 1000
 
@@ -45,17 +51,56 @@ class Recipe:
     batch: int
     seq: int
     lr: float
-    decay: bool = False  # cosine decay of the learning rate to 10% over the budget
-    steps: int | None = None  # stop after this many steps (the course: 3000), else at the budget
+    steps: int  # how long the recipe trains with --steps
+    decay_to: float | None = None  # cosine decay of the learning rate to this fraction over the run
+
+
+def lab_recipes(source: Path = LAB_SOURCE) -> dict[str, Recipe]:
+    """The lab's full and fast recipes, read from the lab's ``settings = dict(...)``, where a
+    value may be ``labtools.pick(fast=..., full=...)``. Full settings decay the learning rate
+    along the lab's ``CosineDecay(..., alpha=...)``; fast mode keeps it constant."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    settings = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["settings"]
+    ]
+    decays = [
+        node for node in ast.walk(tree) if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("CosineDecay")
+    ]
+    alphas = [ast.literal_eval(k.value) for node in decays for k in node.keywords if k.arg == "alpha"]
+    if len(settings) != 1 or not isinstance(settings[0], ast.Call) or len(alphas) != 1:
+        raise SystemExit(f"{source}: expected one `settings = dict(...)` and one CosineDecay(..., alpha=...)")
+    modes: dict[str, dict] = {"fast": {}, "full": {}}
+    for keyword in settings[0].keywords:
+        value = keyword.value
+        if isinstance(value, ast.Call) and ast.unparse(value.func) == "labtools.pick":
+            picked = {k.arg: ast.literal_eval(k.value) for k in value.keywords}
+        else:
+            picked = dict.fromkeys(modes, ast.literal_eval(value))
+        for mode in modes:
+            modes[mode][keyword.arg] = picked[mode]
+    recipes = {}
+    for name, mode in (("lab", "full"), ("fast", "fast")):
+        s = modes[mode]
+        recipes[name] = Recipe(
+            name,
+            units=s["rnn_units"],
+            embedding=s["embedding_dim"],
+            batch=s["batch_size"],
+            seq=s["seq_length"],
+            lr=s["learning_rate"],
+            steps=s["steps"],
+            decay_to=alphas[0] if mode == "full" else None,
+        )
+    return recipes
 
 
 RECIPES = {
     # MIT 6.S191's settings: LSTM 1024, embedding 256, batch 8, sequence 100, Adam 5e-3, 3000 steps
     "course": Recipe("course", units=1024, embedding=256, batch=8, seq=100, lr=5e-3, steps=3000),
-    # the lab's full settings (notebooks/source/07_rnn_music.py): a narrower LSTM, 8 times the batch
-    "lab": Recipe("lab", units=256, embedding=64, batch=64, seq=100, lr=1e-2, decay=True, steps=1000),
-    # the lab's fast mode (CI, Binder, the grader)
-    "fast": Recipe("fast", units=256, embedding=64, batch=64, seq=100, lr=1e-2, steps=120),
+    # the lab's full settings (a narrower LSTM, 8 times the batch) and its fast mode (CI, Binder)
+    **lab_recipes(),
 }
 
 
@@ -77,16 +122,6 @@ class Corpus:
         idx = starts[:, None] + np.arange(seq + 1)
         window = self.train_ids[idx]
         return window[:, :-1], window[:, 1:]
-
-
-def build(keras, vocab: int, r: Recipe):
-    return keras.Sequential(
-        [
-            keras.layers.Embedding(vocab, r.embedding),
-            keras.layers.LSTM(r.units, return_sequences=True),
-            keras.layers.Dense(vocab),
-        ]
-    )
 
 
 class Judge:
@@ -133,9 +168,18 @@ class Judge:
 
 
 def train(
-    tf, keras, corpus: Corpus, judge: Judge, r: Recipe, budget: float, every: float, marks: list[float], resume=None
+    tf,
+    keras,
+    corpus: Corpus,
+    judge: Judge,
+    r: Recipe,
+    budget: float | None,
+    every: float,
+    marks: list[float],
+    resume=None,
 ):
-    """Train ``r`` for ``budget`` seconds of training time (or ``r.steps`` steps); measure every
+    """Train ``r`` for ``budget`` seconds of training time (or, with ``budget=None``, for
+    ``r.steps`` steps); measure every
     ``every`` seconds and at each mark. Returns the curve: one dict per measurement.
 
     With ``resume`` (a folder), the run saves its state there every 100 steps (weights, Adam's
@@ -143,7 +187,7 @@ def train(
     again: a long run (MIT's 3000 steps take about 100 minutes on 2 cores) may span sessions."""
     seed_everything(0)
     rng = np.random.default_rng(0)
-    model = build(keras, len(corpus.vocab), r)
+    model = lab_model(keras, r.units, vocab=len(corpus.vocab), embedding=r.embedding)
     optimizer = keras.optimizers.Adam(r.lr)
     model.build((None, None))
     optimizer.build(model.trainable_variables)
@@ -182,7 +226,7 @@ def train(
             state = dict(rng=rng.bit_generator.state, clock=clock, steps=steps, recent=recent, curve=curve)
             state_file.write_text(json.dumps(state))
             saved_at = steps
-        finished = steps >= r.steps if r.steps else clock >= budget
+        finished = steps >= r.steps if budget is None else clock >= budget
         if finished or clock >= next_every or (pending and clock >= pending[0]):
             bpc, valid = judge.bits_per_char(model), judge.valid_tunes(model)
             point = dict(seconds=round(clock, 1), steps=steps, train_loss=round(float(np.mean(recent)), 4))
@@ -198,9 +242,10 @@ def train(
             pending = [m for m in pending if m > clock]
             if finished:
                 return curve
-        if r.decay:  # cosine from lr to lr/10 over the budget (or the steps)
-            progress = min(1.0, steps / r.steps if r.steps else clock / budget)
-            optimizer.learning_rate.assign(r.lr * (0.1 + 0.45 * (1 + np.cos(np.pi * progress))))
+        if r.decay_to is not None:  # Keras's CosineDecay over the budget (or the steps)
+            progress = min(1.0, steps / r.steps if budget is None else clock / budget)
+            cosine = 0.5 * (1 + np.cos(np.pi * progress))
+            optimizer.learning_rate.assign(r.lr * (r.decay_to + (1 - r.decay_to) * cosine))
         x, y = corpus.batch(rng, r.seq, r.batch)
         t0 = time.perf_counter()
         loss = float(step(x, y))
@@ -218,14 +263,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", default="course,lab", help=f"comma-separated: {', '.join(RECIPES)}, custom")
     parser.add_argument("--budget", type=float, default=300, help="seconds of training per recipe")
-    parser.add_argument("--steps", type=int, help="train every recipe this many steps instead of --budget")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        nargs="?",
+        const=0,
+        help="train each recipe for its own steps (course 3000, lab 1000, fast 120), or for N, not --budget",
+    )
     parser.add_argument("--marks", default="60,120,300", help="seconds at which to report")
     parser.add_argument("--every", type=float, default=30, help="seconds between points of the curve")
     parser.add_argument("--tunes", type=int, default=20, help="tunes sampled for validity")
     parser.add_argument("--temperature", type=float, default=1.0)
-    for field, kind in [("units", int), ("embedding", int), ("batch", int), ("seq", int), ("lr", float)]:
+    for field, kind in [
+        ("units", int),
+        ("embedding", int),
+        ("batch", int),
+        ("seq", int),
+        ("lr", float),
+        ("custom-steps", int),
+    ]:
         parser.add_argument(f"--{field}", type=kind, help="for --recipes custom")
-    parser.add_argument("--decay", action="store_true", help="for --recipes custom: cosine decay over the budget")
+    parser.add_argument(
+        "--decay", type=float, help="for --recipes custom: cosine decay to this fraction of --lr (0.1: to 10%%)"
+    )
     parser.add_argument("--resume", help="a folder: save the run there every 100 steps and continue from it")
     parser.add_argument("--json", help="write the curves here")
     parser.add_argument("--plot", help="draw held-out bits per character against minutes into this PNG")
@@ -239,10 +299,12 @@ def main():
     for name in args.recipes.split(","):
         if name == "custom":
             given = {f: getattr(args, f) for f in ("units", "embedding", "batch", "seq", "lr") if getattr(args, f)}
-            r = replace(RECIPES["lab"], name="custom", decay=args.decay, **given)
+            r = replace(RECIPES["lab"], name="custom", decay_to=args.decay, **given)
+            r = replace(r, steps=args.custom_steps or r.steps)
         else:
             r = RECIPES[name]
-        recipes.append(replace(r, steps=args.steps) if args.steps else replace(r, steps=None))
+        recipes.append(replace(r, steps=args.steps) if args.steps else r)
+    budget = None if args.steps is not None else args.budget
     corpus = Corpus()
     judge = Judge(tf, corpus, args.tunes, args.temperature)
     device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
@@ -255,7 +317,7 @@ def main():
     for r in recipes:
         print(f"{r.name}: {asdict(r)}", flush=True)
         curves[r.name] = train(
-            tf, keras, corpus, judge, r, args.budget, args.every, [] if args.steps else marks, args.resume
+            tf, keras, corpus, judge, r, budget, args.every, [] if budget is None else marks, args.resume
         )
 
     print("\nheld-out bits per character | valid tunes, at each mark of training time")
