@@ -53,6 +53,7 @@ class Recipe:
     lr: float
     steps: int  # how long the recipe trains with --steps
     decay_to: float | None = None  # cosine decay of the learning rate to this fraction over the run
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay (0: Adam)
 
 
 def lab_recipes(source: Path = LAB_SOURCE) -> dict[str, Recipe]:
@@ -152,13 +153,14 @@ class Judge:
             total += float(tf.reduce_sum(ce * self.mask[i : i + 16]))
         return total / self.chars / np.log(2)
 
-    def valid_tunes(self, model) -> int:
+    def valid_tunes(self, model, temperature: float | None = None) -> int:
         from labtools.sampling import CompiledSampler
 
         if self._sampler is None or self._sampler[0] is not model:  # one trace per model, not per measurement
             self._sampler = (model, CompiledSampler(model, seed=self.seed))
         sampler = self._sampler[1]
-        rows = sampler(self.corpus.encode("X"), SAMPLE_CHARS, self.temperature, n=self.n_tunes)
+        temperature = self.temperature if temperature is None else temperature
+        rows = sampler(self.corpus.encode("X"), SAMPLE_CHARS, temperature, n=self.n_tunes)
         valid = 0
         for row in rows:
             text = "X" + "".join(self.corpus.vocab[i] for i in row)
@@ -177,6 +179,7 @@ def train(
     every: float,
     marks: list[float],
     resume=None,
+    temperatures=(),
 ):
     """Train ``r`` for ``budget`` seconds of training time (or, with ``budget=None``, for
     ``r.steps`` steps); measure every
@@ -188,7 +191,9 @@ def train(
     seed_everything(0)
     rng = np.random.default_rng(0)
     model = lab_model(keras, r.units, vocab=len(corpus.vocab), embedding=r.embedding)
-    optimizer = keras.optimizers.Adam(r.lr)
+    optimizer = (
+        keras.optimizers.AdamW(r.lr, weight_decay=r.weight_decay) if r.weight_decay else keras.optimizers.Adam(r.lr)
+    )
     model.build((None, None))
     optimizer.build(model.trainable_variables)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -241,6 +246,9 @@ def train(
                 next_every += every
             pending = [m for m in pending if m > clock]
             if finished:
+                for t in temperatures:
+                    point[f"valid_at_{t}"] = k = judge.valid_tunes(model, t)
+                    print(f"  {r.name:8} valid at temperature {t}: {k}/{judge.n_tunes}", flush=True)
                 return curve
         if r.decay_to is not None:  # Keras's CosineDecay over the budget (or the steps)
             progress = min(1.0, steps / r.steps if budget is None else clock / budget)
@@ -274,6 +282,10 @@ def main():
     parser.add_argument("--every", type=float, default=30, help="seconds between points of the curve")
     parser.add_argument("--tunes", type=int, default=20, help="tunes sampled for validity")
     parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument(
+        "--temperatures", default="", help="also count valid tunes at these temperatures at the end: 0.6,0.8"
+    )
+    parser.add_argument("--threads", type=int, help="TensorFlow's intra- and inter-op threads (default: its own)")
     for field, kind in [
         ("units", int),
         ("embedding", int),
@@ -281,6 +293,7 @@ def main():
         ("seq", int),
         ("lr", float),
         ("custom-steps", int),
+        ("weight-decay", float),
     ]:
         parser.add_argument(f"--{field}", type=kind, help="for --recipes custom")
     parser.add_argument(
@@ -294,11 +307,19 @@ def main():
     tf = import_tensorflow()
     import keras
 
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+
     marks = [float(m) for m in args.marks.split(",") if m]
     recipes = []
     for name in args.recipes.split(","):
         if name == "custom":
-            given = {f: getattr(args, f) for f in ("units", "embedding", "batch", "seq", "lr") if getattr(args, f)}
+            given = {
+                f: getattr(args, f)
+                for f in ("units", "embedding", "batch", "seq", "lr", "weight_decay")
+                if getattr(args, f)
+            }
             r = replace(RECIPES["lab"], name="custom", decay_to=args.decay, **given)
             r = replace(r, steps=args.custom_steps or r.steps)
         else:
@@ -317,7 +338,16 @@ def main():
     for r in recipes:
         print(f"{r.name}: {asdict(r)}", flush=True)
         curves[r.name] = train(
-            tf, keras, corpus, judge, r, budget, args.every, [] if budget is None else marks, args.resume
+            tf,
+            keras,
+            corpus,
+            judge,
+            r,
+            budget,
+            args.every,
+            [] if budget is None else marks,
+            args.resume,
+            [float(t) for t in args.temperatures.split(",") if t],
         )
 
     print("\nheld-out bits per character | valid tunes, at each mark of training time")
