@@ -345,7 +345,7 @@ def main():
             r,
             budget,
             args.every,
-            [] if budget is None else marks,
+            marks,
             args.resume,
             [float(t) for t in args.temperatures.split(",") if t],
         )
