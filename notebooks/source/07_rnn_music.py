@@ -18,7 +18,8 @@
 #
 # Fill in each `# TODO`, then run the check cell below it. `lab.qN.hint()` gives a hint.
 # The training recipe is chosen for a laptop CPU (section 6 says why): full settings train about
-# 4 minutes on 2 CPU cores (a GPU needs well under a minute); fast mode (CI, Binder, the grader) about 30 s.
+# 4-5 minutes on 2 CPU cores (a GPU needs well under a minute); fast mode (CI, Binder, the grader)
+# about 30-40 s.
 
 # %% tags=["setup"]
 import time
