@@ -292,7 +292,6 @@ def main():
         ("batch", int),
         ("seq", int),
         ("lr", float),
-        ("custom-steps", int),
         ("weight-decay", float),
     ]:
         parser.add_argument(f"--{field}", type=kind, help="for --recipes custom")
@@ -321,7 +320,6 @@ def main():
                 if getattr(args, f)
             }
             r = replace(RECIPES["lab"], name="custom", decay_to=args.decay, **given)
-            r = replace(r, steps=args.custom_steps or r.steps)
         else:
             r = RECIPES[name]
         recipes.append(replace(r, steps=args.steps) if args.steps else r)
