@@ -59,6 +59,10 @@ def __dir__():
 def progress():
     """Show which questions of the current lab have passed so far."""
     from .checking import show
+    from .kernel.grading import grading
+
+    if grading():  # a grading kernel: the grader reports progress
+        return
     from .labs import current
 
     if current is None:

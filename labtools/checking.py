@@ -1,15 +1,16 @@
-"""The check-your-answer framework: questions, verdicts and how they are shown.
+"""The check-your-answer framework, judge side: questions, verdicts and how they are shown.
 
-A lab module (``labtools/labs/labNN_*.py``) declares its questions with :class:`Question`.
-Each question splits its check in two halves so that the same logic serves the student's
-check cell and the autograder:
+Each exercise has two halves that live in two places (see :mod:`labtools.kernel`):
 
-* ``extract(*answers) -> dict`` runs where the answer lives (the student's kernel) and turns
-  the student's objects into plain data: numbers, strings, lists and NumPy arrays.  It may
-  call the student's code (e.g. run their layer on a fixed input).
-* ``judge(data) -> None`` looks only at that plain data and raises :class:`Fail` with a hint
-  when something is wrong.  The autograder runs it in its own process, so nothing the student
-  does in their kernel can change how it judges.
+* the kernel side, :class:`~labtools.kernel.exercise.Exercise` in ``labtools/kernel/labNN_*.py``:
+  the notebook variables it takes, how its inputs reach the notebook (``hand``) and
+  ``extract(*answers) -> dict``, which runs where the answer lives (the student's kernel) and
+  turns the student's objects into plain data: numbers, strings, lists and NumPy arrays.
+* the judge side, :class:`Question` in ``labtools/labs/labNN_*.py``: title, points, hints, the
+  inputs it draws and ``judge(data)``, which looks only at that plain data and raises
+  :class:`Fail` with a hint when something is wrong. The autograder runs it in its own process
+  and the grading sandbox does not carry it, so nothing the student does in their kernel can
+  change how it judges.
 
 A judge owns its inputs.  A question with ``draw`` draws fresh random inputs for every check
 (``draw(rng) -> dict``; the autograder draws them in its own process from a secret seed).
@@ -29,12 +30,13 @@ from __future__ import annotations
 
 import copy
 import html
-import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from .kernel.errors import Fail, NotAttempted, clean_message, does_nothing, is_placeholder
+from .kernel.exercise import Exercise
 
 __all__ = [
     "Status",
@@ -44,6 +46,8 @@ __all__ = [
     "Question",
     "Lab",
     "is_placeholder",
+    "does_nothing",
+    "clean_message",
     "show",
 ]
 
@@ -52,32 +56,6 @@ class Status(str, Enum):
     PASS = "PASS"
     FAIL = "FAIL"
     NOT_ATTEMPTED = "NOT ATTEMPTED"
-
-
-class Fail(Exception):
-    """Raised by a judge (or an extract) with a hint the student can act on."""
-
-
-class NotAttempted(Exception):
-    """Raised when an answer is still the ``# TODO`` placeholder."""
-
-
-def is_placeholder(value: Any) -> bool:
-    """True for the values a generated student notebook starts with (``None`` or ``...``)."""
-    return value is None or value is Ellipsis
-
-
-def does_nothing(fn: Any) -> bool:
-    """True for a function whose body is still the ``...  # TODO`` placeholder.
-
-    It uses no names, no local variables and no constants but ``None`` and ``...``, so a
-    function that does *something* and returns ``None`` by mistake is not mistaken for it.
-    """
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return False
-    n_args = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
-    return not code.co_names and code.co_nlocals == n_args and all(c is None or c is Ellipsis for c in code.co_consts)
 
 
 _STYLE = {
@@ -146,63 +124,44 @@ def show(obj: Any) -> None:
     print(obj)
 
 
-_TF_NOISE = [
-    re.compile(r"\{\{function_node [^}]*\}\}\s*"),  # {{function_node __wrapped__MatMul_device_/job:...}}
-    re.compile(r"\s*\[Op:[A-Za-z0-9_]+\](\s*name:.*)?$"),  # [Op:MatMul] name:
-    re.compile(r"^Exception encountered when calling [^:]*:\s*"),
-]
-
-
-def clean_message(text: str) -> str:
-    """The one line of an error message a student can act on (TensorFlow's and Keras' wrappers
-    removed: ``{{function_node ...}}``, ``[Op:MatMul]``, "Exception encountered when calling ...")."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # Keras prints names in bold
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    lines = [
-        line for line in lines if not line.startswith(("Arguments received by", "\u2022", "Call arguments received"))
-    ]
-    first = ""
-    for line in lines:
-        for pattern in _TF_NOISE:
-            line = pattern.sub("", line).strip()
-        if line and not line.startswith("Exception encountered when calling"):
-            first = line
-            break
-    if len(first) > 200:
-        first = first[:197] + "..."
-    return first
-
-
-def _one_line(exc: BaseException) -> str:
-    first = clean_message(str(exc))
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
 @dataclass
 class Question:
-    """One graded exercise of a lab.
+    """One graded exercise of a lab, judge side: the kernel side's :class:`Exercise` (the
+    answers it takes, ``extract``, ``hand``) with a title, points, a judge, hints and the
+    inputs it draws. Declared with keywords::
 
-    ``answers`` names the notebook variables the grader probes (in order, the arguments of
-    ``extract``).  ``hints`` are shown one more at a time by :meth:`hint`.
+        Question(KERNEL["q4"], title="Updating a variable", points=1, judge=_judge_variable,
+                 draw=_draw_weights, hints=["...", "..."])
     """
 
-    id: str
+    exercise: Exercise
     title: str
     points: float
-    answers: Sequence[str]
-    extract: Callable[..., dict]
     judge: Callable[..., None]  # judge(data), or judge(data, inputs) for a question with draw
     hints: Sequence[str] = ()
-    # answers whose None is a real (wrong) result, e.g. a gradient the tape could not compute;
-    # ``extract`` receives them and decides between NOT ATTEMPTED and FAIL itself
-    none_is_an_answer: Sequence[str] = ()
     # the judge's own inputs: ``draw(rng) -> dict`` of NumPy arrays and numbers (see the module doc)
     draw: Callable[[Any], dict] | None = None
-    # the notebook's values made from the inputs, for ``x, W, b = lab.qN.inputs()``
-    hand: Callable[[dict], Any] | None = None
     lab: Lab | None = field(default=None, repr=False)
     _hints_shown: int = field(default=0, repr=False)
     _handed: dict | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.draw is not None and not self.exercise.uses_inputs:
+            raise ValueError(f"{self.id}: a question that draws inputs needs an extract that takes given=")
+        if self.exercise.hand is not None and self.draw is None:
+            raise ValueError(f"{self.id}: a question that hands inputs to the notebook must draw them")
+
+    @property
+    def id(self) -> str:
+        return self.exercise.id
+
+    @property
+    def answers(self) -> Sequence[str]:
+        return self.exercise.answers
+
+    @property
+    def hand(self) -> Callable[[dict], Any] | None:
+        return self.exercise.hand
 
     # -- the judge's inputs -------------------------------------------------------------------
     def fresh_inputs(self, rng: Any = None) -> dict | None:
@@ -238,26 +197,9 @@ class Question:
 
     # -- evaluation -------------------------------------------------------------------------
     def collect(self, *answers: Any, given: dict | None = None) -> dict:
-        """Run ``extract`` on the student's objects (and a copy of the judge's inputs).
-        Raises NotAttempted or Fail."""
-        if len(answers) != len(self.answers):
-            names = ", ".join(self.answers)
-            raise Fail(f"this check takes {len(self.answers)} argument(s): {names}")
-        for name, value in zip(self.answers, answers, strict=True):
-            if is_placeholder(value) and name not in self.none_is_an_answer:
-                raise NotAttempted(f"`{name}` is still the placeholder; replace the # TODO")
-        try:
-            if self.draw is not None:
-                if given is None:
-                    raise Fail("this check needs its inputs; run it through lab.qN.check(...)")
-                data = self.extract(*answers, given=given)
-            else:
-                data = self.extract(*answers)
-        except (Fail, NotAttempted):
-            raise
-        except Exception as exc:  # the student's code broke: one line, no traceback
-            raise Fail(f"running your answer raised {_one_line(exc)}") from None
-        return data
+        """Run the kernel side's ``extract`` on the student's objects (and a copy of the judge's
+        inputs). Raises NotAttempted or Fail."""
+        return self.exercise.collect(*answers, given=given)
 
     def assess(self, data: dict, inputs: dict | None = None) -> Verdict:
         """Judge already-extracted data against the judge's own inputs (the autograder calls this)."""
@@ -429,36 +371,3 @@ class Progress:
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
-
-
-# -- helpers that judges share ------------------------------------------------------------------
-
-
-def expect_shape(name: str, actual: Sequence[int], expected: Sequence[int]) -> None:
-    actual, expected = tuple(actual), tuple(expected)
-    if actual != expected:
-        raise Fail(f"{name} has shape {actual}; the exercise asks for shape {expected}")
-
-
-def expect_close(name: str, actual, expected, rtol: float = 1e-4, atol: float = 1e-5) -> None:
-    """Compare numbers or arrays; the hint says how far off, not what the answer is."""
-    import numpy as np
-
-    a = np.asarray(actual, dtype=np.float64)
-    e = np.asarray(expected, dtype=np.float64)
-    if a.shape != e.shape:
-        raise Fail(f"{name} has shape {a.shape}, which does not fit what the exercise asks for")
-    if not np.all(np.isfinite(a)):
-        raise Fail(f"{name} contains NaN or infinity")
-    if not np.allclose(a, e, rtol=rtol, atol=atol):
-        err = float(np.max(np.abs(a - e)))
-        raise Fail(f"{name} has the right shape but its values are off (largest error {err:.3g})")
-
-
-def expect_equal(name: str, actual, expected, what: str = "value") -> None:
-    if actual != expected:
-        raise Fail(f"{name} has the wrong {what} ({actual!r})")
-
-
-def finite(x: float) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)

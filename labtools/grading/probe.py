@@ -1,150 +1,55 @@
-"""What the grader runs inside a submission's kernel, and how results come back safely.
+"""The cells the grader adds to the notebook it runs, and reading their results back.
 
-The probe cell runs right after the lab's setup cell and before any student code. It loads a
-private copy of labtools (so later monkeypatching of ``labtools`` changes nothing), captures the
-output channel, and defines one function under a random name. Each hidden-test cell calls it:
-the answers are extracted to plain data in the kernel and published as a MIME bundle tagged with
-the run's nonce. The grader accepts such bundles only from hidden-test cells, decodes them
-without pickle (arrays travel as base64 bytes of numeric dtypes), and judges them in its own
-process against the lab's checks.
+The kernel side of these cells is :mod:`labtools.kernel.grading`; this module only writes their
+source and reads what they published. Three kinds of cells (see that module):
+
+* the probe's definition, right after the lab's setup cell and before any student code: it loads
+  a private copy of :mod:`labtools.kernel` (later monkeypatching of ``labtools`` changes nothing
+  in it) and binds the probe to a random name. It holds no question's inputs;
+* a hand cell before each cell that calls ``lab.qN.inputs()``: that question's inputs only;
+* a hidden test after each answer cell: ``probe("qN", lambda: (answers,), inputs)``, the only
+  place the inputs of a question that does not hand them reach the kernel.
+
+The grader takes exactly one result from each hidden cell (:func:`read_payload`): none, or more
+than one, earns nothing. Results are decoded without pickle (:mod:`labtools.kernel.codec`) and
+judged in the grader's own process.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
-import numpy as np
+from ..kernel.codec import decode, encode
+from ..kernel.grading import MIME
 
-MIME = "application/vnd.labtools.probe+json"
+__all__ = ["MIME", "decode", "encode", "definition_cell", "hand_cell", "hidden_cell", "read_payload"]
 
-
-# -- data <-> JSON, safely ---------------------------------------------------------------------
-
-
-def encode(value):
-    """Plain data (dict, list, tuple, str, numbers, None, NumPy arrays) to JSON-able objects."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value if np.isfinite(value) else {"__float__": repr(float(value))}
-    if isinstance(value, np.generic):
-        return encode(value.item())
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biuf":
-            raise TypeError(f"cannot send an array of dtype {value.dtype}")
-        arr = np.ascontiguousarray(value)
-        return {"__nd__": [arr.dtype.str, list(arr.shape), base64.b64encode(arr.tobytes()).decode("ascii")]}
-    if isinstance(value, dict):
-        return {"__dict__": [[encode(k), encode(v)] for k, v in value.items()]}
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode(v) for v in value]}
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    raise TypeError(f"cannot send a {type(value).__name__}")
-
-
-_ALLOWED_DTYPES = {
-    np.dtype(t).str
-    for t in (
-        "bool",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-        "float16",
-        "float32",
-        "float64",
-    )
-}
-
-
-def decode(obj):
-    """The inverse of :func:`encode`; anything unexpected raises ValueError."""
-    if obj is None or isinstance(obj, (bool, str, int, float)):
-        return obj
-    if isinstance(obj, list):
-        return [decode(v) for v in obj]
-    if isinstance(obj, dict) and len(obj) == 1:
-        ((tag, body),) = obj.items()
-        if tag == "__nd__":
-            dtype, shape, data = body
-            if dtype not in _ALLOWED_DTYPES:
-                raise ValueError(f"dtype {dtype!r} is not allowed")
-            return np.frombuffer(base64.b64decode(data), dtype=np.dtype(dtype)).reshape(shape).copy()
-        if tag == "__dict__":
-            return {decode(k): decode(v) for k, v in body}
-        if tag == "__tuple__":
-            return tuple(decode(v) for v in body)
-        if tag == "__float__":
-            return float(body)
-    raise ValueError("malformed probe data")
-
-
-# -- the code cells the grader adds ---------------------------------------------------------------
+PAYLOAD_MAX = 4 * 2**20  # characters of one result; more is not a result
 
 
 def probe_name(nonce: str) -> str:
     return f"_labtools_probe_{nonce}"
 
 
-def definition_cell(nonce: str, lab_module: str, given: dict | None = None) -> str:
-    """Source of the cell that defines the probe (runs before any student code).
+def _inputs_literal(inputs: dict | None) -> str:
+    return "None" if inputs is None else repr(json.dumps(encode(inputs)))
 
-    ``given`` holds the inputs the grader drew for each question (secret, fresh per run): the
-    probe hands a copy to each question's ``extract``, and the questions that hand inputs to the
-    notebook (``lab.qN.inputs()``) hand out these; the grader judges with its own copy."""
-    package_dir = str(Path(__file__).resolve().parent.parent)
-    given_json = json.dumps(json.dumps(encode(given or {})))
+
+def definition_cell(nonce: str, lab_number: str) -> str:
+    """Source of the cell that defines the probe (runs before any student code)."""
+    kernel_dir = str(Path(__file__).resolve().parent.parent / "kernel")
     return f"""def _labtools_define_probe():
-    import copy, importlib, importlib.util, json, os, sys
-    name = "_labtools_private_{nonce}"
-    spec = importlib.util.spec_from_file_location(name, os.path.join({package_dir!r}, "__init__.py"),
-                                                  submodule_search_locations=[{package_dir!r}])
+    import importlib, importlib.util, os, sys
+    name = "_labtools_kernel_{nonce}"
+    spec = importlib.util.spec_from_file_location(name, os.path.join({kernel_dir!r}, "__init__.py"),
+                                                  submodule_search_locations=[{kernel_dir!r}])
     package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
     spec.loader.exec_module(package)
-    lab = importlib.import_module(name + ".labs.{lab_module}").LAB
-    codec = importlib.import_module(name + ".grading.probe")
-    encode = codec.encode
-    given = codec.decode(json.loads({given_json}))
-    public = sys.modules.get("labtools.labs")
-    if public is not None and public.current is not None:
-        for qid, inputs in given.items():
-            if qid in public.current.questions and public.current.questions[qid].hand is not None:
-                public.current.questions[qid].use_inputs(inputs)
-    checking = importlib.import_module(name + ".checking")
-    Fail, NotAttempted = checking.Fail, checking.NotAttempted
-    collect = {{qid: q.collect for qid, q in lab.questions.items()}}
-    publish = get_ipython().display_pub.publish
-    dumps = json.dumps
-
-    def probe(qid, answers):
-        result = {{"nonce": {nonce!r}, "qid": qid}}
-        try:
-            values = answers()
-            result.update(status="data", data=encode(collect[qid](*values, given=copy.deepcopy(given.get(qid)))))
-        except NameError as exc:
-            result.update(status="not_attempted", message=f"{{exc}}: keep the answer cell and its variable names")
-        except NotAttempted as exc:
-            result.update(status="not_attempted", message=str(exc))
-        except Fail as exc:
-            result.update(status="fail", message=str(exc))
-        except BaseException as exc:
-            result.update(status="fail", message=f"running your answer raised {{type(exc).__name__}}")
-        try:
-            payload = dumps(result)
-        except Exception as exc:
-            payload = dumps({{"nonce": {nonce!r}, "qid": qid, "status": "fail",
-                             "message": f"the answer could not be recorded ({{type(exc).__name__}})"}})
-        publish(data={{{MIME!r}: payload}}, metadata={{}})
-
-    return probe
+    grading = importlib.import_module(name + ".grading")
+    public = sys.modules.get("labtools.kernel.grading")
+    return grading.Probe({nonce!r}, {lab_number!r}, name, getattr(public, "CURRENT", None))
 
 
 {probe_name(nonce)} = _labtools_define_probe()
@@ -152,30 +57,44 @@ del _labtools_define_probe
 """
 
 
-def hidden_cell(nonce: str, grade_call: str) -> str:
-    """Turn the source's ``grade("q1", a, b)`` into a call of the probe: the answers are evaluated
-    lazily inside it, so a missing variable becomes a verdict instead of a crash."""
-    from ..generate import grade_calls
-
-    calls = grade_calls(grade_call.strip())
-    if len(calls) != 1 or not grade_call.strip().startswith("grade("):
-        raise ValueError(f"not a grade(...) call: {grade_call!r}")
-    qid, args = calls[0]
-    answers = ", ".join(args)
-    return f"{probe_name(nonce)}({qid!r}, lambda: ({answers},))"
+def hand_cell(nonce: str, qid: str, inputs: dict) -> str:
+    """Source of the cell that gives question ``qid`` the inputs the grader drew for it."""
+    return f"{probe_name(nonce)}.hand({qid!r}, {_inputs_literal(inputs)})"
 
 
-def read_payloads(cell: dict, nonce: str, qid: str) -> dict | None:
-    """The probe's result in a hidden-test cell's outputs (the last valid one), or None."""
-    found = None
+def hidden_cell(nonce: str, qid: str, answer_names: list[str], inputs: dict | None = None) -> str:
+    """A hidden test: the answers are evaluated lazily inside the probe, so a missing variable
+    becomes a verdict instead of a crash."""
+    if not all(name.isidentifier() for name in answer_names):
+        raise ValueError(f"{qid}: answer names must be identifiers: {answer_names!r}")
+    answers = ", ".join(answer_names)
+    return f"{probe_name(nonce)}({qid!r}, lambda: ({answers},), {_inputs_literal(inputs)})"
+
+
+def read_payload(cell: dict, nonce: str, qid: str) -> tuple[dict | None, str]:
+    """The probe's one result in a hidden-test cell's outputs: ``(payload, "")``, or
+    ``(None, why)`` when there is none, or more than one (something besides the probe published)."""
+    found = []
     for output in cell.get("outputs", []):
         raw = output.get("data", {}).get(MIME) if isinstance(output, dict) else None
         if raw is None:
             continue
+        if not isinstance(raw, str) or len(raw) > PAYLOAD_MAX:
+            found.append(None)
+            continue
         try:
-            payload = json.loads(raw) if isinstance(raw, str) else raw
-        except (TypeError, ValueError):
+            payload = json.loads(raw)
+        except (ValueError, RecursionError):
+            found.append(None)
             continue
         if isinstance(payload, dict) and payload.get("nonce") == nonce and payload.get("qid") == qid:
-            found = payload
-    return found
+            found.append(payload)
+        else:
+            found.append(None)
+    if not found:
+        return None, ""
+    if len(found) > 1:
+        return None, "the hidden test published more than one result; only the check's own counts"
+    if found[0] is None:
+        return None, "the hidden test's result could not be read"
+    return found[0], ""

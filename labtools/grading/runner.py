@@ -32,6 +32,7 @@ import nbformat
 import numpy as np
 
 from ..checking import Status
+from ..kernel.grading import GRADING_ENV
 from ..labs import info as lab_info
 from ..labs import load_lab
 from . import probe
@@ -140,24 +141,46 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     except Unreadable as exc:
         result.status = "unreadable"
         result.notes.append(str(exc))
-    payloads = {e["qid"]: e.get("payload") for e in events if e.get("event") == "result"}
+    payloads, whys = _results(events)
     result.notes += [e["text"] for e in events if e.get("event") in ("note", "died", "stopped")]
     starts = [e for e in events if e.get("event") == "start"]
     result.isolated = any(e.get("isolated") for e in starts)
     result.sandboxed = any(e.get("sandboxed") for e in starts)
     missing_answers = {n.split(":")[0] for n in result.notes if "missing" in n or "changed to" in n}
     for qid, q in lab.questions.items():
-        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result.status, inputs.get(qid))
+        verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result.status, inputs.get(qid), whys.get(qid))
         result.questions[qid] = QuestionResult(
             q.title, verdict.status.value, verdict.points, q.points, verdict.message[:300]
         )
     return result.finish(lab.max_points, time.perf_counter() - started).to_dict()
 
 
-def _verdict(question, payload, answer_missing: bool, run_status: str, inputs=None):
+def _results(events: list[dict]) -> tuple[dict, dict]:
+    """Each question's one result from the worker's events, and why a question has none. A
+    question whose hidden test reported twice (the notebook cannot do that honestly) earns nothing."""
+    payloads: dict = {}
+    whys: dict = {}
+    for e in events:
+        if e.get("event") != "result" or not isinstance(e.get("qid"), str):
+            continue
+        qid = e["qid"]
+        if qid in payloads or qid in whys:
+            payloads.pop(qid, None)
+            whys[qid] = "the hidden test ran more than once"
+            continue
+        if isinstance(e.get("payload"), dict):
+            payloads[qid] = e["payload"]
+        else:
+            whys[qid] = e.get("why") or ""
+    return payloads, whys
+
+
+def _verdict(question, payload, answer_missing: bool, run_status: str, inputs=None, why: str | None = None):
     if payload is None:
         if answer_missing or run_status == "unreadable":
             return question.verdict(Status.NOT_ATTEMPTED, "no answer found in the submission")
+        if why:
+            return question.verdict(Status.FAIL, why)
         why = "the notebook stopped before this check" if run_status != "ok" else "the check did not run"
         return question.verdict(Status.FAIL, why)
     status = payload.get("status")
@@ -168,7 +191,7 @@ def _verdict(question, payload, answer_missing: bool, run_status: str, inputs=No
         return question.verdict(Status.FAIL, message)
     try:
         data = probe.decode(payload.get("data"))
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return question.verdict(Status.FAIL, "the answer could not be read")
     return question.assess(data, inputs)
 
@@ -194,7 +217,7 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
     conn = Path(tempfile.mkdtemp(prefix="labtools-kernel-"))  # shared with the kernel
     os.chmod(conn, 0o700)
     try:
-        nb = compose(settings.bundle, answers, nonce, f"lab{meta.number}_{meta.slug}", inputs)
+        nb = compose(settings.bundle, answers, nonce, load_lab(meta.number), inputs)
         notebook = private / "submission.ipynb"
         nbformat.write(nb, notebook)
         cmd = [
@@ -221,6 +244,7 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
             "PYTHONHASHSEED": "0",
             "MPLBACKEND": "Agg",
             "TF_CPP_MIN_LOG_LEVEL": "3",
+            GRADING_ENV: "1",
             **thread_env(settings.kernel_threads()),
         }
         proc = subprocess.Popen(

@@ -4,8 +4,9 @@ The kernel gets new user, pid, network, mount, ipc, uts and cgroup namespaces an
 ``nobody`` (uid 65534) inside them. It sees:
 
 * the operating system's ``/usr`` and a few files of ``/etc`` (libraries, fonts), read-only;
-* the Python environment and the ``labtools`` package, read-only, less the files of
-  :data:`HIDDEN_FROM_KERNEL` (an empty file stands in their place);
+* the Python environment and the kernel side of ``labtools``, read-only: only the parts named in
+  :data:`KERNEL_VISIBLE` (less :data:`HIDDEN_FROM_KERNEL`); the judges, the grader and the
+  generator are covered by empty folders and files;
 * a private ``/proc`` (its own processes only), a minimal ``/dev``;
 * ``/tmp`` (its working directory and home) and ``/dev/shm``: private, size-limited tmpfs;
 * one folder shared with the worker for the kernel's connection file and sockets.
@@ -28,6 +29,7 @@ from pathlib import Path
 NOBODY = 65534
 KERNEL_ENV = (
     "LABTOOLS_FAST",
+    "LABTOOLS_GRADING",
     "PYTHONHASHSEED",
     "MPLBACKEND",
     "TF_CPP_MIN_LOG_LEVEL",
@@ -51,8 +53,26 @@ ETC_FILES = (
     "matplotlibrc",
 )
 
-# files of the labtools package the kernel must not read (the answers of a check's inputs): an
-# empty /dev/null is bound over each, so it reads as an empty file; the judges read them outside
+# what of the labtools package a grading kernel sees: the kernel side of the checks
+# (labtools/kernel) and the helpers the notebooks call. Everything else (the judges in labs/,
+# judging.py and reference.py, the grader, the generator, compiled files) is covered: an empty
+# read-only folder over a folder, an empty file over a file. Judge-side code is not in the sandbox.
+KERNEL_VISIBLE = (
+    "__init__.py",
+    "kernel",
+    "runtime.py",
+    "checking.py",
+    "datasets.py",
+    "music.py",
+    "mit.py",
+    "lab1.py",
+    "util.py",
+    "sampling.py",
+    "training.py",
+    "data",
+)
+# files inside the visible folders the kernel must not read (the answers of a check's inputs);
+# the judges read them outside
 HIDDEN_FROM_KERNEL = ("data/mnist_held_out.npz",)  # lab 06's held-out MNIST images and labels
 
 
@@ -157,10 +177,7 @@ def command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict 
     ]
     for root in _python_roots():  # after the tmpfs, so an environment under /tmp stays visible
         args += ["--ro-bind", str(root), str(root)]
-    for name in HIDDEN_FROM_KERNEL:  # after the labtools bind, so they cover its files
-        path = _labtools_dir() / name
-        if path.exists():
-            args += ["--ro-bind", "/dev/null", str(path)]
+    args += judge_side_covers()  # after the labtools bind, so they cover its files
     if str(shared) != "/":
         args += ["--bind", str(shared), str(shared)]
     args += [
@@ -188,6 +205,22 @@ def command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict 
         if value is not None:
             args += ["--setenv", key, value]
     return [*args, "--", *argv]
+
+
+def judge_side_covers(package: Path | None = None) -> list[str]:
+    """bwrap arguments that cover every part of the labtools package a kernel must not see."""
+    package = package or _labtools_dir()
+    hidden = [p for p in sorted(package.iterdir()) if p.name not in KERNEL_VISIBLE]
+    hidden += [package / name for name in HIDDEN_FROM_KERNEL]
+    args: list[str] = []
+    for path in hidden:
+        if path.is_symlink() or not path.exists():
+            continue
+        if path.is_dir():
+            args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+        else:
+            args += ["--ro-bind", "/dev/null", str(path)]
+    return args
 
 
 def tmpfs_usage(pids: list[int]) -> int:

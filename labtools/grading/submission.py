@@ -3,7 +3,7 @@
 Only the answer cells come from the submission (matched by cell id or by the
 ``labtools.answer`` metadata, so reordering does not matter). Everything else, the setup, the
 prose, the check cells, comes from the lab's source, so edited or deleted check cells change
-nothing. The grader's probe and the hidden tests are added; students never see them.
+nothing. The grader's probe, hand cells and hidden tests are added; students never see them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..generate import graded_question
-from .probe import definition_cell, hidden_cell
+from .probe import definition_cell, hand_cell, hidden_cell
 
 MAX_BYTES = 20 * 1024 * 1024
 _ANSWER_ID = re.compile(r"^(q\d+)-answer(?:-(\d+))?$")
@@ -109,29 +109,33 @@ def answer_ids(template: dict) -> list[str]:
     return [c["id"] for c in template["cells"] if _ANSWER_ID.match(c.get("id", ""))]
 
 
-def compose(
-    bundle: dict, answers: Answers, nonce: str, lab_module: str, given: dict | None = None
-) -> nbformat.NotebookNode:
-    """The notebook to run: template + the student's answers + probe + hidden tests.
-    ``given``: the inputs the grader drew for each question (see :func:`probe.definition_cell`)."""
+def compose(bundle: dict, answers: Answers, nonce: str, lab, inputs: dict | None = None) -> nbformat.NotebookNode:
+    """The notebook to run: template + the student's answers + the probe, hand cells and hidden
+    tests (see :mod:`.probe`). ``inputs``: the inputs the grader drew for each question; each
+    reaches the kernel only in its own hand or hidden cell."""
+    inputs = inputs or {}
     nb = nbformat.from_dict(copy.deepcopy(bundle["template"]))
     hidden_after: dict[str, list[str]] = {}
     for test in bundle["hidden_tests"]:
-        hidden_after.setdefault(test["after"], []).append(test["code"])
+        hidden_after.setdefault(test["after"], []).append(graded_question(test["code"]))
+    handed = [qid for qid, q in lab.questions.items() if q.hand is not None and qid in inputs]
     cells = []
     probe_added = False
     for cell in nb.cells:
         if cell.cell_type == "code":
+            for qid in handed if probe_added else ():
+                if f"lab.{qid}.inputs()" in cell.source:  # the template's cell: the inputs come just before it
+                    cells.append(_code(hand_cell(nonce, qid, inputs[qid]), f"grader-hand-{qid}-{len(cells)}"))
             cell.outputs, cell.execution_count = [], None
             if cell.id in answers.cells:
                 cell.source = answers.cells[cell.id]
         cells.append(cell)
         if not probe_added and cell.cell_type == "code" and "start_lab(" in cell.source:
-            cells.append(_code(definition_cell(nonce, lab_module, given), "grader-probe"))
+            cells.append(_code(definition_cell(nonce, lab.number), "grader-probe"))
             probe_added = True
-        for k, code in enumerate(hidden_after.get(cell.id, [])):
-            qid = graded_question(code)
-            cells.append(_code(hidden_cell(nonce, code), f"hidden-{qid}" + (f"-{k}" if k else "")))
+        for k, qid in enumerate(hidden_after.get(cell.id, [])):
+            code = hidden_cell(nonce, qid, list(lab.questions[qid].answers), inputs.get(qid))
+            cells.append(_code(code, f"hidden-{qid}" + (f"-{k}" if k else "")))
     if not probe_added:
         raise ValueError("the lab template has no setup cell calling start_lab()")
     nb.cells = cells

@@ -38,7 +38,7 @@ import nbformat
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 
-from .probe import MIME, read_payloads
+from .probe import MIME, read_payload
 
 SETUP_ALLOWANCE_S = 180  # CPU seconds for the setup cell and the grader's cells, whatever --cell-cpu says
 KERNEL_START_S = 300  # wall-clock seconds a kernel may take to start (a busy machine starts slowly)
@@ -245,8 +245,8 @@ def run(
         cid = cell.get("id", "")
         if cid.startswith("hidden-"):
             qid = cid.split("-")[1]
-            payload = read_payloads(cell, nonce, qid)
-            emit(event="result", qid=qid, payload=payload)
+            payload, why = read_payload(cell, nonce, qid)
+            emit(event="result", qid=qid, payload=payload, why=why)
         if cell_index in client.cpu_stopped:
             seconds = round(client.cpu_stopped[cell_index])
             emit(event="note", limit="cpu", text=f"a cell used more than {seconds} s of CPU time and was stopped")

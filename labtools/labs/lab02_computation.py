@@ -1,4 +1,5 @@
-"""Lab 02 - Computations and graphs: questions, points, hints and checks.
+"""Lab 02 - Computations and graphs: questions, points, hints and judges (the kernel side of
+its checks is :mod:`labtools.kernel.lab02_computation`).
 
 Every check draws fresh random inputs (see :mod:`labtools.checking`), so an answer must compute:
 a table of the checker's inputs or a typed-in number cannot pass.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checking import Fail, Lab, Question, expect_close
-from ..judging import call, is_tf_function, tensor_facts
+from ..checking import Fail, Lab, Question
+from ..judging import expect_close
+from ..kernel.lab02_computation import EXERCISES as KERNEL
 
 
 def _pairs(rng) -> dict:
@@ -19,23 +21,6 @@ def _pairs(rng) -> dict:
     b[np.abs(b - 1) < 0.2] += 0.5
     b[np.abs(np.abs(b) - np.abs(a)) < 0.2] += 0.4
     return {"a": a, "b": b}
-
-
-def _call_on_pairs(fn, name, given):
-    """The student's function on each pair, as real float32 scalar tensors."""
-    import tensorflow as tf
-
-    results = []
-    for a, b in zip(given["a"], given["b"], strict=True):
-        out = call(fn, f"{name}({a:g}, {b:g})", tf.constant(a, tf.float32), tf.constant(b, tf.float32))
-        facts = tensor_facts(out, f"{name}(a, b)", "use TensorFlow operations so it returns a tf.Tensor")
-        if facts["shape"] not in ([], [1]):
-            raise Fail(
-                f"{name}(a, b) on two single numbers returns shape {tuple(facts['shape'])}; "
-                "it should return a single number"
-            )
-        results.append(float(np.asarray(facts["values"], dtype="float64").reshape(-1)[0]))
-    return {"results": results}
 
 
 def _check_pairs(d, inputs, name, formula, hint):
@@ -59,19 +44,6 @@ def _draw_matrices(rng) -> dict:
     }
 
 
-def _hand_matrices(inputs):
-    import tensorflow as tf
-
-    return tf.constant(inputs["x"]), tf.constant(inputs["y"])
-
-
-def _extract_ops(total, product, difference, given):
-    return {
-        name: tensor_facts(value, name, "use tf.add / tf.multiply / tf.subtract")
-        for name, value in (("total", total), ("product", product), ("difference", difference))
-    }
-
-
 def _judge_ops(d, inputs):
     x, y = inputs["x"].astype("float64"), inputs["y"].astype("float64")
     expect_close("total", d["total"]["values"], x + y)
@@ -87,10 +59,6 @@ def _judge_ops(d, inputs):
 # q2, q3, q4 -- functions of two tensors ---------------------------------------------------------
 
 
-def _extract_func(func, given):
-    return _call_on_pairs(func, "func", given)
-
-
 def _judge_graph(d, inputs):
     _check_pairs(
         d,
@@ -101,44 +69,12 @@ def _judge_graph(d, inputs):
     )
 
 
-def _extract_squares(difference_of_squares, given):
-    return _call_on_pairs(difference_of_squares, "difference_of_squares", given)
-
-
 def _judge_squares(d, inputs, name="difference_of_squares"):
     got = np.asarray(d["results"], dtype="float64")
     a, b = inputs["a"].astype("float32").astype("float64"), inputs["b"].astype("float32").astype("float64")
     if got.shape == a.shape and np.allclose(got, b * b - a * a, rtol=1e-4, atol=1e-4):
         raise Fail(f"the sign of {name} is flipped: it is a squared minus b squared")
     _check_pairs(d, inputs, name, lambda a, b: a * a - b * b, "that is not a² - b²")
-
-
-def _tracing_count(fn) -> int:
-    """How many graphs a tf.function has traced, read through TensorFlow's own class (an
-    attribute set on the object, or a subclass outside TensorFlow, cannot change it)."""
-    for klass in type(fn).__mro__:
-        method = vars(klass).get("experimental_get_tracing_count")
-        if method is not None and klass.__module__.startswith("tensorflow."):
-            return int(method(fn))
-    raise Fail("compiled is not a tf.function TensorFlow can count the traces of; wrap your function with tf.function")
-
-
-def _extract_compiled(compiled, given):
-    """Call ``compiled`` with each pair as plain Python floats, as a training loop passing a new
-    rate each step would, and count the graphs it traced meanwhile."""
-    if not is_tf_function(compiled):
-        raise Fail(
-            f"compiled is a {type(compiled).__name__}, not a tf.function; wrap your function with tf.function(...)"
-        )
-    before = _tracing_count(compiled)
-    results = []
-    for a, b in zip(given["a"], given["b"], strict=True):
-        out = call(compiled, f"compiled({float(a):g}, {float(b):g})", float(a), float(b))
-        facts = tensor_facts(out, "compiled(a, b)", "use TensorFlow operations so it returns a tf.Tensor")
-        if facts["shape"] not in ([], [1]):
-            raise Fail(f"compiled(a, b) on two numbers returns shape {tuple(facts['shape'])}; it should return one")
-        results.append(float(np.asarray(facts["values"], dtype="float64").reshape(-1)[0]))
-    return {"results": results, "traces": _tracing_count(compiled) - before}
 
 
 def _judge_compiled(d, inputs):
@@ -156,26 +92,21 @@ LAB = Lab(
     "Computations and graphs",
     [
         Question(
-            "q1",
-            "Element-wise operations",
-            1,
-            ["total", "product", "difference"],
-            _extract_ops,
-            _judge_ops,
+            KERNEL["q1"],
+            title="Element-wise operations",
+            points=1,
+            judge=_judge_ops,
             draw=_draw_matrices,
-            hand=_hand_matrices,
             hints=[
                 "tf.add, tf.multiply and tf.subtract work element by element, like + * -.",
                 "Mind the order in the subtraction.",
             ],
         ),
         Question(
-            "q2",
-            "A computation graph as a function",
-            2,
-            ["func"],
-            _extract_func,
-            _judge_graph,
+            KERNEL["q2"],
+            title="A computation graph as a function",
+            points=2,
+            judge=_judge_graph,
             draw=_pairs,
             hints=[
                 "Each node of the picture is one TensorFlow operation.",
@@ -183,22 +114,18 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q3",
-            "Difference of squares",
-            2,
-            ["difference_of_squares"],
-            _extract_squares,
-            _judge_squares,
+            KERNEL["q3"],
+            title="Difference of squares",
+            points=2,
+            judge=_judge_squares,
             draw=_pairs,
             hints=["Draw it first: which nodes do you need?", "a² - b² = (a + b)(a - b): three operations are enough."],
         ),
         Question(
-            "q4",
-            "A tf.function that traces once",
-            1,
-            ["compiled"],
-            _extract_compiled,
-            _judge_compiled,
+            KERNEL["q4"],
+            title="A tf.function that traces once",
+            points=1,
+            judge=_judge_compiled,
             draw=_pairs,
             hints=[
                 "tf.function(f) returns a compiled version of f; it must still give a² - b².",
