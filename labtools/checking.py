@@ -130,8 +130,8 @@ class Question:
     answers it takes, ``extract``, ``hand``) with a title, points, a judge, hints and the
     inputs it draws. Declared with keywords::
 
-        Question(KERNEL["q4"], title="Updating a variable", points=1, judge=_judge_variable,
-                 draw=_draw_weights, hints=["...", "..."])
+        Question(KERNEL["q4"], title="Updating a variable", points=1, judge=judge_variable,
+                 draw=draw_weights, hints=["...", "..."])
     """
 
     exercise: Exercise
@@ -188,7 +188,7 @@ class Question:
         assert self._handed is not None  # drawn just above, or set by the grader through use_inputs
         return self.hand(copy.deepcopy(self._handed))
 
-    def _judge_inputs(self) -> dict | None:
+    def _reference_inputs(self) -> dict | None:
         if self.hand is not None:
             if self._handed is None:
                 raise Fail("run the cell above the exercise that makes its inputs, then this check")
@@ -221,7 +221,7 @@ class Question:
     def evaluate(self, *answers: Any) -> Verdict:
         """Extract and judge in one go, returning the verdict without showing it."""
         try:
-            inputs = self._judge_inputs()
+            inputs = self._reference_inputs()
             data = self.collect(*answers, given=copy.deepcopy(inputs))
         except NotAttempted as exc:
             verdict = self.verdict(Status.NOT_ATTEMPTED, str(exc))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .kernel.calling import dense_cases
 from .kernel.errors import Fail
 from .reference import ACTIVATIONS
 
@@ -68,11 +69,6 @@ def draw_dense_cases(rng: np.random.Generator, count: int = 2) -> dict:
         cases[f"W{i}"] = (0.6 * rng.standard_normal((n, u))).astype("float32")
         cases[f"b{i}"] = (rng.choice([-1.0, 1.0], u) * rng.uniform(0.3, 1.0, u)).astype("float32")
     return cases
-
-
-def dense_cases(inputs: dict) -> list[tuple]:
-    """The configurations of :func:`draw_dense_cases` as ``(units, x, W, b)`` tuples."""
-    return [(int(u), inputs[f"x{i}"], inputs[f"W{i}"], inputs[f"b{i}"]) for i, u in enumerate(inputs["units"])]
 
 
 def expect_dense_outputs(outputs: list, inputs: dict, name: str, activation: str = "sigmoid") -> None:

@@ -3,16 +3,9 @@
 import numpy as np
 import pytest
 
-from labtools.checking import (
-    Fail,
-    Lab,
-    NotAttempted,
-    Question,
-    Status,
-    expect_close,
-    expect_shape,
-    is_placeholder,
-)
+from labtools.checking import Fail, Lab, NotAttempted, Question, Status, is_placeholder
+from labtools.judging import expect_close, expect_shape
+from labtools.kernel.exercise import Exercise
 
 
 def _square_question():
@@ -26,7 +19,11 @@ def _square_question():
         expect_close("square(3)", data["at3"], 9.0)
 
     return Question(
-        "q1", "Square a number", 2, ["square"], extract, judge, hints=["Multiply the number by itself.", "x * x"]
+        Exercise("q1", answers=["square"], extract=extract),
+        title="Square a number",
+        points=2,
+        judge=judge,
+        hints=["Multiply the number by itself.", "x * x"],
     )
 
 
@@ -81,7 +78,13 @@ def _doubling_question():
     def judge(data, inputs):
         expect_close("doubling(v)", data["out"], 2 * inputs["v"])
 
-    return Question("q1", "Double", 1, ["doubling"], extract, judge, draw=lambda rng: {"v": rng.normal(size=5)})
+    return Question(
+        Exercise("q1", answers=["doubling"], extract=extract),
+        title="Double",
+        points=1,
+        judge=judge,
+        draw=lambda rng: {"v": rng.normal(size=5)},
+    )
 
 
 def test_a_judge_owns_its_inputs():
@@ -110,14 +113,11 @@ def test_handed_inputs_are_copied_before_an_answer_can_touch_them():
         "Hand",
         [
             Question(
-                "q1",
-                "Sum",
-                1,
-                ["total"],
-                extract,
-                judge,
+                Exercise("q1", answers=["total"], extract=extract, hand=lambda d: d["a"]),
+                title="Sum",
+                points=1,
+                judge=judge,
                 draw=lambda rng: {"a": rng.normal(size=4)},
-                hand=lambda d: d["a"],
             )
         ],
     ).q1

@@ -9,6 +9,7 @@ import pytest
 
 from labtools import generate
 from labtools.checking import Lab, Question
+from labtools.kernel.exercise import Exercise
 from labtools.generate import SourceError, generate_lab, labs_with_sources, output_paths, repo_root
 from labtools.labs import CATALOGUE
 
@@ -57,7 +58,8 @@ def test_bad_markers_name_the_problem(src, message):
 
 
 def _toy_lab():
-    return Lab("01", "Toy", [Question("q1", "One", 1, ["x"], lambda x: {}, lambda d: None)])
+    exercise = Exercise("q1", answers=["x"], extract=lambda x: {})
+    return Lab("01", "Toy", [Question(exercise, title="One", points=1, judge=lambda d: None)])
 
 
 def _write_source(tmp_path, body):

@@ -37,6 +37,7 @@ __all__ = [
     "probe_dense",
     "model_copy",
     "exact_types",
+    "dense_cases",
 ]
 
 
@@ -308,3 +309,9 @@ def model_copy(model: Any):
     finally:
         for w, value in saved:
             w.assign(value)
+
+
+def dense_cases(inputs: dict) -> list[tuple]:
+    """The probe configurations a judge drew (``labtools.judging.draw_dense_cases``) as
+    ``(units, x, W, b)`` tuples."""
+    return [(int(u), inputs[f"x{i}"], inputs[f"W{i}"], inputs[f"b{i}"]) for i, u in enumerate(inputs["units"])]

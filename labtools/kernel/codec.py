@@ -8,9 +8,14 @@ else, on a nesting deeper than :data:`MAX_DEPTH`, or on an array larger than it 
 from __future__ import annotations
 
 import base64
+import builtins
 import math
 
 import numpy as np
+
+# bound here when the module loads (in a grading kernel: before any student code), so an answer
+# that replaces ``builtins.isinstance`` cannot change what gets encoded
+isinstance = builtins.isinstance  # noqa: A001
 
 MAX_DEPTH = 32  # nesting a result may have; a deeper one is refused, not recursed into
 

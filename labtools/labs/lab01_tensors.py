@@ -1,4 +1,5 @@
-"""Lab 01 - Tensors: questions, points, hints and checks.
+"""Lab 01 - Tensors: questions, points, hints and judges (the kernel side of its checks is
+:mod:`labtools.kernel.lab01_tensors`).
 
 q1-q3 have one right value each (a fixed matrix, a block of zeros, a slice of the notebook's
 fixed ``grid``), so they are judged against constants; a tf.Tensor or a tf.Variable holding it
@@ -11,17 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checking import Fail, Lab, NotAttempted, Question, expect_close, expect_shape
-from ..judging import call, describe, tensor_facts
-
-
-def _facts(value, name: str, what: str = "build it with TensorFlow (tf.constant, tf.zeros, ...)") -> dict:
-    """Shape, dtype and values of a real tf.Tensor or tf.Variable (Fail for anything else)."""
-    import tensorflow as tf
-
-    if not isinstance(value, (tf.Tensor, tf.Variable)):
-        raise Fail(f"{name} is {describe(value)}, not a tf.Tensor; {what}")
-    return tensor_facts(value, name, what)
+from ..checking import Fail, Lab, NotAttempted, Question
+from ..judging import expect_close, expect_shape
+from ..kernel.lab01_tensors import EXERCISES as KERNEL
 
 
 def _expect_rank(name: str, shape, rank: int, what: str) -> None:
@@ -45,13 +38,6 @@ def _judge_matrix(d):
 
 
 # q2 -- a batch of images ------------------------------------------------------------------------
-
-
-def _extract_images(images):
-    facts = _facts(images, "images")
-    values = facts.pop("values")  # ~2 million numbers: send what the judge needs, not all of them
-    facts["nonzero"] = int(np.count_nonzero(values))
-    return facts
 
 
 def _judge_images(d):
@@ -92,32 +78,6 @@ def _draw_weights(rng) -> dict:
     }
 
 
-def _weights_name(inputs) -> str:
-    return f"weights_{int(inputs['tag'])}"
-
-
-def _hand_weights(inputs):
-    import tensorflow as tf
-
-    return tf.Variable(inputs["start"], name=_weights_name(inputs))
-
-
-def _extract_variable(weights, given):
-    import tensorflow as tf
-
-    if not isinstance(weights, tf.Variable):
-        raise Fail(
-            f"weights is {describe(weights)}, not a tf.Variable: update the variable in place "
-            "(assign, assign_add) instead of computing a new tensor"
-        )
-    if weights.name.split(":")[0] != _weights_name(given):
-        raise Fail(
-            "weights is a new tf.Variable; update the one lab.q4.inputs() gives you in place "
-            "(assign, assign_add) instead of creating another"
-        )
-    return {"shape": [int(n) for n in weights.shape], "dtype": weights.dtype.name, "values": weights.numpy()}
-
-
 def _judge_variable(d, inputs):
     start = np.asarray(inputs["start"], dtype=np.float32)
     expect_shape("weights", d["shape"], start.shape)
@@ -144,16 +104,6 @@ def _draw_layer(rng) -> dict:
     }
 
 
-def _hand_layer(inputs):
-    import tensorflow as tf
-
-    return tf.constant(inputs["x"]), tf.constant(inputs["W"]), tf.constant(inputs["b"])
-
-
-def _extract_scores(scores, given):
-    return {"scores": _facts(scores, "scores", "compute it with TensorFlow operations on x, W and b")}
-
-
 def _judge_scores(d, inputs):
     x, W, b = (np.asarray(inputs[k], dtype=np.float64) for k in ("x", "W", "b"))
     got = d["scores"]
@@ -174,17 +124,6 @@ def _judge_scores(d, inputs):
 
 def _draw_pictures(rng) -> dict:
     return {"pictures": rng.choice(1000, size=(5, 4, 4), replace=False).astype("float32")}
-
-
-def _hand_pictures(inputs):
-    import tensorflow as tf
-
-    return tf.constant(inputs["pictures"])
-
-
-def _extract_flat(flat, columns, given):
-    what = "use TensorFlow's reshape and transpose"
-    return {"flat": _facts(flat, "flat", what), "columns": _facts(columns, "columns", what)}
 
 
 def _judge_flat(d, inputs):
@@ -227,16 +166,6 @@ def _draw_rotations(rng) -> dict:
 def _rotation(degrees: float) -> np.ndarray:
     t = np.deg2rad(degrees)
     return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-
-
-def _extract_rotate(rotate, given):
-    import tensorflow as tf
-
-    results = []
-    for points, degrees in zip(given["points"], given["angles"], strict=True):
-        out = call(rotate, "rotate", tf.constant(points, tf.float32), degrees)
-        results.append(_facts(out, f"rotate(points, {degrees:g})", "rotate with TensorFlow operations"))
-    return {"results": results}
 
 
 def _judge_rotate(d, inputs):
@@ -282,25 +211,6 @@ def _draw_products(rng) -> dict:
     return cases
 
 
-def _extract_naive_matmul(fn, given):
-    results = []
-    for i in range(3):
-        x, y = given[f"x{i}"].copy(), given[f"y{i}"].copy()
-        out = call(fn, f"naive_matmul(x of shape {x.shape}, y of shape {y.shape})", x, y)
-        try:
-            values = np.asarray(out, dtype="float64")
-        except (TypeError, ValueError):
-            raise Fail(f"naive_matmul returns {describe(out)}; return a NumPy array of numbers") from None
-        results.append(values)
-    x, y = given["x_bad"].copy(), given["y_bad"].copy()
-    try:
-        fn(x, y)
-        raised = None
-    except Exception as exc:  # any error will do: the product is undefined
-        raised = type(exc).__name__
-    return {"results": results, "raised": raised}
-
-
 def _judge_naive_matmul(d, inputs):
     if len(d["results"]) != 3:
         raise Fail("naive_matmul was not run on every probe")
@@ -326,90 +236,73 @@ LAB = Lab(
     "Tensors",
     [
         Question(
-            "q1",
-            "A 2x3 matrix",
-            1,
-            ["matrix"],
-            lambda m: _facts(m, "matrix"),
-            _judge_matrix,
+            KERNEL["q1"],
+            title="A 2x3 matrix",
+            points=1,
+            judge=_judge_matrix,
             hints=[
                 "tf.constant takes a nested Python list: one inner list per row.",
                 "Ask for the dtype with dtype=tf.float32 (or write 1.0 instead of 1).",
             ],
         ),
         Question(
-            "q2",
-            "A 4-d batch of images",
-            1,
-            ["images"],
-            _extract_images,
-            _judge_images,
+            KERNEL["q2"],
+            title="A 4-d batch of images",
+            points=1,
+            judge=_judge_images,
             hints=[
                 "Name the axes in order: how many images, height, width, colour channels.",
                 "tf.zeros takes the shape as a list.",
             ],
         ),
         Question(
-            "q3",
-            "Slicing",
-            1,
-            ["corner"],
-            lambda t: _facts(t, "corner"),
-            _judge_slice,
+            KERNEL["q3"],
+            title="Slicing",
+            points=1,
+            judge=_judge_slice,
             hints=[
                 "Slices are start:stop, with stop excluded; one slice per axis, separated by a comma.",
                 "Leave out stop to go to the end of an axis.",
             ],
         ),
         Question(
-            "q4",
-            "Updating a variable",
-            1,
-            ["weights"],
-            _extract_variable,
-            _judge_variable,
+            KERNEL["q4"],
+            title="Updating a variable",
+            points=1,
+            judge=_judge_variable,
             draw=_draw_weights,
-            hand=_hand_weights,
             hints=[
                 "Tensors can't be changed in place, but a tf.Variable can.",
                 "A variable's assign_add method adds to every element at once.",
             ],
         ),
         Question(
-            "q5",
-            "Broadcasting and the dot product",
-            2,
-            ["scores"],
-            _extract_scores,
-            _judge_scores,
+            KERNEL["q5"],
+            title="Broadcasting and the dot product",
+            points=2,
+            judge=_judge_scores,
             draw=_draw_layer,
-            hand=_hand_layer,
             hints=[
                 "x has one row per example; W maps 3 features to 2 outputs.",
                 "Multiply x by W with a matrix product first, then add b: broadcasting adds it to every row.",
             ],
         ),
         Question(
-            "q6",
-            "Reshape and transpose",
-            1,
-            ["flat", "columns"],
-            _extract_flat,
-            _judge_flat,
+            KERNEL["q6"],
+            title="Reshape and transpose",
+            points=1,
+            judge=_judge_flat,
             draw=_draw_pictures,
-            hand=_hand_pictures,
             hints=[
                 "tf.reshape keeps the order of the elements; -1 lets TensorFlow work out one axis.",
                 "tf.transpose swaps the two axes of a matrix.",
             ],
         ),
         Question(
-            "q7",
-            "Rotating points",
-            2,
-            ["rotate"],
-            _extract_rotate,
-            _judge_rotate,
+            KERNEL["q7"],
+            title="Rotating points",
+            points=2,
+            judge=_judge_rotate,
             draw=_draw_rotations,
             hints=[
                 "Build the 2x2 rotation matrix from cos and sin of the angle in radians.",
@@ -417,12 +310,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q8",
-            "A matrix product with loops",
-            2,
-            ["naive_matmul"],
-            _extract_naive_matmul,
-            _judge_naive_matmul,
+            KERNEL["q8"],
+            title="A matrix product with loops",
+            points=2,
+            judge=_judge_naive_matmul,
             draw=_draw_products,
             hints=[
                 "The result has x's rows and y's columns; fill it with np.zeros first.",

@@ -1,4 +1,5 @@
-"""Lab 03 - Layers: questions, points, hints and checks.
+"""Lab 03 - Layers: questions, points, hints and judges (the kernel side of its checks is
+:mod:`labtools.kernel.lab03_layers`).
 
 Layers are judged by what they compute on the judge's own inputs: a custom layer is built with
 several unit counts and input sizes, its kernel and bias (found by shape) get the judge's random
@@ -11,48 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checking import Fail, Lab, NotAttempted, Question, does_nothing, expect_close, expect_shape
-from ..judging import (
-    activation_name,
-    call,
-    dense_cases,
-    describe,
-    draw_dense_cases,
-    expect_dense_outputs,
-    expect_float_dtype,
-    kernel_and_bias,
-    model_copy,
-    probe_dense,
-    run_layer,
-    set_random_weights,
-    tensor_facts,
-)
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
-def _relu(z):
-    return np.maximum(z, 0.0)
-
+from ..checking import Fail, Lab, Question
+from ..judging import draw_dense_cases, expect_close, expect_dense_outputs, expect_float_dtype, expect_shape
+from ..kernel.lab03_layers import EXERCISES as KERNEL
+from ..kernel.lab03_layers import collapse_cases, naive_cases, stack_arrays
+from ..reference import relu, softmax
 
 # q1 -- a Dense layer and its arguments ----------------------------------------------------------
-
-
-def _extract_dense(layer):
-    import keras
-
-    if isinstance(layer, type):
-        raise Fail("dense is a class, not a layer; create one by calling keras.layers.Dense(...)")
-    if not isinstance(layer, keras.layers.Dense):
-        raise Fail(f"dense is {describe(layer)}; make it with keras.layers.Dense(...)")
-    return {
-        "units": int(layer.units),
-        "activation": activation_name(layer.activation),
-        "use_bias": bool(layer.use_bias),
-    }
 
 
 def _judge_dense(d):
@@ -67,118 +33,15 @@ def _judge_dense(d):
 # q2 -- a custom layer, probed with two unit counts and input sizes -----------------------------
 
 
-def _extract_custom_layer(layer_class, given):
-    import keras
-
-    if not (isinstance(layer_class, type) and issubclass(layer_class, keras.layers.Layer)):
-        raise Fail("OurDenseLayer must be a class that subclasses keras.layers.Layer")
-    if does_nothing(getattr(layer_class, "call", None)):
-        raise NotAttempted("OurDenseLayer.call is still the placeholder")
-    outputs = []
-    for units, x, W, b in dense_cases(given):
-        layer = call(layer_class, "OurDenseLayer", units)
-        outputs.append(
-            probe_dense(
-                layer,
-                f"OurDenseLayer({units})",
-                x,
-                W,
-                b,
-                no_weights="has no trainable weights after a call; build() should "
-                "create W and b with self.add_weight(...)",
-            )
-        )
-    return {"outputs": outputs}
-
-
 def _judge_custom_layer(d, inputs):
     expect_dense_outputs(d["outputs"], inputs, "OurDenseLayer({units})")
 
 
 # q3 -- a Sequential model -----------------------------------------------------------------------
 
-_ACTIVATION_LAYERS = ("Activation", "ReLU", "Softmax")
-_SKIPPED = ("InputLayer", "Flatten")  # no computation on a batch of flat inputs
-
 
 def _draw_stack(rng) -> dict:
     return {"seed": int(rng.integers(2**31)), "n_in": int(rng.integers(5, 40))}
-
-
-def _stack_arrays(seed: int, shape_in: tuple) -> tuple:
-    """x (6 rows of ``shape_in``), W1, b1, W2, b2 of a 64-relu / 10-softmax stack, from ``seed``."""
-    rng = np.random.default_rng(seed)
-    n = int(np.prod(shape_in))
-    x = rng.standard_normal((6, *shape_in)).astype("float32")
-    W1 = (rng.standard_normal((n, 64)) / np.sqrt(n)).astype("float32")
-    b1 = (0.5 * rng.standard_normal(64)).astype("float32")
-    W2 = (0.5 * rng.standard_normal((64, 10))).astype("float32")
-    b2 = (0.5 * rng.standard_normal(10)).astype("float32")
-    return x, W1, b1, W2, b2
-
-
-def _layer_facts(model) -> list[dict]:
-    """The model's computing layers in order; an activation layer after a linear Dense is folded into it."""
-    import keras
-
-    facts: list[dict] = []
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind in _SKIPPED:
-            continue
-        if (
-            kind in _ACTIVATION_LAYERS
-            and facts
-            and facts[-1]["kind"] == "Dense"
-            and facts[-1]["activation"] == "linear"
-        ):
-            facts[-1]["activation"] = activation_name(layer)
-            continue
-        if isinstance(layer, keras.layers.Dense):
-            facts.append({"kind": "Dense", "units": int(layer.units), "activation": activation_name(layer.activation)})
-        else:
-            facts.append({"kind": kind})
-    return facts
-
-
-def _run_stack(model, seed: int, n_in: int):
-    """A copy of the model with the judge's weights, run on the judge's x: (input shape, output)."""
-    import warnings
-
-    import keras
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with model_copy(model) as target:
-            if not target.built:
-                target.build((None, n_in))
-            shape_in = tuple(int(n) for n in target.inputs[0].shape[1:])
-            x, W1, b1, W2, b2 = _stack_arrays(seed, shape_in)
-            set_random_weights(target, np.random.default_rng(seed))
-            dense = [layer for layer in target.layers if isinstance(layer, keras.layers.Dense)]
-            # strict=False: a model with more or fewer Dense layers is probed all the same; the judge says why
-            for layer, W, b in zip(dense, (W1, W2), (b1, b2), strict=False):
-                weights = list(layer.trainable_weights)
-                k, bias = kernel_and_bias([tuple(w.shape) for w in weights], *W.shape)
-                weights[k].assign(W)
-                if bias is not None:
-                    weights[bias].assign(b.reshape(tuple(weights[bias].shape)))
-            out = run_layer(target, "model", x)
-    return list(shape_in), np.asarray(out)
-
-
-def _extract_sequential(model, given):
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise Fail(f"model is {describe(model)}; build it with keras.Sequential([...])")
-    if not isinstance(model, keras.Sequential) and not getattr(model, "inputs", None):
-        raise Fail("model is a subclassed keras.Model; build it with keras.Sequential([...])")
-    facts = _layer_facts(model)
-    if [f.get("units") for f in facts] != [64, 10]:
-        return {"layers": facts}  # the judge names the structural problem
-    shape_in, out = _run_stack(model, given["seed"], given["n_in"])
-    return {"layers": facts, "shape_in": shape_in, "output": out}
 
 
 def _judge_sequential(d, inputs):
@@ -193,25 +56,12 @@ def _judge_sequential(d, inputs):
             raise Fail(f"layer {i} has {layer['units']} units; re-read how many it needs")
         if layer["activation"] != act:
             raise Fail(f"layer {i} uses the {layer['activation']} activation; re-read which one it needs")
-    x, W1, b1, W2, b2 = (a.astype("float64") for a in _stack_arrays(inputs["seed"], tuple(d["shape_in"])))
-    expected = _softmax(_relu(x.reshape(len(x), -1) @ W1 + b1) @ W2 + b2)
+    x, W1, b1, W2, b2 = (a.astype("float64") for a in stack_arrays(inputs["seed"], tuple(d["shape_in"])))
+    expected = softmax(relu(x.reshape(len(x), -1) @ W1 + b1) @ W2 + b2)
     expect_close("the model's output on a batch", d["output"], expected, atol=1e-5)
 
 
 # q4 -- shape inference and parameter counts ----------------------------------------------------
-
-
-def _extract_count(n_params):
-    import tensorflow as tf
-
-    if isinstance(n_params, (tf.Tensor, tf.Variable)):
-        n_params = n_params.numpy()
-    if isinstance(n_params, np.ndarray) and n_params.ndim == 0:
-        n_params = n_params[()]
-    if isinstance(n_params, (bool, np.bool_)) or not isinstance(n_params, (int, np.integer)):
-        what = "a float" if isinstance(n_params, (float, np.floating)) else describe(n_params)
-        raise Fail(f"n_params is {what}; store the count as a whole number (an int)")
-    return {"n": int(n_params)}
 
 
 def _judge_count(d):
@@ -241,41 +91,27 @@ def _draw_naive(rng) -> dict:
         while True:
             x, W, b = (rng.standard_normal(s).astype("float32") for s in ((n, k), (k, u), (u,)))
             z = x @ W + b
-            if (z < -0.1).any() and (z > 0.1).any() and not np.allclose(_relu(z), _relu(z - b), atol=1e-3):
+            # compared in float32, as the drawn arrays are
+            with_bias, without = relu(z).astype("float32"), relu(z - b).astype("float32")
+            if (z < -0.1).any() and (z > 0.1).any() and not np.allclose(with_bias, without, atol=1e-3):
                 break
         cases.update({f"x{i}": x, f"W{i}": W, f"b{i}": b})
     return cases
 
 
-def _naive_cases(inputs):
-    return [(inputs[f"x{i}"], inputs[f"W{i}"], inputs[f"b{i}"]) for i in range(3)]
-
-
-def _extract_naive_dense(fn, given):
-    import tensorflow as tf
-
-    results = []
-    for i, (x, W, b) in enumerate(_naive_cases(given)):
-        # the notebook later passes a Keras layer's weights, so one probe uses variables
-        wrap = tf.Variable if i == 2 else tf.constant
-        out = call(fn, "naive_dense(x, W, b)", tf.constant(x), wrap(W), wrap(b))
-        results.append(tensor_facts(out, "naive_dense's output", "use TensorFlow operations"))
-    return {"results": results}
-
-
 def _judge_naive_dense(d, inputs):
     if len(d["results"]) != 3:
         raise Fail("naive_dense was not run on every probe")
-    for facts, (x, W, b) in zip(d["results"], _naive_cases(inputs), strict=True):
+    for facts, (x, W, b) in zip(d["results"], naive_cases(inputs), strict=True):
         z = x.astype("float64") @ W.astype("float64") + b.astype("float64")
         expect_shape(f"naive_dense's output for x of shape {x.shape} and W of shape {W.shape}", facts["shape"], z.shape)
         expect_float_dtype("naive_dense's output", facts["dtype"])
         out = np.asarray(facts["values"], dtype="float64")
         if np.allclose(out, z, atol=1e-4):
             raise Fail("the output is x·W + b; the layer also applies relu")
-        if np.allclose(out, _relu(z - b), atol=1e-4):
+        if np.allclose(out, relu(z - b), atol=1e-4):
             raise Fail("the output ignores the bias b; add it before relu")
-        expect_close("naive_dense's output", out, _relu(z), atol=1e-4)
+        expect_close("naive_dense's output", out, relu(z), atol=1e-4)
 
 
 # q6 -- two linear layers are one ----------------------------------------------------------------
@@ -292,43 +128,10 @@ def _draw_collapse(rng) -> dict:
     return cases
 
 
-def _collapse_cases(inputs):
-    return [tuple(inputs[f"{n}_{i}"] for n in ("W1", "b1", "W2", "b2")) for i in range(2)]
-
-
-def _array_facts(value, name: str) -> dict:
-    """A tensor, variable or NumPy array as plain data."""
-    import keras
-    import tensorflow as tf
-
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
-        return {"shape": list(value.shape), "dtype": value.dtype.name, "values": value}
-    if isinstance(value, keras.Variable):  # a layer's own weight, returned as it is
-        value = tf.convert_to_tensor(value)
-    return tensor_facts(value, name, "return the kernel and bias as tensors (or NumPy arrays)")
-
-
-def _extract_collapse(collapse, given):
-    import keras
-
-    results = []
-    for W1, b1, W2, b2 in _collapse_cases(given):
-        first, second = keras.layers.Dense(W1.shape[1]), keras.layers.Dense(W2.shape[1])
-        first.build((None, W1.shape[0]))
-        second.build((None, W2.shape[0]))
-        first.set_weights([W1, b1])
-        second.set_weights([W2, b2])
-        out = call(collapse, "collapse(first, second)", first, second)
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise Fail(f"collapse(first, second) returns {describe(out)}; return two values: (W, b)")
-        results.append({"W": _array_facts(out[0], "W"), "b": _array_facts(out[1], "b")})
-    return {"results": results}
-
-
 def _judge_collapse(d, inputs):
     if len(d["results"]) != 2:
         raise Fail("collapse was not run on every probe")
-    for got, (W1, b1, W2, b2) in zip(d["results"], _collapse_cases(inputs), strict=True):
+    for got, (W1, b1, W2, b2) in zip(d["results"], collapse_cases(inputs), strict=True):
         W1, b1, W2, b2 = (a.astype("float64") for a in (W1, b1, W2, b2))
         W, b = np.asarray(got["W"]["values"], dtype="float64"), np.asarray(got["b"]["values"], dtype="float64")
         want_W, want_b = W1 @ W2, b1 @ W2 + b2
@@ -351,24 +154,20 @@ LAB = Lab(
     "Layers",
     [
         Question(
-            "q1",
-            "A Dense layer and its arguments",
-            1,
-            ["dense"],
-            _extract_dense,
-            _judge_dense,
+            KERNEL["q1"],
+            title="A Dense layer and its arguments",
+            points=1,
+            judge=_judge_dense,
             hints=[
                 "Look at the arguments of keras.layers.Dense: units, activation, use_bias, ...",
                 "One boolean argument decides whether the layer adds b.",
             ],
         ),
         Question(
-            "q2",
-            "A custom layer",
-            3,
-            ["OurDenseLayer"],
-            _extract_custom_layer,
-            _judge_custom_layer,
+            KERNEL["q2"],
+            title="A custom layer",
+            points=3,
+            judge=_judge_custom_layer,
             draw=draw_dense_cases,
             hints=[
                 "build() creates the weights with self.add_weight(shape=...), call() uses them.",
@@ -377,12 +176,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q3",
-            "A Sequential model",
-            1,
-            ["model"],
-            _extract_sequential,
-            _judge_sequential,
+            KERNEL["q3"],
+            title="A Sequential model",
+            points=1,
+            judge=_judge_sequential,
             draw=_draw_stack,
             hints=[
                 "keras.Sequential([...]) takes a list of layers.",
@@ -390,24 +187,20 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q4",
-            "Counting parameters",
-            1,
-            ["n_params"],
-            _extract_count,
-            _judge_count,
+            KERNEL["q4"],
+            title="Counting parameters",
+            points=1,
+            judge=_judge_count,
             hints=[
                 "A Dense layer with i inputs and u units has i*u kernel entries and u biases.",
                 "Add both layers: the second one has 64 inputs.",
             ],
         ),
         Question(
-            "q5",
-            "A dense layer by hand",
-            2,
-            ["naive_dense"],
-            _extract_naive_dense,
-            _judge_naive_dense,
+            KERNEL["q5"],
+            title="A dense layer by hand",
+            points=2,
+            judge=_judge_naive_dense,
             draw=_draw_naive,
             hints=[
                 "tf.matmul, then add the bias (it broadcasts over the batch), then tf.nn.relu.",
@@ -415,12 +208,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q6",
-            "Two linear layers are one",
-            1,
-            ["collapse"],
-            _extract_collapse,
-            _judge_collapse,
+            KERNEL["q6"],
+            title="Two linear layers are one",
+            points=1,
+            judge=_judge_collapse,
             draw=_draw_collapse,
             hints=[
                 "Write second(first(x)) out: (x W1 + b1) W2 + b2, and multiply it out.",
