@@ -28,7 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-from labtools.generate import graded_question, repo_root
+from labtools.generate import repo_root
+from labtools.gradecall import graded_question
 from labtools.grading import sandbox
 from labtools.grading.runner import Settings, grade_all, load_bundle
 from labtools.grading.worker import network_isolation_available

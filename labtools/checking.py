@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from .kernel import freshness
 from .kernel.errors import Fail, NotAttempted, clean_message, does_nothing, is_placeholder
 from .kernel.exercise import Exercise
 
@@ -176,24 +177,24 @@ class Question:
         """Fix the inputs that :meth:`inputs` hands to the notebook (the grader's secret ones)."""
         self._handed = copy.deepcopy(inputs)
 
-    def inputs(self) -> Any:
+    def inputs(self, rng: Any = None) -> Any:
         """The notebook's values for this exercise; the question keeps its own copy to judge by."""
         if self.hand is None:
             raise TypeError(f"{self.id} hands no inputs to the notebook")
         if self._handed is None:
-            drawn = self.fresh_inputs()
+            drawn = self.fresh_inputs(rng)
             if drawn is None:
                 raise TypeError(f"{self.id} hands inputs to the notebook but draws none; give it draw=...")
             self.use_inputs(drawn)
         assert self._handed is not None  # drawn just above, or set by the grader through use_inputs
         return self.hand(copy.deepcopy(self._handed))
 
-    def _reference_inputs(self) -> dict | None:
+    def _reference_inputs(self, rng: Any = None) -> dict | None:
         if self.hand is not None:
             if self._handed is None:
                 raise Fail("run the cell above the exercise that makes its inputs, then this check")
             return copy.deepcopy(self._handed)
-        return self.fresh_inputs()
+        return self.fresh_inputs(rng)
 
     # -- evaluation -------------------------------------------------------------------------
     def collect(self, *answers: Any, given: dict | None = None) -> dict:
@@ -218,10 +219,14 @@ class Question:
             return self.verdict(Status.FAIL, "the answer has an unexpected form; check the type the exercise asks for")
         return self.verdict(Status.PASS, "")
 
-    def evaluate(self, *answers: Any) -> Verdict:
-        """Extract and judge in one go, returning the verdict without showing it."""
+    def evaluate(self, *answers: Any, rng: Any = None) -> Verdict:
+        """Extract and judge in one go, returning the verdict without showing it. ``rng``: the
+        generator the inputs are drawn with (tests seed it; a student's check draws afresh)."""
         try:
-            inputs = self._reference_inputs()
+            why = freshness.stale(self.answers)
+            if why:
+                raise Fail(why)
+            inputs = self._reference_inputs(rng)
             data = self.collect(*answers, given=copy.deepcopy(inputs))
         except NotAttempted as exc:
             verdict = self.verdict(Status.NOT_ATTEMPTED, str(exc))

@@ -186,13 +186,14 @@ def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
     """The first line of every lab: quiet TensorFlow, seeds, no tqdm monitor thread; returns the
     lab's questions. In a grading kernel (where the judges are not) it returns the questions as
     the kernel sees them: they hand out the grader's inputs and check nothing."""
-    from .kernel import grading
+    from .kernel import freshness, grading
 
     tf = import_tensorflow()
     import keras
 
     seed_everything(seed)
     no_tqdm_monitor()
+    freshness.watch()  # a check after an answer cell that raised says so instead of judging the old value
     if grading.grading():
         lab = grading.start(number)
     else:

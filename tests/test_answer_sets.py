@@ -1,12 +1,18 @@
 """Every question against its answer set (tests/answers/labNN.py): each right answer PASSes, each
 wrong one FAILs with a one-line hint, the untouched placeholder is NOT ATTEMPTED, in the
 student's check cell and along the grader's path (inputs drawn apart from the answer's copy,
-the extracted data through the probe's JSON encoding)."""
+the extracted data through the probe's JSON encoding).
+
+Every draw is seeded from the test's id, so a failure reproduces. ``test_verdict_holds_on_every_draw``
+repeats each case on more draws (``SEEDS`` each, fewer for the checks that train a model); a
+nightly-style run sets ``LABTOOLS_SEEDS=300`` (``python -m pytest -m seeds``) for hundreds."""
 
 from __future__ import annotations
 
 import copy
 import importlib
+import os
+import zlib
 
 import numpy as np
 import pytest
@@ -20,6 +26,9 @@ from labtools.grading import probe  # noqa: E402
 from labtools.labs import CATALOGUE, load_lab  # noqa: E402
 
 MIN_RIGHT, MIN_WRONG = 4, 6
+SEEDS = int(os.environ.get("LABTOOLS_SEEDS", "6"))  # extra draws per case in the stability test
+# checks that train or run a model per draw: a tenth of the draws (at least 2)
+COSTLY = {("05", "q5"), ("06", "q3"), ("06", "q4"), ("06", "q5"), ("07", "q3"), ("07", "q5"), ("07", "q6")}
 
 
 def _sets():
@@ -50,11 +59,16 @@ def _answers(question, case: Case, handed):
     return made
 
 
-def _handed_values(question):
+def _handed_values(question, rng=None):
     if question.hand is None:
         return ()
-    values = question.inputs()
+    values = question.inputs(rng)
     return values if isinstance(values, tuple) else (values,)
+
+
+def _rng(test_id: str, k: int = 0) -> np.random.Generator:
+    """The draw's generator: from the test's id, so a failure reproduces."""
+    return np.random.default_rng([zlib.crc32(test_id.encode()), k])
 
 
 def _assert_message(v, case: Case):
@@ -65,10 +79,10 @@ def _assert_message(v, case: Case):
         assert case.says.lower() in v.message.lower(), f"hint {v.message!r} should mention {case.says!r}"
 
 
-def _grader_path(question, case: Case):
+def _grader_path(question, case: Case, rng):
     """What `labtools grade` does: secret inputs, a copy for the kernel, JSON, the judge's copy."""
-    rng = np.random.default_rng(12345)
     inputs = question.fresh_inputs(rng)
+    question._handed = None
     if question.hand is not None:
         question.use_inputs(inputs)
     answers = _answers(question, case, _handed_values(question))
@@ -85,16 +99,31 @@ def _grader_path(question, case: Case):
 
 
 @pytest.mark.parametrize("lab, qid, case", PARAMS)
-def test_answer_gets_its_verdict(lab, qid, case):
+def test_answer_gets_its_verdict(lab, qid, case, request):
     question = load_lab(lab).questions[qid]
     question._handed = None
-    answers = _answers(question, case, _handed_values(question))
-    v = question.evaluate(*answers)
+    answers = _answers(question, case, _handed_values(question, _rng(request.node.nodeid)))
+    v = question.evaluate(*answers, rng=_rng(request.node.nodeid, 1))
     assert v.status.value == case.expect, f"{case.name}: {v.line()}"
     _assert_message(v, case)
-    g = _grader_path(question, case)
+    g = _grader_path(question, case, _rng(request.node.nodeid, 2))
     assert g.status.value == case.expect, f"{case.name} (grader path): {g.line()}"
     _assert_message(g, case)
+
+
+DRAWN = [p for p in PARAMS if load_lab(p.values[0]).questions[p.values[1]].draw is not None]
+
+
+@pytest.mark.seeds
+@pytest.mark.parametrize("lab, qid, case", DRAWN)
+def test_verdict_holds_on_every_draw(lab, qid, case, request):
+    """The same case on many fresh draws: each draw must separate it from the right answer."""
+    question = load_lab(lab).questions[qid]
+    draws = max(2, SEEDS // 10) if (lab, qid) in COSTLY else SEEDS
+    for k in range(draws):
+        rng = _rng(request.node.nodeid, 100 + k)
+        g = _grader_path(question, case, rng)
+        assert g.status.value == case.expect, f"{case.name}, draw {k} of {request.node.nodeid}: {g.line()}"
 
 
 @pytest.mark.parametrize("lab", sorted(SETS))

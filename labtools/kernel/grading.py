@@ -105,6 +105,8 @@ class Probe:
 
         self.nonce = nonce
         self.exercises = exercises_of(number, package)
+        self.freshness = importlib.import_module(f"{package}.freshness")
+        self.freshness.watch()
         self.public_lab = public_lab
         self.publish = get_ipython().display_pub.publish
         self.dumps, self.loads = json.dumps, json.loads
@@ -119,6 +121,9 @@ class Probe:
         result: dict[str, Any] = {"nonce": self.nonce, "qid": qid}
         try:
             given = decode(self.loads(given_json)) if given_json is not None else None
+            why = self.freshness.stale(self.exercises[qid].answers)
+            if why:
+                raise Fail(why)
             values = answers()
             result.update(status="data", data=encode(self.exercises[qid].collect(*values, given=given)))
         except NameError as exc:

@@ -1,4 +1,5 @@
-"""Lab 06 - A first neural network on MNIST: questions, points, hints and checks.
+"""Lab 06 - A first neural network on MNIST: questions, points, hints and judges (the kernel side
+of its checks is :mod:`labtools.kernel.lab06_mnist`).
 
 Every check draws its own inputs (see :mod:`labtools.checking`) and judges what the answer does
 with them: ``prepare`` on fresh batches of images of two sizes, the network on a batch with the
@@ -18,22 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checking import Fail, Lab, NotAttempted, Question, clean_message, expect_close, expect_shape
-from ..judging import activation_name, call, is_tensor, kernel_and_bias, to_array
+from ..checking import Fail, Lab, NotAttempted, Question
+from ..judging import expect_close, expect_shape
+from ..kernel.lab06_mnist import DENSE_SHAPES, DENSE_UNITS, TRAIN_STEP_CASES, network_weights
+from ..kernel.lab06_mnist import EXERCISES as KERNEL
+from ..reference import cross_entropy, relu, softmax
 
 # Accuracy the trained model must reach on the held-out images, by setting: fast mode (CI and
 # the grader: 3,000 training images, 4 epochs; the lab's model reaches 88-92%), full settings on
 # the bundled subset (8,000 images, 10 epochs: 94.5-95.6%) and full settings on full MNIST.
 THRESHOLDS = {"fast": 0.85, "subset": 0.92, "full": 0.96}
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
-def _cross_entropy(p, y):
-    return float(-np.mean(np.log(p[np.arange(len(y)), y])))
 
 
 def _plural(n: int, word: str) -> str:
@@ -53,18 +48,6 @@ def _draw_images(rng) -> dict:
     return {"wide": wide, "narrow": narrow}
 
 
-def _extract_prepare(prepare, given):
-    out = {}
-    for key, images in given.items():
-        result = call(prepare, "prepare", images, none="returns None; return the prepared array")
-        if is_tensor(result):
-            raise Fail("prepare returns a tf.Tensor; return a NumPy array (the cells below use NumPy methods)")
-        if not isinstance(result, np.ndarray):
-            raise Fail(f"prepare returns a {type(result).__name__}; return a NumPy array")
-        out[key] = to_array(result, "the prepared array")
-    return out
-
-
 def _judge_prepare(d, inputs):
     for key, images in inputs.items():
         n, got = len(images), np.asarray(d[key])
@@ -82,8 +65,7 @@ def _judge_prepare(d, inputs):
 
 # q2 -- the architecture, judged by what it computes with the judge's weights --------------------
 
-_SHAPES = [(784, 512), (512, 10)]
-_UNITS, _ACTIVATIONS = (512, 10), ("relu", "softmax")
+_DENSE_ACTIVATIONS = ("relu", "softmax")  # the activations of the layers of DENSE_UNITS
 
 
 def _draw_network(rng) -> dict:
@@ -93,122 +75,13 @@ def _draw_network(rng) -> dict:
     }
 
 
-def _network_weights(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The kernel and bias of each Dense layer for a probe (both sides make them from the seed)."""
-    rng = np.random.default_rng(seed)
-    return [
-        (
-            (scale * rng.standard_normal(shape)).astype("float32"),
-            (0.5 * rng.standard_normal(shape[1])).astype("float32"),
-        )
-        for shape, scale in zip(_SHAPES, (0.08, 0.15), strict=True)
-    ]
-
-
-def _fixed_function(layer):
-    """A copy of a layer without weights that computes the same in training and inference (an
-    activation, a Flatten), or None (a Dropout, a normalisation layer). The copy is what gets
-    probed, so the student's layer is not built on the probe's shape."""
-    import tensorflow as tf
-
-    z = tf.constant([[-2.0, -0.5, 0.0, 0.7, 1.5, 3.0], [0.3, -1.2, 2.2, -0.1, 0.9, -3.0]])
-    try:
-        copy = type(layer).from_config(layer.get_config())
-        same = np.allclose(np.asarray(copy(z, training=True)), np.asarray(copy(z, training=False)))
-    except Exception:  # noqa: BLE001 - a layer that cannot run on the probe is not an activation
-        return None
-    return copy if same and not copy.weights else None
-
-
-def _chain(functions):
-    def composed(z):
-        for fn in functions:
-            z = fn(z)
-        return z
-
-    return composed
-
-
-def _dense_stack(model):
-    """The model's Dense layers, each with the activations that follow it (its own, then any
-    activation layers after it), and the names of the layers that are neither (InputLayer and a
-    Flatten before the first Dense layer are skipped)."""
-    import keras
-
-    dense, others = [], []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if isinstance(layer, keras.layers.Dense):
-            dense.append((layer, [layer.activation]))
-        elif (fn := _fixed_function(layer)) is None:
-            others.append(type(layer).__name__)
-        elif dense:  # an activation layer after a Dense layer acts as its activation
-            dense[-1][1].append(fn)
-        elif activation_name(fn) != "linear":  # a Flatten before the first layer changes nothing
-            others.append(type(layer).__name__)
-    return dense, others
-
-
-def _layer_facts(dense) -> list[dict]:
-    facts = []
-    for layer, acts in dense:
-        name = activation_name(_chain(acts))
-        facts.append(
-            {
-                "units": int(layer.units),
-                "bias": bool(layer.use_bias),
-                "activation": name
-                if name in ("linear", "relu", "softmax", "sigmoid", "tanh")
-                else "an activation of its own",
-            }
-        )
-    return facts
-
-
-def _extract_network(model, given):
-    import keras
-    import tensorflow as tf
-
-    if not isinstance(model, keras.Model):
-        raise Fail(f"model is a {type(model).__name__}; build it with keras.Sequential([...])")
-    dense, others = _dense_stack(model)
-    data = {"others": others, "layers": _layer_facts(dense), "error": False, "kernels": [], "output": np.zeros(0)}
-    if others or [d["units"] for d in data["layers"]] != list(_UNITS):
-        return data
-    x = tf.constant(given["x"])
-    try:
-        model(x)  # builds a model that has not seen data yet
-    except Exception:  # noqa: BLE001 - the judge words it
-        data["error"] = True
-        return data
-    shapes = [[tuple(int(n) for n in w.shape) for w in layer.trainable_weights] for layer, _ in dense]
-    data["kernels"] = [[list(s) for s in layer_shapes] for layer_shapes in shapes]
-    if any(_SHAPES[i] not in shapes[i] for i in range(2)):
-        return data
-    saved = [w.numpy() for w in model.weights]
-    try:
-        for (layer, _), layer_shapes, (W, b), (n_in, units) in zip(
-            dense, shapes, _network_weights(given["seed"]), _SHAPES, strict=True
-        ):
-            k, bias = kernel_and_bias(layer_shapes, n_in, units)
-            layer.trainable_weights[k].assign(W)
-            if bias is not None:
-                layer.trainable_weights[bias].assign(b.reshape(layer_shapes[bias]))
-        data["output"] = to_array(model(x, training=False), "the model's output")
-    finally:
-        for w, value in zip(model.weights, saved, strict=False):  # a student's layer may add weights when run
-            w.assign(value)
-    return data
-
-
 def _judge_network(d, inputs):
     if d["others"]:
         raise Fail(f"model has a {d['others'][0]} layer; the network is just the two Dense layers")
     layers = d["layers"]
     if len(layers) != 2:
         raise Fail(f"model has {_plural(len(layers), 'Dense layer')}; the network has two")
-    for i, (layer, units, act) in enumerate(zip(layers, _UNITS, _ACTIVATIONS, strict=True), start=1):
+    for i, (layer, units, act) in enumerate(zip(layers, DENSE_UNITS, _DENSE_ACTIVATIONS, strict=True), start=1):
         if layer["units"] != units:
             raise Fail(f"layer {i} has {layer['units']} units; re-read the architecture")
         if layer["activation"] != act:
@@ -219,15 +92,15 @@ def _judge_network(d, inputs):
     if d["error"]:
         raise Fail("model cannot take a batch of prepared images (rows of 784 pixels); check its input shape")
     # strict=False: d["kernels"] comes from the kernel and its length is not checked here
-    for i, (shapes, want) in enumerate(zip(d["kernels"], _SHAPES, strict=False), start=1):
+    for i, (shapes, want) in enumerate(zip(d["kernels"], DENSE_SHAPES, strict=False), start=1):
         if list(want) not in [list(s) for s in shapes]:
             raise Fail(
                 f"layer {i}'s kernel does not fit rows of 784 pixels (its weights have shapes "
                 f"{', '.join(str(tuple(s)) for s in shapes)}); the model reads the prepared images"
             )
     x = inputs["x"].astype("float64")
-    (W1, b1), (W2, b2) = ((W.astype("float64"), b.astype("float64")) for W, b in _network_weights(inputs["seed"]))
-    want = _softmax(np.maximum(x @ W1 + b1, 0.0) @ W2 + b2)
+    (W1, b1), (W2, b2) = ((W.astype("float64"), b.astype("float64")) for W, b in network_weights(inputs["seed"]))
+    want = softmax(relu(x @ W1 + b1) @ W2 + b2)
     expect_shape(f"the model's output for {len(x)} images", np.shape(d["output"]), want.shape)
     expect_close("the model's output with the check's weights", d["output"], want, rtol=1e-3, atol=1e-5)
 
@@ -247,7 +120,7 @@ def _batch_of_predictions(rng, n: int, k: int) -> dict:
     for i in range(n):
         best_other = np.max(np.delete(logits[i], labels[i]))
         logits[i, labels[i]] = best_other + (1 if right[i] else -1) * rng.uniform(0.2, 1.5)
-    return {"labels": labels.astype(np.uint8), "probabilities": _softmax(logits).astype("float32")}
+    return {"labels": labels.astype(np.uint8), "probabilities": softmax(logits).astype("float32")}
 
 
 def _draw_predictions(rng) -> dict:
@@ -259,73 +132,17 @@ def _draw_predictions(rng) -> dict:
     return {"batches": [_batch_of_predictions(rng, n1, k1), _batch_of_predictions(rng, n2, k2)]}
 
 
-def _name(obj) -> str:
-    """'sparsecategoricalcrossentropy' for a loss given as a string or an object (hints only)."""
-    if not isinstance(obj, str):
-        fn = getattr(obj, "fn", None)
-        obj = getattr(fn, "__name__", None) or getattr(obj, "__name__", None) or type(obj).__name__
-    return obj.replace("_", "").lower()
-
-
-def _on_batch(keras, settings, batch):
-    """The compiled loss and metrics on one batch of the judge's predictions: a model whose output
-    is the predictions, compiled with the arguments model.compile got."""
-    import tensorflow as tf
-
-    probe = keras.Sequential([keras.Input((10,)), keras.layers.Identity()])
-    probe.compile(
-        optimizer="sgd", **{k: settings.get(k) for k in ("loss", "loss_weights", "metrics", "weighted_metrics")}
-    )
-    y, p = tf.constant(batch["labels"]), tf.constant(batch["probabilities"])
-    out = {"loss": None, "metrics": None}
-    try:
-        out["loss"] = to_array(probe.compute_loss(y=y, y_pred=p), "the loss")
-    except Exception:  # noqa: BLE001 - a loss that cannot be computed here would crash fit: the judge says so
-        out["loss"] = None
-    try:
-        probe.compute_metrics(None, y, p, None)  # builds the metrics; a metric object may hold old state
-        probe.reset_metrics()
-        results = probe.compute_metrics(None, y, p, None)
-        out["metrics"] = [to_array(v, "a metric").astype("float64").ravel() for k, v in results.items() if k != "loss"]
-    except Exception:  # noqa: BLE001 - likewise for a metric
-        out["metrics"] = None
-    return out
-
-
-def _extract_compile(model, given):
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise Fail(f"model is a {type(model).__name__}, not a Keras model")
-    if not getattr(model, "compiled", False):
-        raise NotAttempted("model is not compiled yet; call model.compile(...)")
-    settings = getattr(getattr(model, "_compile_config", None), "config", None) or {"loss": model.loss}
-    optimizer = getattr(model, "optimizer", None)
-    kind = type(optimizer).__name__
-    if isinstance(optimizer, keras.optimizers.RMSprop):
-        kind = "RMSprop"
-    elif kind == "RMSprop":
-        kind = "a class of its own named RMSprop"
-    listed = settings.get("metrics")
-    return {
-        "optimizer": kind,
-        "loss_name": _name(getattr(model, "loss", None)),
-        "metrics_given": len(listed) if isinstance(listed, (list, tuple, dict)) else int(listed is not None),
-        "batches": [_on_batch(keras, settings, batch) for batch in given["batches"]],
-    }
-
-
 def _judge_loss(loss_name, loss, y, p):
     one_hot = "categoricalcrossentropy" in str(loss_name) and "sparse" not in str(loss_name)
     loss = None if loss is None else np.asarray(loss, dtype="float64")
-    if loss is not None and loss.size == 1 and np.isclose(float(loss.ravel()[0]), _cross_entropy(p, y), rtol=1e-4):
+    if loss is not None and loss.size == 1 and np.isclose(float(loss.ravel()[0]), cross_entropy(p, y), rtol=1e-4):
         return
     if one_hot:
         raise Fail("categorical cross-entropy wants one-hot labels; the labels here are integers 0-9")
     if (
         loss is not None
         and loss.size == 1
-        and np.isclose(float(loss.ravel()[0]), _cross_entropy(_softmax(p), y), rtol=1e-4)
+        and np.isclose(float(loss.ravel()[0]), cross_entropy(softmax(p), y), rtol=1e-4)
     ):
         raise Fail(
             "the loss treats the model's outputs as logits (from_logits=True), but the last layer "
@@ -383,54 +200,22 @@ def _draw_held_out(rng) -> dict:
     return {"index": rng.permutation(HELD_OUT)}
 
 
-def _setting() -> str:
-    from ..datasets import _keras_cache
-    from ..runtime import fast_mode
-
-    return "fast" if fast_mode() else ("full" if _keras_cache().exists() else "subset")
-
-
-def _extract_accuracy(model, given):
-    """The network's Dense layers and their trained weights (float16: 784 x 512 is 0.8 MB). The
-    judge computes the predictions itself, on images the kernel cannot read while graded, so
-    nothing the model's predict or call does is trusted."""
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise Fail(f"model is a {type(model).__name__}, not a Keras model")
-    if not model.built and model.layers:  # its layers never saw data
-        raise NotAttempted("model has not been trained yet")
-    dense, others = _dense_stack(model)
-    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
-    steps = int(keras.ops.convert_to_numpy(iterations)) if iterations is not None else None
-    data = {"others": others, "layers": _layer_facts(dense), "weights": [], "setting": _setting(), "steps": steps}
-    if others or len(dense) != len(_UNITS):
-        return data
-    if not all(layer.built for layer, _ in dense):
-        raise NotAttempted("model has not been trained yet")
-    for layer, _ in dense:
-        kernel = keras.ops.convert_to_numpy(layer.kernel).astype("float32")
-        bias = keras.ops.convert_to_numpy(layer.bias).astype("float32") if layer.use_bias else np.zeros(layer.units)
-        data["weights"].append([kernel.astype("float16"), bias.astype("float16")])
-    return data
-
-
 def _lab_network(d) -> list[tuple[np.ndarray, np.ndarray]]:
     """The kernels and biases of the network of Exercise 2, or Fail saying how the model differs."""
     layers, reason = d["layers"], None
     if d["others"]:
         reason = f"it has a {d['others'][0]} layer"
-    elif len(layers) != len(_UNITS):
+    elif len(layers) != len(DENSE_UNITS):
         reason = f"it has {_plural(len(layers), 'Dense layer')}" if layers else "it has no Dense layers"
     else:
-        for i, (layer, units, act) in enumerate(zip(layers, _UNITS, _ACTIVATIONS, strict=True), start=1):
+        for i, (layer, units, act) in enumerate(zip(layers, DENSE_UNITS, _DENSE_ACTIVATIONS, strict=True), start=1):
             if layer["units"] != units or layer["activation"] != act:
                 used = "no activation" if layer["activation"] == "linear" else layer["activation"]
                 reason = f"its layer {i} has {layer['units']} units and {used}"
                 break
     weights = [] if reason else [(np.asarray(W, "float32"), np.asarray(b, "float32")) for W, b in d["weights"]]
     if not reason:
-        for i, ((W, b), shape) in enumerate(zip(weights, _SHAPES, strict=True), start=1):
+        for i, ((W, b), shape) in enumerate(zip(weights, DENSE_SHAPES, strict=True), start=1):
             if W.shape != shape or b.shape != shape[1:]:
                 reason = f"layer {i}'s kernel has shape {W.shape}, not {shape}"
                 break
@@ -464,17 +249,10 @@ def _judge_accuracy(d, inputs):
 
 # q5 -- one step of a hand-written training loop, redone in NumPy --------------------------------
 
-# name: (optimiser, hidden layer?, run through tf.function as the lab's loop does, learning rates)
-_STEPS = {
-    "softmax regression": ("SGD", False, False, (0.1, 0.6)),
-    "two-layer network": ("SGD", True, True, (0.01, 0.1)),
-    "softmax regression with RMSprop": ("RMSprop", False, False, (0.001, 0.01)),
-}
-
 
 def _draw_steps(rng) -> dict:
     cases = {}
-    for name, (_, hidden, _, (low, high)) in _STEPS.items():
+    for name, (_, hidden, _, (low, high)) in TRAIN_STEP_CASES.items():
         n, n_in, units = int(rng.integers(5, 13)), int(rng.integers(3, 9)), int(rng.integers(3, 7))
         sizes = [n_in, int(rng.integers(4, 10)), units] if hidden else [n_in, units]
         cases[name] = {
@@ -493,47 +271,6 @@ def _draw_steps(rng) -> dict:
     return cases
 
 
-def _one_step(train_step, case, kind, compiled):
-    """A fresh model with the judge's weights, one call of the student's step; the weights after it."""
-    import keras
-    import tensorflow as tf
-
-    weights = case["weights"]
-    sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights[::2]]
-    activations = ["relu"] * (len(sizes) - 2) + ["softmax"]
-    layers = [keras.layers.Dense(units, activation=a) for units, a in zip(sizes[1:], activations, strict=True)]
-    model = keras.Sequential([keras.Input((sizes[0],)), *layers])
-    for layer, W, b in zip(layers, weights[::2], weights[1::2], strict=True):
-        layer.kernel.assign(W)
-        layer.bias.assign(b)
-    optimizer = getattr(keras.optimizers, kind)(learning_rate=case["lr"])
-    optimizer.build(model.trainable_variables)  # so a step written as a tf.function creates no variables
-    x, y = tf.constant(case["x"]), tf.constant(case["y"])
-    none = "returns None; return the batch's loss"
-    if not compiled:
-        loss = call(train_step, "train_step", model, optimizer, x, y, none=none)
-    else:  # as the lab's loop runs it
-        try:
-            loss = tf.function(lambda x, y: train_step(model, optimizer, x, y))(x, y)
-        except Exception as exc:  # noqa: BLE001 - TensorFlow puts the cause on the last line
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            cause = clean_message(lines[-1]) if lines else type(exc).__name__
-            raise Fail(
-                f"train_step fails when the lab's loop compiles it with tf.function ({cause}); keep to "
-                "TensorFlow operations (no .numpy() or float() inside)"
-            ) from None
-        if loss is None:
-            raise Fail(f"train_step {none}")
-    return {
-        "loss": to_array(loss, "the value train_step returns"),
-        "weights": [a for layer in layers for a in (layer.kernel.numpy(), layer.bias.numpy())],
-    }
-
-
-def _extract_train_step(train_step, given):
-    return {name: _one_step(train_step, case, _STEPS[name][0], _STEPS[name][2]) for name, case in given.items()}
-
-
 def _loss_and_gradients(x, y, weights):
     """Mean sparse categorical cross-entropy of a relu...softmax stack and its gradients."""
     pairs = list(zip(weights[::2], weights[1::2], strict=True))
@@ -541,7 +278,7 @@ def _loss_and_gradients(x, y, weights):
     for i, (W, b) in enumerate(pairs):
         inputs.append(a)
         zs.append(a @ W + b)
-        a = _softmax(zs[-1]) if i == len(pairs) - 1 else np.maximum(zs[-1], 0.0)
+        a = softmax(zs[-1]) if i == len(pairs) - 1 else relu(zs[-1])
     delta = a.copy()
     delta[np.arange(len(y)), y] -= 1
     delta /= len(y)
@@ -550,7 +287,7 @@ def _loss_and_gradients(x, y, weights):
         grads[:0] = [inputs[i].T @ delta, delta.sum(axis=0)]
         if i:
             delta = (delta @ pairs[i][0].T) * (zs[i - 1] > 0)
-    return _cross_entropy(a, y), grads
+    return cross_entropy(a, y), grads
 
 
 def _update(kind, lr, weights, grads):
@@ -561,7 +298,7 @@ def _update(kind, lr, weights, grads):
 
 def _judge_train_step(d, inputs):
     for name, case in inputs.items():
-        kind = _STEPS[name][0]
+        kind = TRAIN_STEP_CASES[name][0]
         got = d[name]
         x, y, lr = case["x"].astype("float64"), case["y"].astype(int), case["lr"]
         before = [w.astype("float64") for w in case["weights"]]
@@ -615,12 +352,10 @@ LAB = Lab(
     "A first neural network on MNIST",
     [
         Question(
-            "q1",
-            "Preprocess the images",
-            1,
-            ["prepare"],
-            _extract_prepare,
-            _judge_prepare,
+            KERNEL["q1"],
+            title="Preprocess the images",
+            points=1,
+            judge=_judge_prepare,
             draw=_draw_images,
             hints=[
                 "Each 28x28 image becomes one row of 784 numbers: reshape with -1 or 784.",
@@ -628,12 +363,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q2",
-            "The network",
-            1,
-            ["model"],
-            _extract_network,
-            _judge_network,
+            KERNEL["q2"],
+            title="The network",
+            points=1,
+            judge=_judge_network,
             draw=_draw_network,
             hints=[
                 "keras.Sequential takes a list of two Dense layers.",
@@ -641,12 +374,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q3",
-            "Compile",
-            1,
-            ["model"],
-            _extract_compile,
-            _judge_compile,
+            KERNEL["q3"],
+            title="Compile",
+            points=1,
+            judge=_judge_compile,
             draw=_draw_predictions,
             hints=[
                 "model.compile(optimizer=..., loss=..., metrics=[...]).",
@@ -654,12 +385,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q4",
-            "Test accuracy",
-            2,
-            ["model"],
-            _extract_accuracy,
-            _judge_accuracy,
+            KERNEL["q4"],
+            title="Test accuracy",
+            points=2,
+            judge=_judge_accuracy,
             draw=_draw_held_out,
             hints=[
                 "Train with model.fit on the prepared training images.",
@@ -667,12 +396,10 @@ LAB = Lab(
             ],
         ),
         Question(
-            "q5",
-            "A hand-written training step",
-            3,
-            ["train_step"],
-            _extract_train_step,
-            _judge_train_step,
+            KERNEL["q5"],
+            title="A hand-written training step",
+            points=3,
+            judge=_judge_train_step,
             draw=_draw_steps,
             hints=[
                 "Under a GradientTape: predictions = model(x, training=True), then the loss.",
