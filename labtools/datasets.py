@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .kernel.settings import keras_mnist_cache
 from .runtime import fast_mode
 
 MNIST_FILE = "mnist_train_first9k.npz"  # official training images 0 to 8,999
@@ -87,7 +88,7 @@ def _without_held_out(data):
 
 
 def _keras_cache() -> Path:
-    return Path.home() / ".keras" / "datasets" / "mnist.npz"
+    return keras_mnist_cache()
 
 
 def _online(timeout: float) -> bool:

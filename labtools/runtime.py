@@ -8,13 +8,9 @@ import random
 import sys
 from typing import Any
 
+from .kernel.settings import fast_mode
+
 SEED = 42
-FAST_ENV = "LABTOOLS_FAST"
-
-
-def fast_mode() -> bool:
-    """True when notebooks should use small data and few steps (CI and the autograder)."""
-    return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def pick(*, fast: Any, full: Any) -> Any:
@@ -194,6 +190,7 @@ def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
     seed_everything(seed)
     no_tqdm_monitor()
     freshness.watch()  # a check after an answer cell that raised says so instead of judging the old value
+    lab: Any
     if grading.grading():
         lab = grading.start(number)
     else:

@@ -74,7 +74,7 @@ def hidden_cell(nonce: str, qid: str, answer_names: list[str], inputs: dict | No
 def read_payload(cell: dict, nonce: str, qid: str) -> tuple[dict | None, str]:
     """The probe's one result in a hidden-test cell's outputs: ``(payload, "")``, or
     ``(None, why)`` when there is none, or more than one (something besides the probe published)."""
-    found = []
+    found: list[dict | None] = []
     for output in cell.get("outputs", []):
         raw = output.get("data", {}).get(MIME) if isinstance(output, dict) else None
         if raw is None:

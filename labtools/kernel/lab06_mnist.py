@@ -11,14 +11,12 @@ weights and data.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 from .calling import activation_name, call, is_tensor, kernel_and_bias, to_array
 from .errors import Fail, NotAttempted, clean_message
 from .exercise import Exercise, exercises
+from .settings import fast_mode, keras_mnist_cache
 
 # q1 -- preprocessing ----------------------------------------------------------------------------
 
@@ -214,12 +212,8 @@ def _extract_compile(model, given):
 
 def _setting() -> str:
     """The setting the notebook trains in: "fast" (CI and the grader), "full" (Keras' MNIST
-    download is cached) or "subset" (the bundled subset). It reads what ``labtools.runtime.fast_mode``
-    and ``labtools.datasets`` read (this side imports neither): ``LABTOOLS_FAST`` and
-    ``~/.keras/datasets/mnist.npz``."""
-    fast = os.environ.get("LABTOOLS_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
-    cached = Path.home() / ".keras" / "datasets" / "mnist.npz"
-    return "fast" if fast else ("full" if cached.exists() else "subset")
+    download is cached) or "subset" (the bundled subset)."""
+    return "fast" if fast_mode() else ("full" if keras_mnist_cache().exists() else "subset")
 
 
 def _extract_accuracy(model, given):
