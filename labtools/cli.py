@@ -173,8 +173,16 @@ def _add_course_options(p) -> None:
     )
 
 
+def _printable(text) -> str:
+    """What is printed of a name or message: one line, escape codes and odd bytes escaped (a
+    submission's file name can hold anything a file system allows)."""
+    from .grading.files import printable
+
+    return printable(text)
+
+
 def _fail(command: str, message) -> int:
-    print(f"labtools {command}: {message}", file=sys.stderr)
+    print(f"labtools {command}: {_printable(message)}", file=sys.stderr)
     return 2
 
 
@@ -220,7 +228,8 @@ def _run(args, paths, settings) -> int:
     }
     if shard and key is not None:
         write_manifest(args.out, shard[0], shard[1], plan, settings, list(todo.values()), key)
-        print(f"shard {shard[0]}/{shard[1]}: graded {len(todo)} of {len(plan.graded())} submissions into {args.out}")
+        out = _printable(args.out)
+        print(f"shard {shard[0]}/{shard[1]}: graded {len(todo)} of {len(plan.graded())} submissions into {out}")
         return 0
     if args.student:
         others, lost = stored_results(
@@ -236,9 +245,21 @@ def _say_unmatched(plan) -> None:
     from .grading.lms import unmatched_files
 
     for file in unmatched_files(plan):
-        print(f"labtools grade: {file} matches no student on the roster; graded as its own row", file=sys.stderr)
+        print(
+            f"labtools grade: {_printable(file)} matches no student on the roster; graded as its own row",
+            file=sys.stderr,
+        )
+    for file, owner, named in plan.misnamed:
+        print(
+            f"labtools grade: {_printable(file)} is in the folder of student {_printable(owner)} but its name "
+            f"names student {_printable(named)}; counted for {_printable(owner)} (the folder decides)",
+            file=sys.stderr,
+        )
     for file, student in plan.superseded:
-        print(f"labtools grade: {file} not graded: student {student} has a later submission", file=sys.stderr)
+        print(
+            f"labtools grade: {_printable(file)} not graded: student {_printable(student)} has a later submission",
+            file=sys.stderr,
+        )
 
 
 def _publish(plan, results: dict, settings, assignment: str | None) -> int:
@@ -247,13 +268,16 @@ def _publish(plan, results: dict, settings, assignment: str | None) -> int:
 
     rows, problems = publish(plan, results, settings, assignment)
     for problem in problems:
-        where = settings.out / "results"
-        print(f"labtools grade: could not write {problem}; the results are kept in {where}", file=sys.stderr)
+        where = _printable(settings.out / "results")
+        print(
+            f"labtools grade: could not write {_printable(problem)}; the results are kept in {where}", file=sys.stderr
+        )
     print(summary_table(rows, settings.lab))
     out = settings.out
-    print(f"gradebook: {out / 'grades.csv'} and grades.json; feedback in {out / 'feedback'}")
+    print(f"gradebook: {_printable(out / 'grades.csv')} and grades.json; feedback in {_printable(out / 'feedback')}")
     if plan.roster:
-        print(f"for the LMS: {out / 'canvas.csv'}, {out / 'moodle.csv'}; who submitted what: {out / 'matching.csv'}")
+        lms = f"{_printable(out / 'canvas.csv')}, {_printable(out / 'moodle.csv')}"
+        print(f"for the LMS: {lms}; who submitted what: {_printable(out / 'matching.csv')}")
     return 0
 
 
@@ -285,7 +309,7 @@ def _merge(args) -> int:
         plan, kept, results = collect(args.folders, key)
     except MergeError as exc:
         for problem in exc.problems:
-            print(f"labtools grade merge: {problem}", file=sys.stderr)
+            print(f"labtools grade merge: {_printable(problem)}", file=sys.stderr)
         print(f"labtools grade merge: refused ({len(exc.problems)} problem(s)); nothing written", file=sys.stderr)
         return 1
     settings = Settings(lab=kept.pop("lab"), bundle={}, out=args.out, **kept)

@@ -37,6 +37,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from .files import printable
+
 ROOT_ENV = "GRADESCOPE_ROOT"
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -113,13 +115,26 @@ def build(lab: str, out: Path, memory_mb: int = 3072, cell_timeout: float = 120,
 
 
 def pick_notebook(folder: Path, stem: str) -> tuple[Path | None, str]:
-    """The submitted notebook, and a note when there was a choice to make."""
-    found = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    """The submitted notebook, and a note when there was a choice to make. Found as ``labtools
+    grade`` finds them: no symlink is followed; a regular file is preferred to anything else
+    (which is graded, as unreadable, only when there is nothing else)."""
+    from .runner import find_notebooks
+
+    found = find_notebooks([folder], warn=lambda line: None)
+    regular = [p for p in found if p.is_file() and not p.is_symlink()]
+    found = regular or found
     if len(found) <= 1:
         return (found[0] if found else None), ""
     named = [p for p in found if p.name == f"{stem}.ipynb"]
-    chosen = named[0] if named else max(found, key=lambda p: (p.stat().st_mtime, p.as_posix()))
-    return chosen, f"{len(found)} notebooks were submitted; graded {chosen.name}."
+    chosen = named[0] if named else max(found, key=lambda p: (_mtime(p), p.as_posix()))
+    return chosen, f"{len(found)} notebooks were submitted; graded {printable(chosen.name)}."
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def results_json(result: dict, lab, seconds: float, note: str = "", extra: dict | None = None) -> dict:
@@ -136,7 +151,8 @@ def results_json(result: dict, lab, seconds: float, note: str = "", extra: dict 
                 "score": v["points"],
                 "max_score": q.points,
                 "status": "passed" if v["status"] == "PASS" else "failed",
-                "output": f"{v['status']}. {text}".strip(),
+                "output": printable(f"{v['status']}. {text}".strip()),
+                "output_format": "text",
                 "visibility": "visible",
             }
         )
@@ -144,11 +160,13 @@ def results_json(result: dict, lab, seconds: float, note: str = "", extra: dict 
     if result.get("status", "ok") != "ok":
         lines.append(f"Grading status: {result['status']}.")
     lines += [note] if note else []
-    lines += list(result.get("notes", []))
+    lines += [printable(n) for n in result.get("notes", [])]  # one line each: none can pose as the score
     return {
         "score": result.get("total", 0),
         "execution_time": round(seconds),
         "output": "\n".join(lines),
+        "output_format": "text",  # shown as it is: nothing a submission wrote is rendered
+        "test_output_format": "text",
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": extra or {},
@@ -171,7 +189,7 @@ def grade_submission(root: Path) -> dict:
         empty = {"status": "no notebook", "notes": [f"No .ipynb file was submitted: upload {meta.stem}.ipynb."]}
         return results_json(empty, lab, time.perf_counter() - started)
     sandboxed = sandbox.why_unavailable() is None
-    print(f"labtools: grading {notebook} with the sandbox {'on' if sandboxed else 'off'}")
+    print(f"labtools: grading {printable(notebook)} with the sandbox {'on' if sandboxed else 'off'}")
     with tempfile.TemporaryDirectory(prefix="labtools-gradescope-") as out:
         settings = Settings(
             lab=meta.number,

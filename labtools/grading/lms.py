@@ -9,7 +9,8 @@
   for the grade item; on import map ``Email address`` to ``useremail`` (or ``ID number`` to
   ``useridnumber``) and the lab's column to its grade item.
 * ``matching.csv``: how each student and each submission was matched (submitted, missing,
-  unmatched, superseded), with the file.
+  unmatched, superseded), with the file (odd bytes of its name escaped) and a ``note`` where a
+  file in one student's folder names another student.
 
 Students without a submission get 0 in both LMS files (a blank leaves an old grade standing);
 the gradebook's status for them is ``missing``. Submissions that match no student cannot go to
@@ -21,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .files import printable
 from .plan import MISSING, UNMATCHED, Plan
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -59,7 +61,8 @@ def moodle_csv(plan: Plan, results: list[dict], assignment: str) -> str:
 
 
 def matching_csv(plan: Plan, results: list[dict]) -> str:
-    lines = [["student id", "name", "email", "section", "state", "row", "file", "status", "total"]]
+    """Who submitted what; ``note`` flags a file in one student's folder whose name names another."""
+    lines = [["student id", "name", "email", "section", "state", "row", "file", "status", "total", "note"]]
     for row, result in zip(plan.rows, results, strict=True):
         s = row.student
         lines.append(
@@ -70,13 +73,17 @@ def matching_csv(plan: Plan, results: list[dict]) -> str:
                 s.section if s else "",
                 row.state,
                 row.id,
-                row.file,
-                result.get("status", ""),
+                printable(row.file),
+                printable(result.get("status", "")),
                 _fmt(result.get("total", 0)),
+                plan.misnamed_note(row.file) if row.file else "",
             ]
         )
     for file, student_id in plan.superseded:
-        lines.append([student_id, "", "", "", "superseded", "", file, "not graded: a later file was", ""])
+        note = plan.misnamed_note(file)
+        lines.append(
+            [student_id, "", "", "", "superseded", "", printable(file), "not graded: a later file was", "", note]
+        )
     return _csv(lines)
 
 

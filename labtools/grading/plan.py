@@ -38,6 +38,8 @@ class Plan:
     rows: list[Row]
     roster: bool = False
     superseded: list[tuple[str, str]] = field(default_factory=list)  # (file, the student id)
+    # (file, the student whose folder it is in and who it counts for, the student its name names)
+    misnamed: list[tuple[str, str, str]] = field(default_factory=list)
 
     def graded(self) -> dict[Path, str]:
         """The files to grade, each with its row id."""
@@ -48,6 +50,7 @@ class Plan:
             "roster": self.roster,
             "rows": [asdict(r) for r in self.rows],
             "superseded": [list(s) for s in self.superseded],
+            "misnamed": [list(m) for m in self.misnamed],
         }
 
     @classmethod
@@ -56,7 +59,19 @@ class Plan:
             Row(r["id"], r["file"], r["state"], Student(**r["student"]) if r.get("student") else None)
             for r in data["rows"]
         ]
-        return cls(rows, bool(data.get("roster")), [(f, s) for f, s in data.get("superseded", [])])
+        return cls(
+            rows,
+            bool(data.get("roster")),
+            [(f, s) for f, s in data.get("superseded", [])],
+            [(f, owner, named) for f, owner, named in data.get("misnamed", [])],
+        )
+
+    def misnamed_note(self, file: str) -> str:
+        """For matching.csv: the student a file's name names, when that is not whose folder it is in."""
+        for f, owner, named in self.misnamed:
+            if f == file:
+                return f"its name names student {named}; counted for {owner}, whose folder it is in"
+        return ""
 
 
 def plain(ids: dict[Path, str]) -> Plan:

@@ -1,15 +1,22 @@
-"""The gradebook (CSV + JSON), per-student feedback in Markdown, and the summary table."""
+"""The gradebook (CSV + JSON), per-student feedback in Markdown, and the summary table.
+
+What a submission or its kernel said (a note, a check's message) reaches feedback only as code:
+notes in a fenced block, messages as inline code, each one line with control codes escaped, so
+nothing a submission writes renders as Markdown (no ``**Score: 100 / 6**`` line of its own) or
+breaks the table. File names are written with their odd bytes escaped (:func:`.files.printable`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import statistics
 import time
 
 from ..labs import load_lab
-from .files import write_atomic
+from .files import escape_surrogates, printable, write_atomic
 
 
 def _fmt(x) -> str:
@@ -24,8 +31,8 @@ def write_gradebook(results: list[dict], settings) -> list[str]:
     def write(path, text):
         try:
             write_atomic(path, text)
-        except OSError as exc:
-            problems.append(f"{path}: {exc.strerror or exc}")
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path}: {getattr(exc, 'strerror', None) or exc}")
 
     lab = load_lab(settings.lab)
     qids = list(lab.questions)
@@ -37,12 +44,12 @@ def write_gradebook(results: list[dict], settings) -> list[str]:
         points = [_fmt(r.get("questions", {}).get(q, {}).get("points", 0)) for q in qids]
         writer.writerow(
             [
-                r["id"],
-                r["status"],
+                printable(r["id"]),
+                printable(r["status"]),
                 *points,
                 _fmt(r.get("total", 0)),
                 _fmt(r.get("max", lab.max_points)),
-                r.get("file", ""),
+                printable(r.get("file", "")),
             ]
         )
     write(out / "grades.csv", buffer.getvalue())
@@ -57,33 +64,65 @@ def write_gradebook(results: list[dict], settings) -> list[str]:
         "sandbox": settings.sandbox,
         "network_isolation_requested": settings.isolate_network or settings.sandbox,
     }
-    write(out / "grades.json", json.dumps({"meta": meta, "summary": summary, "submissions": results}, indent=1))
+    book = {"meta": meta, "summary": summary, "submissions": [_escaped(r) for r in results]}
+    write(out / "grades.json", json.dumps(book, indent=1))
     for r in results:
         write(out / "feedback" / f"{r['id']}.md", feedback(r, lab))
     return problems
 
 
+def _escaped(value):
+    """A result for grades.json: its strings without lone surrogates (an odd file name's bytes
+    as ``\\xNN``), so any JSON reader takes it; the file name as the CSV shows it."""
+    if isinstance(value, dict):
+        return {k: printable(v) if k == "file" else _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return escape_surrogates(value) if isinstance(value, str) else value
+
+
+def _code(text, table: bool = False) -> str:
+    """``text`` as Markdown inline code: one printable line, a backtick fence longer than any run
+    of backticks in it; in a table, its pipes escaped (GFM reads them before the code span)."""
+    text = printable(text).strip()
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    code = f"{fence} {text} {fence}"  # one space inside each fence: removed by the renderer
+    return code.replace("|", "\\|") if table else code
+
+
+def _code_block(lines: list[str]) -> list[str]:
+    """Lines (each made one printable line) as a fenced code block nothing in them can close."""
+    body = [printable(line) for line in lines]
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "text", *body, fence]
+
+
 def feedback(result: dict, lab) -> str:
-    """What a student sees: verdicts and hints, never hidden tests or expected answers."""
+    """What a student sees: verdicts and hints, never hidden tests or expected answers. Text
+    from the submission or its kernel is quoted as code, never rendered."""
     lines = [
-        f"# Lab {lab.number} · {lab.title}: feedback for {result['id']}",
+        f"# Lab {lab.number} · {lab.title}: feedback for {printable(result['id'])}",
         "",
         f"**Score: {_fmt(result.get('total', 0))} / {_fmt(result.get('max', lab.max_points))}**",
         "",
     ]
     if result["status"] != "ok":
-        lines += [f"Grading status: **{result['status']}**.", ""]
-    for note in result.get("notes", []):
-        lines.append(f"- {note}")
-    if result.get("notes"):
-        lines.append("")
+        lines += [f"Grading status: **{printable(result['status'])}**.", ""]
+    notes = [str(n) for n in result.get("notes", [])]
+    if notes:
+        lines += ["Notes from grading:", "", *_code_block(notes), ""]
     lines += ["| question | result | points | feedback |", "|---|---|---|---|"]
     for qid, q in lab.questions.items():
         v = result.get("questions", {}).get(qid, {"status": "NOT ATTEMPTED", "points": 0, "message": ""})
-        hint = v.get("message", "").replace("|", "\\|")
+        hint = _code(v.get("message", ""), table=True)
         if v["status"] != "PASS" and q.hints:
             hint = (hint + " " if hint else "") + f"Hint: {q.hints[0]}".replace("|", "\\|")
-        lines.append(f"| {qid} {q.title} | {v['status']} | {_fmt(v['points'])} / {_fmt(q.points)} | {hint} |")
+        lines.append(
+            f"| {qid} {q.title} | {printable(v['status'])} | {_fmt(v['points'])} / {_fmt(q.points)} | {hint} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -112,7 +151,7 @@ def summary_table(results: list[dict], lab_number: str) -> str:
     lines = [
         f"Lab {lab.number} {lab.title}: {s['submissions']} submission(s), mean {s['mean']:g} / "
         f"{lab.max_points:g}, median {s['median']:g}",
-        "statuses: " + ", ".join(f"{k} {v}" for k, v in s["statuses"].items()),
+        "statuses: " + ", ".join(f"{printable(k)} {v}" for k, v in s["statuses"].items()),
         f"{'question':<40} {'pass':>5} {'fail':>5} {'n/a':>5}",
     ]
     for qid, q in lab.questions.items():

@@ -5,11 +5,16 @@ Columns are found by their header, case and ``_``/``-`` ignored: the student id 
 ``section``, ``login`` (``sis login id``, ``username``) and Canvas's own user id (``canvas id``,
 or ``id`` beside a ``sis user id``). Other columns are kept and can be matched on.
 
-A submission's key is taken from its path: by ``--match REGEX`` (searched in the file's name,
-then in its whole path for layouts with a folder per student; its group ``student``, else its
-first group, else the whole match), else the file's stem, else the name of its folder. The
-key is compared, ignoring case and a trailing ``.ipynb``, with one roster column
-(``--match-column``, default ``id``). A student with several submissions gets the one modified
+A submission's keys are taken from its path: by ``--match REGEX`` (its group ``student``, else
+its first group, else the whole match), else the name of its folder and the file's stem. Keys
+are compared, ignoring case and a trailing ``.ipynb``, with one roster column
+(``--match-column``, default ``id``).
+
+The folder decides: when the file's folder names a student (a folder per student), the file is
+theirs, whatever its name says; a file whose name names another student (``s200/s100.ipynb``)
+is counted for the folder's student and flagged (``misnamed`` in the plan: matching.csv's
+``note`` and a line on stderr). Otherwise the file's name decides (the pattern is searched in
+the name, then in the whole path). A student with several submissions gets the one modified
 last (equal times: the last by path); the others are reported as superseded.
 A submission matching no student keeps a row of its own (``unmatched__<file>``).
 """
@@ -109,16 +114,31 @@ def _find_columns(header: list[str], path: Path) -> dict[str, int]:
     return where
 
 
-def submission_key(path: Path, pattern: re.Pattern | None) -> list[str]:
-    """The keys a submission may be known by, best first (none when the pattern misses)."""
-    if pattern is None:
-        return [path.stem, path.parent.name]
-    found = pattern.search(path.name) or pattern.search(path.as_posix())
-    if not found:
-        return []
+def _group(found: re.Match, pattern: re.Pattern) -> str:
     if "student" in pattern.groupindex:
-        return [found.group("student") or ""]
-    return [found.group(1) if pattern.groups else found.group(0)]
+        return found.group("student") or ""
+    return (found.group(1) or "") if pattern.groups else found.group(0)
+
+
+def folder_key(path: Path, pattern: re.Pattern | None) -> list[str]:
+    """The key the file's folder gives (none when the pattern misses its name)."""
+    if pattern is None:
+        return [path.parent.name]
+    found = pattern.search(path.parent.name)
+    return [_group(found, pattern)] if found else []
+
+
+def name_key(path: Path, pattern: re.Pattern | None) -> list[str]:
+    """The key the file's name gives (with a pattern: searched in the name, then the whole path)."""
+    if pattern is None:
+        return [path.stem]
+    found = pattern.search(path.name) or pattern.search(path.as_posix())
+    return [_group(found, pattern)] if found else []
+
+
+def submission_key(path: Path, pattern: re.Pattern | None) -> list[str]:
+    """The keys a submission may be known by, its folder's first (none when the pattern misses)."""
+    return [*folder_key(path, pattern), *name_key(path, pattern)]
 
 
 def compile_pattern(text: str | None) -> re.Pattern | None:
@@ -139,14 +159,23 @@ def match(paths: list[Path], roster: Roster, pattern: re.Pattern | None = None, 
     for i, value in enumerate(roster.values(column)):
         if value:
             lookup.setdefault(_norm_key(value), i)
+
+    def who(keys: list[str]) -> int | None:
+        return next((lookup[k] for k in map(_norm_key, keys) if k in lookup), None)
+
     claims: dict[int, list[Path]] = {}
     unmatched: list[Path] = []
+    misnamed: list[tuple[str, str, str]] = []
     for path in paths:
-        who = next((lookup[k] for k in map(_norm_key, submission_key(path, pattern)) if k in lookup), None)
-        if who is None:
+        owner, named = who(folder_key(path, pattern)), who(name_key(path, pattern))
+        if owner is None:  # no folder per student: the name decides
+            owner = named
+        elif named is not None and named != owner:  # the folder decides; the name is flagged
+            misnamed.append((str(path), roster.students[owner].id, roster.students[named].id))
+        if owner is None:
             unmatched.append(path)
         else:
-            claims.setdefault(who, []).append(path)
+            claims.setdefault(owner, []).append(path)
     rows, superseded, used = [], [], set()
     for i, student in enumerate(roster.students):
         sid = _safe(student.id)
@@ -161,11 +190,11 @@ def match(paths: list[Path], roster: Roster, pattern: re.Pattern | None = None, 
             rows.append(Row(sid, "", MISSING, student))
     for path, sid in submission_ids(unmatched).items():
         rows.append(Row(f"unmatched__{sid}", str(path), UNMATCHED))
-    return Plan(rows, roster=True, superseded=superseded)
+    return Plan(rows, roster=True, superseded=superseded, misnamed=misnamed)
 
 
 def _mtime(path: Path) -> float:
     try:
-        return path.stat().st_mtime
+        return path.lstat().st_mtime  # a symlink's own time: never followed
     except OSError:
         return 0.0

@@ -7,18 +7,18 @@ and no row is lost or written twice. The gradebook is rebuilt from those files.
 Time limits count CPU time, so a busy machine does not change a grade: a cell may use
 ``cell_timeout`` and a submission ``submission_timeout`` seconds of CPU time per thread it is
 given (``threads``, the kernel's TensorFlow/OpenMP thread count). Wall-clock limits, ``WALL_FACTOR``
-times as long, are backstops for code that waits without end; a submission stopped by one alone
-is graded once more before its timeout is recorded.
+times as long, are backstops for code that waits without end; a submission is run once, so its
+wall-clock time never exceeds its wall-clock limit, whatever it does.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
 import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -39,7 +39,7 @@ from . import probe
 from .files import write_atomic
 from .report import write_gradebook
 from .results import QuestionResult, SubmissionResult
-from .submission import Unreadable, answer_ids, compose, extract_answers, read_notebook
+from .submission import Unreadable, answer_ids, compose, extract_answers, read_submission
 
 WALL_FACTOR = 3  # wall-clock backstops are this many times the CPU limits
 
@@ -119,26 +119,19 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     """Grade one submission; returns its result in JSON form (:class:`SubmissionResult`)."""
     started = time.perf_counter()
     lab = load_lab(settings.lab)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        digest = ""
-    result = SubmissionResult(id=sid, file=str(path), lab=lab.number, sha256=digest)
+    result = SubmissionResult(id=sid, file=str(path), lab=lab.number)
     events: list[dict] = []
-    # the judges' inputs, drawn here from a secret seed; the kernel gets a copy, never this one
+    # the judges' inputs, drawn here from a secret seed; the kernel gets each in its own cell only
     rng = np.random.default_rng(secrets.randbits(128))
     inputs = {qid: q.fresh_inputs(rng) for qid, q in lab.questions.items() if q.draw is not None}
     try:
-        nb = read_notebook(path)
+        result.sha256, nb = read_submission(path)  # one bounded read: the digest is of what was graded
         answers = extract_answers(nb, answer_ids(settings.bundle["template"]))
         result.notes += answers.notes
-        run = _execute(answers, settings, inputs)
-        if run.wall_stopped:  # a wall-clock backstop alone: perhaps the machine, not the code; once more
-            run = _execute(answers, settings, inputs)
-            if run.wall_stopped:
-                result.notes.append("stopped by a wall-clock limit in two runs")
+        run = _execute(answers, settings, inputs)  # once: a submission that waits is not run twice
         events, result.status = run.events, run.status
     except Unreadable as exc:
+        result.sha256 = exc.sha256
         result.status = "unreadable"
         result.notes.append(str(exc))
     payloads, whys = _results(events)
@@ -214,8 +207,18 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
     nonce, key = secrets.token_hex(8), secrets.token_hex(32)
     meta = lab_info(settings.lab)
     private = Path(tempfile.mkdtemp(prefix="labtools-grade-"))  # the composed notebook: worker only
-    conn = Path(tempfile.mkdtemp(prefix="labtools-kernel-"))  # shared with the kernel
-    os.chmod(conn, 0o700)
+    from .limits import Cgroup, make_shared, remove_shared, task_limit, warn_once
+    from .sandbox import kernel_uid
+
+    # shared with the kernel: a small tmpfs of its own when root; its cgroup is named after it
+    conn = make_shared(kernel_uid() if settings.sandbox else None)
+    tasks = task_limit(settings.max_processes, settings.kernel_threads())
+    cgroup = Cgroup.create(conn.name, settings.memory_mb * 2**20, tasks)
+    if cgroup.missing():
+        warn_once(
+            "labtools grade: no cgroup can be made here (cgroup v2 with memory and pids delegated, or v1 as "
+            f"root): {' and '.join(cgroup.missing())} are not limited; memory is polled as resident plus tmpfs"
+        )
     try:
         nb = compose(settings.bundle, answers, nonce, load_lab(meta.number), inputs)
         notebook = private / "submission.ipynb"
@@ -261,7 +264,7 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
         reader.start()
         proc.stdin.write(key.encode("ascii") + b"\n")
         proc.stdin.close()
-        status = _watch(proc, settings, psutil)
+        status = _watch(proc, settings, psutil, cgroup, conn)
         reader.join(timeout=5)  # the pipe closes with the worker; never wait past that
         events = list(reader.events)
         if reader.overflow:
@@ -269,6 +272,9 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
         wall = status == "wall timeout" or any(e.get("limit") == "wall" for e in events)
         if status == "wall timeout":
             status = "timeout"
+            seconds = round(settings.submission_wall())
+            note = f"the submission was still running after {seconds} s and was stopped"
+            events.append({"event": "note", "text": note})
         elif status == "ok" and not any(e.get("event") == "done" for e in events):
             if any(e.get("event") == "stopped" for e in events):
                 status = "timeout"
@@ -278,7 +284,8 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
         return Run(events, status, wall)
     finally:
         shutil.rmtree(private, ignore_errors=True)
-        shutil.rmtree(conn, ignore_errors=True)
+        cgroup.remove()  # ends whatever is left in it
+        remove_shared(conn)
 
 
 EVENTS_MAX_BYTES = 8 * 2**20  # results of one submission; a probe result is a few kB
@@ -338,33 +345,55 @@ def thread_env(threads: int) -> dict[str, str]:
     return {"TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "OMP_NUM_THREADS": n}
 
 
-def _watch(proc, settings: Settings, psutil) -> str:
+def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = None) -> str:
     """Wait for the worker, enforcing the submission's limits: CPU time, then the wall-clock
-    backstop ("wall timeout"), processes and memory."""
+    backstop ("wall timeout"), processes and memory. In a cgroup (:mod:`.limits`) the operating
+    system holds memory and tasks to their limits, and this notices when it did (an OOM kill, a
+    refused process or thread); what no cgroup limits is polled: resident memory plus tmpfs
+    usage, and the shared folder's size where it is not a tmpfs of its own."""
+    from .limits import shared_usage
     from .sandbox import tmpfs_usage
     from .worker import tree_cpu_seconds
 
+    if cgroup is not None:
+        cgroup.add(proc.pid)  # the worker also joins it itself, before it starts the kernel
     deadline = time.monotonic() + settings.submission_wall()
     cpu_limit = settings.submission_timeout * settings.kernel_threads()
     limit = settings.memory_mb * 2**20
-    parent = psutil.Process(proc.pid)
+    polled = cgroup is None or cgroup.memory is None
+
+    def enforced() -> str | None:
+        if cgroup is not None and cgroup.oom_kills():
+            return "memory limit"
+        if cgroup is not None and cgroup.tasks_refused():
+            return "process limit"
+        return None
+
+    try:
+        parent = psutil.Process(proc.pid)
+    except psutil.Error:  # the worker is gone already
+        proc.wait()
+        return enforced() or "ok"
     while proc.poll() is None:
         if time.monotonic() > deadline:
-            _kill_tree(parent, psutil)
+            _kill_tree(parent, psutil, cgroup)
             return "wall timeout"
         if tree_cpu_seconds(parent) > cpu_limit:
-            _kill_tree(parent, psutil)
+            _kill_tree(parent, psutil, cgroup)
             return "timeout"
         tree = _tree(parent, psutil)
-        if len(tree) > settings.max_processes:
-            _kill_tree(parent, psutil)
-            return "process limit"
-        if _tree_rss(parent, psutil) + tmpfs_usage([p.pid for p in tree]) > limit:
-            _kill_tree(parent, psutil)
-            return "memory limit"
+        used = shared_usage(conn) if conn is not None else 0
+        if polled:
+            used += _tree_rss(parent, psutil) + tmpfs_usage([p.pid for p in tree])
+        status = enforced() or ("process limit" if len(tree) > settings.max_processes else None)
+        status = status or ("memory limit" if used > limit else None)
+        if status:
+            _kill_tree(parent, psutil, cgroup)
+            return status
         time.sleep(0.2)
-    _kill_tree(parent, psutil)  # a kernel left behind by a crashed worker
-    return "ok"
+    status = enforced() or "ok"  # e.g. the OOM killer ended the kernel and the worker reported it
+    _kill_tree(parent, psutil, cgroup)  # a kernel left behind by a crashed worker
+    return status
 
 
 def _tree(parent, psutil) -> list:
@@ -387,7 +416,8 @@ def _tree_rss(parent, psutil) -> int:
     return total
 
 
-def _kill_tree(parent, psutil) -> None:
+def _kill_tree(parent, psutil, cgroup=None) -> None:
+    """Kill the worker and its descendants, then whatever else is left in its cgroup."""
     procs = _tree(parent, psutil)
     for p in procs:
         try:
@@ -395,22 +425,93 @@ def _kill_tree(parent, psutil) -> None:
         except psutil.Error:
             pass
     psutil.wait_procs(procs, timeout=5)
+    if cgroup is not None:
+        cgroup.kill(timeout=5)
 
 
 # -- many submissions -------------------------------------------------------------------------
 
 
 def find_notebooks(paths: list[Path], warn=print) -> list[Path]:
-    """The notebooks to grade: files as given, folders searched (checkpoints skipped)."""
-    found = []
-    for p in paths:
-        if p.is_dir():
-            found += sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts)
-        elif p.exists():
-            found.append(p)
-        else:
-            warn(f"labtools grade: {p} does not exist; skipped")
+    """The notebooks to grade: files as given, folders searched (checkpoints skipped).
+
+    Nothing is followed or opened: a symlink (to a file or a folder) or anything else that is not
+    a regular file is listed as it is, and its row says why it is unreadable; a folder that
+    cannot be listed is skipped with a warning. ``warn`` gets one printable line each."""
+    from .files import printable
+
+    found: list[Path] = []
+    for p in map(Path, paths):
+        try:
+            mode = os.lstat(p).st_mode
+        except FileNotFoundError:
+            warn(f"labtools grade: {printable(p)} does not exist; skipped")
+            continue
+        except OSError as exc:
+            warn(f"labtools grade: cannot look at {printable(p)} ({exc.strerror}); skipped")
+            continue
+        if stat.S_ISDIR(mode):
+            found += _walk(p, warn)
+            continue
+        if stat.S_ISLNK(mode) and _points_to_folder(p):
+            warn(
+                f"labtools grade: {printable(p)} is a symlink to a folder; not followed "
+                "(to grade that folder, name it rather than the link)"
+            )
+        found.append(p)
     return found
+
+
+def _walk(root: Path, warn) -> list[Path]:
+    """The ``*.ipynb`` entries under ``root`` and every symlink to a folder, sorted; folders are
+    entered only when they are folders themselves, never through a symlink."""
+    from .files import printable
+
+    found: list[Path] = []
+    folders = [root]
+    while folders:  # a stack, not recursion: a folder 10,000 deep is just long
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            warn(f"labtools grade: cannot list {printable(folder)} ({exc.strerror}); skipped")
+            continue
+        for entry in entries:
+            if entry.name == ".ipynb_checkpoints":
+                continue
+            path = Path(entry.path)
+            try:
+                link, folder_entry = entry.is_symlink(), entry.is_dir(follow_symlinks=False)
+            except OSError:
+                link, folder_entry = False, False
+            if link:
+                if entry.name.endswith(".ipynb") or _points_to_folder(path):
+                    found.append(path)
+            elif folder_entry:
+                folders.append(path)
+            elif entry.name.endswith(".ipynb"):
+                found.append(path)  # a regular file, or a FIFO, socket or device: its row says so
+    return sorted(found)
+
+
+def _points_to_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)  # stat only: nothing is opened
+    except (OSError, ValueError):
+        return False
+
+
+def _unreadable(path: Path, sid: str, settings: Settings, why: str) -> dict:
+    """The row of a submission that is not a regular file: unreadable, found before any kernel."""
+    lab = load_lab(settings.lab)
+    result = SubmissionResult(id=sid, file=str(path), lab=lab.number, status="unreadable", notes=[why])
+    for qid, q in lab.questions.items():
+        verdict = _verdict(q, None, False, "unreadable")
+        result.questions[qid] = QuestionResult(
+            q.title, verdict.status.value, verdict.points, q.points, verdict.message[:300]
+        )
+    return result.finish(lab.max_points, 0.0).to_dict()
 
 
 def grade_all(
@@ -431,7 +532,9 @@ def grade_all(
     With ``write=False`` no gradebook is written: a shard, or a roster run, writes its own."""
     from tqdm.auto import tqdm
 
+    from .files import printable
     from .signing import sign
+    from .submission import file_digest, not_regular
 
     results_dir = settings.out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -448,12 +551,14 @@ def grade_all(
     def work(item):
         path, sid = item
         try:
-            result = grade_one(path, sid, settings)
+            why = not_regular(path)  # a symlink, FIFO, device or folder: never opened, never followed
+            result = _unreadable(path, sid, settings, why) if why else grade_one(path, sid, settings)
         except Exception as exc:  # never lose a row, whatever happened
             result = SubmissionResult(
                 id=sid,
                 file=str(path),
                 lab=settings.lab,
+                sha256=file_digest(path),  # the file this row is for, so a merge can check it is unchanged
                 status="grader error",
                 notes=[f"{type(exc).__name__}: {exc}"[:300]],
                 max=load_lab(settings.lab).max_points,
@@ -473,17 +578,26 @@ def grade_all(
     bar.close()
     ordered = [done[sid] for sid in ids.values()]
     for problem in write_gradebook(ordered, settings) if write else ():
-        print(f"labtools grade: could not write {problem}; the results are kept in {results_dir}", file=sys.stderr)
+        where = printable(results_dir)
+        print(f"labtools grade: could not write {printable(problem)}; the results are kept in {where}", file=sys.stderr)
     return ordered
 
 
 def _previous(path: Path, submission: Path, lab: str, key: bytes | None = None) -> dict | None:
+    """The stored result of ``submission`` when it can be kept: the file unchanged (its digest
+    read as grading reads it, never through a symlink or from a FIFO), the same lab, and with a
+    key a valid signature."""
     from .signing import verify
+    from .submission import file_digest
 
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
-        digest = hashlib.sha256(submission.read_bytes()).hexdigest()
     except (OSError, ValueError):
+        return None
+    if not isinstance(result, dict):
+        return None
+    digest = file_digest(submission)
+    if not digest:  # not a regular file now: graded again (at once, no kernel)
         return None
     if key is not None and not verify(result, key):
         return None

@@ -56,7 +56,10 @@ def signature(record: dict, key: bytes) -> str:
 
 
 def sign(record: dict, key: bytes) -> dict:
-    """The record with its ``signature`` set (a new dict; the argument is left as it was)."""
+    """The record with its ``signature`` set (a new dict; the argument is left as it was).
+
+    Not to be confused with ``worker.sign(key, text)``, the HMAC of one event line between a
+    worker and the runner: the other order of arguments, and a hex string, not a record."""
     return {**{k: v for k, v in record.items() if k != FIELD}, FIELD: signature(record, key)}
 
 
@@ -69,3 +72,10 @@ def verify(record: object, key: bytes) -> bool:
     except (TypeError, ValueError):
         return False
     return hmac.compare_digest(record[FIELD], expected)
+
+
+def digest(record: dict) -> str:
+    """SHA-256 of a record's canonical JSON, its signature included: what a shard's manifest
+    records of each result, so that only that very result can be merged for the row."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
