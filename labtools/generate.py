@@ -8,7 +8,7 @@ solution.  From it we write:
 * ``notebooks/instructor/NN_slug.json``  the grading bundle: points, the student template and
                                          the hidden tests (never given to students).
 
-Markers in the source (see CONTRIBUTING section of the README):
+Markers in the source (CONTRIBUTING.md, "Change a lab"; a new lab: "Add a lab"):
 
 * ``name = expression  # SOLUTION`` or ``return expression  # SOLUTION``: the student sees
   ``name = None  # TODO``.

@@ -9,8 +9,8 @@ import pytest
 
 from labtools import generate
 from labtools.checking import Lab, Question
-from labtools.kernel.exercise import Exercise
 from labtools.generate import SourceError, generate_lab, labs_with_sources, output_paths, repo_root
+from labtools.kernel.exercise import Exercise
 from labtools.labs import CATALOGUE
 
 ROOT = repo_root()

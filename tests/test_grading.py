@@ -8,6 +8,7 @@ student notebook (zero, status ok).
 import ast
 import csv
 import json
+import re
 import types
 from pathlib import Path
 
@@ -501,10 +502,17 @@ def busy_machine():
             b.wait()
 
 
-# Labs whose cells compute longest (training): the ones a busy machine could push past a limit,
-# so they are graded beside a CPU burner per core. The others are graded on whatever else the test
-# run is doing at the time.
-BUSY_LABS = {"06", "07"}
+# Labs whose cells compute longest (their code calls fit or defines a train_step): the ones a
+# busy machine could push past a limit, so they are graded beside a CPU burner per core. Derived
+# from the sources, so a new lab that trains joins them. The others are graded on whatever else
+# the test run is doing at the time.
+BUSY_LABS = {
+    info.number
+    for info in CATALOGUE
+    if re.search(
+        r"^[^#\n]*(\.fit\(|def train_step\()", (ROOT / "notebooks" / "source" / f"{info.stem}.py").read_text(), re.M
+    )
+}
 
 
 def _solution_params():
