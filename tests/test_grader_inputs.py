@@ -30,9 +30,9 @@ from labtools.grading.runner import Settings, find_notebooks, grade_all, load_bu
 from labtools.grading.submission import (
     Unreadable,
     extract_answers,
-    file_digest,
     read_notebook,
     read_submission,
+    submission_digest,
 )
 from labtools.labs import load_lab
 
@@ -113,7 +113,7 @@ def test_a_symlink_to_the_solution_is_not_read(tmp_path):
     link.symlink_to(SOLUTION)
     with pytest.raises(Unreadable, match="a symlink") as info:
         read_submission(link)
-    assert info.value.sha256 == "" and file_digest(link) == ""
+    assert info.value.sha256 == "" and submission_digest(link) == ""
 
 
 def test_a_symlink_to_a_private_key_puts_none_of_it_in_the_message(tmp_path):
@@ -131,7 +131,7 @@ def test_the_digest_is_of_the_very_bytes_parsed(tmp_path):
     path = tmp_path / "s1.ipynb"
     path.write_text(nbformat.writes(nbformat.from_dict(notebook())))
     digest, nb = read_submission(path)
-    assert digest == hashlib.sha256(path.read_bytes()).hexdigest() == file_digest(path)
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest() == submission_digest(path)
     assert nb["cells"][0]["id"] == "q1-answer"
 
 

@@ -534,7 +534,7 @@ def grade_all(
 
     from .files import printable
     from .signing import sign
-    from .submission import file_digest, not_regular
+    from .submission import not_regular, submission_digest
 
     results_dir = settings.out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -558,7 +558,7 @@ def grade_all(
                 id=sid,
                 file=str(path),
                 lab=settings.lab,
-                sha256=file_digest(path),  # the file this row is for, so a merge can check it is unchanged
+                sha256=submission_digest(path),  # the file this row is for, so a merge can check it is unchanged
                 status="grader error",
                 notes=[f"{type(exc).__name__}: {exc}"[:300]],
                 max=load_lab(settings.lab).max_points,
@@ -588,7 +588,7 @@ def _previous(path: Path, submission: Path, lab: str, key: bytes | None = None) 
     read as grading reads it, never through a symlink or from a FIFO), the same lab, and with a
     key a valid signature."""
     from .signing import verify
-    from .submission import file_digest
+    from .submission import submission_digest
 
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
@@ -596,7 +596,7 @@ def _previous(path: Path, submission: Path, lab: str, key: bytes | None = None) 
         return None
     if not isinstance(result, dict):
         return None
-    digest = file_digest(submission)
+    digest = submission_digest(submission)
     if not digest:  # not a regular file now: graded again (at once, no kernel)
         return None
     if key is not None and not verify(result, key):

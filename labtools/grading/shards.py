@@ -27,7 +27,7 @@ from pathlib import Path
 from .files import printable, write_atomic
 from .plan import Plan
 from .signing import digest, sign, verify
-from .submission import file_digest
+from .submission import submission_digest
 
 SETTINGS_KEPT = ("cell_timeout", "submission_timeout", "memory_mb", "sandbox", "isolate_network")
 
@@ -191,7 +191,7 @@ def _bound(result: dict, recorded, file: Path, k: int) -> str | None:
         return f"shard {k}'s manifest records no result for it; grade that shard again"
     if digest(result) != recorded.get("result") or result.get("sha256") != recorded.get("sha256"):
         return f"not the result shard {k} recorded in this run (one from another run?); grade that shard again"
-    now = file_digest(file)
+    now = submission_digest(file)
     if now != recorded.get("sha256"):
         if not os.path.lexists(file):
             return f"its submission {printable(file)} is not here to check; merge where the submissions are"

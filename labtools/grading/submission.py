@@ -120,7 +120,7 @@ def read_notebook(path: Path) -> dict:
     return read_submission(path)[1]
 
 
-def file_digest(path: Path) -> str:
+def submission_digest(path: Path) -> str:
     """The digest :func:`read_submission` gives ``path`` now; "" when it is not a regular file
     that can be read."""
     try:

@@ -15,8 +15,8 @@ Limits: a cell is stopped when the kernel's process tree has used ``--cell-cpu``
 time in it (an endless loop burns CPU; a slow import on a busy machine mostly waits, so load
 does not change a grade). ``--cell-wall`` seconds of wall-clock time is only a backstop for
 code that waits without end (``sleep``, ``input()``): it stops a cell that has run that long
-and is not computing; HARD_WALL_FACTOR times as long stops any cell. The runner grades a
-submission stopped by a wall-clock limit once more.
+and is not computing; HARD_WALL_FACTOR times as long stops any cell. The runner's own deadline bounds the
+whole submission.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class GradingClient(NotebookClient):
         self.cpu_stopped: dict[int, float] = {}  # cell index -> the CPU limit it went past
         self.idle_stopped: dict[int, float] = {}  # cell index -> the seconds it had waited
         self.cpu_killed = False
+        self.idle_killed = False
         self.limits_of = limits_of  # cell -> (CPU seconds, wall-clock seconds of waiting)
 
     def _kernel_process(self):
@@ -118,6 +119,7 @@ class GradingClient(NotebookClient):
         start, began = tree_cpu_seconds(kernel), time.monotonic()
         grace = max(5.0, 0.25 * cpu_limit)  # time to unwind after the interrupt
         samples: list[tuple[float, float]] = []
+        idle_since = 0.0
         while True:
             await asyncio.sleep(CPU_POLL_S)
             now, used = time.monotonic(), tree_cpu_seconds(kernel) - start
@@ -132,7 +134,12 @@ class GradingClient(NotebookClient):
                 return
             elif not stopped and now - began > wall and used - samples[0][1] < 0.05 * IDLE_WINDOW_S:
                 self.idle_stopped[cell_index] = wall
+                idle_since = now
                 await ensure_async(self.km.interrupt_kernel())  # type: ignore[union-attr]
+            elif cell_index in self.idle_stopped and now - idle_since > grace:
+                self.idle_killed = True  # the interrupt was not answered (a kernel its own code broke)
+                _kill(kernel)
+                return
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -155,12 +162,16 @@ def network_isolation_available() -> bool:
 
 
 def _kernel_spec(private: Path, conn: Path, sandboxed: bool, isolate: bool) -> str:
-    """A kernelspec running this Python: in the sandbox, or in a new network namespace."""
+    """A kernelspec running this Python: in the sandbox, or in a new network namespace. This
+    worker first joins the cgroup the runner made for its submission, so the kernel starts in it."""
+    from .limits import join
+
+    join(conn.name)  # the runner's cgroup for this submission (if any), before the kernel starts
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     if sandboxed:
         from .sandbox import command
 
-        argv = command(conn, argv)
+        argv = command(conn, argv)  # the launcher: bwrap as nobody, no environment, seccomp
     elif isolate:
         argv = ["unshare", "-n", "--", *argv]
     spec_dir = private / ".jupyter" / "kernels" / "labtools-grader"
@@ -229,7 +240,6 @@ def run(
     isolate: bool,
 ) -> int:
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(notebook, as_version=4)
 
@@ -273,10 +283,10 @@ def run(
         km.ip = str(conn / "kernel-ipc")
 
     def own_allowance(cell) -> bool:
-        """Setup (importing TensorFlow) and the grader's own cells have their own allowance: they
-        are not the student's code."""
-        own = "setup" in cell.get("metadata", {}).get("tags", []) or "start_lab(" in cell.get("source", "")
-        return own or cell.get("metadata", {}).get("labtools", {}).get("grader") is True
+        """The setup cell (importing TensorFlow) has its own allowance: it is not the student's
+        code. The grader's cells run the student's code (a hidden test calls their functions), so
+        they have a student cell's limits: a submission that makes them wait cannot stretch them."""
+        return "setup" in cell.get("metadata", {}).get("tags", []) or "start_lab(" in cell.get("source", "")
 
     def limits_of(cell) -> tuple[float, float]:
         """(CPU seconds, wall-clock seconds of waiting) for one cell."""
@@ -297,21 +307,32 @@ def run(
     emit(event="start", isolated=ipc, sandboxed=sandboxed)
     try:
         client.execute()
-    except DeadKernelError:
-        if client.cpu_killed:
-            text = "a cell went on using CPU after it was stopped; the kernel was ended"
-            emit(event="stopped", limit="cpu", text=text)
-        else:
-            emit(event="died", text="the kernel died (a crash, os._exit or running out of memory)")
-        return 0
-    except CellTimeoutError:
-        emit(event="stopped", limit="wall", text="a cell did not stop after its time limit")
-        return 0
-    except Exception as exc:  # anything else: report it, the runner keeps the row
-        emit(event="died", text=f"execution stopped: {type(exc).__name__}: {str(exc)[:200]}")
+    except Exception as exc:  # noqa: BLE001 - whatever ended the run, the runner keeps the row
+        emit(**_ending(client, exc))
         return 0
     emit(event="done")
     return 0
+
+
+def _ending(client: GradingClient, exc: Exception) -> dict:
+    """The event that says why a run ended before its last cell."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, DeadKernelError):
+        if client.cpu_killed:
+            return dict(
+                event="stopped", limit="cpu", text="a cell went on using CPU after it was stopped; the kernel was ended"
+            )
+        if client.idle_killed:
+            return dict(
+                event="stopped",
+                limit="wall",
+                text="a waiting cell did not answer when it was stopped; the kernel was ended",
+            )
+        return dict(event="died", text="the kernel died (a crash, os._exit or running out of memory)")
+    if isinstance(exc, CellTimeoutError):
+        return dict(event="stopped", limit="wall", text="a cell did not stop after its time limit")
+    return dict(event="died", text=f"execution stopped: {type(exc).__name__}: {str(exc)[:200]}")
 
 
 def main(argv=None) -> int:
