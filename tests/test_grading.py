@@ -18,8 +18,8 @@ import pytest
 
 from labtools.grading import probe, sandbox
 from labtools.grading.runner import EventReader, Settings, _tree_rss, grade_all, load_bundle, submission_ids
+from labtools.grading.signing import mac
 from labtools.grading.submission import Unreadable, answer_ids, extract_answers, read_notebook
-from labtools.grading.worker import sign
 from labtools.labs import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,10 +117,10 @@ def test_unsigned_event_lines_are_ignored_and_the_stream_is_capped():
     key = b"k" * 16
     good = json.dumps({"event": "result", "qid": "q1", "payload": None})
     forged = json.dumps({"event": "result", "qid": "q2", "payload": {"status": "data"}})
-    reader = EventReader(io.BytesIO(f"{sign(key, good)} {good}\n0000 {forged}\n{forged}\n".encode()), key)
+    reader = EventReader(io.BytesIO(f"{mac(good.encode(), key)} {good}\n0000 {forged}\n{forged}\n".encode()), key)
     reader.run()
     assert [e["qid"] for e in reader.events] == ["q1"] and not reader.overflow
-    flood = io.BytesIO(f"{sign(key, good)} {good}\n".encode() + b"junk " * 4_000_000)  # 20 MB, no newline
+    flood = io.BytesIO(f"{mac(good.encode(), key)} {good}\n".encode() + b"junk " * 4_000_000)  # 20 MB, no newline
     reader = EventReader(flood, key)
     reader.run()
     assert [e["qid"] for e in reader.events] == ["q1"] and reader.overflow

@@ -35,7 +35,7 @@ from ..checking import Status
 from ..kernel.grading import GRADING_ENV
 from ..labs import info as lab_info
 from ..labs import load_lab
-from . import probe
+from . import limits, probe
 from .files import write_atomic
 from .report import write_gradebook
 from .results import QuestionResult, SubmissionResult
@@ -204,56 +204,23 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
     ``conn`` with it (connection file and sockets). Results come back on the worker's stdout."""
     import psutil
 
-    nonce, key = secrets.token_hex(8), secrets.token_hex(32)
-    meta = lab_info(settings.lab)
-    private = Path(tempfile.mkdtemp(prefix="labtools-grade-"))  # the composed notebook: worker only
-    from .limits import Cgroup, make_shared, remove_shared, task_limit, warn_once
+    from .limits import make_shared, remove_shared
     from .sandbox import kernel_uid
 
+    nonce, key = secrets.token_hex(8), secrets.token_hex(32)
+    # the composed notebook, for the worker only; named like the shared folders, so a later run
+    # sweeps it away if this grader is killed
+    private = Path(tempfile.mkdtemp(prefix=f"{limits.PREFIX}{os.getpid()}-private-"))
     # shared with the kernel: a small tmpfs of its own when root; its cgroup is named after it
     conn = make_shared(kernel_uid() if settings.sandbox else None)
-    tasks = task_limit(settings.max_processes, settings.kernel_threads())
-    cgroup = Cgroup.create(conn.name, settings.memory_mb * 2**20, tasks)
-    if cgroup.missing():
-        warn_once(
-            "labtools grade: no cgroup can be made here (cgroup v2 with memory and pids delegated, or v1 as "
-            f"root): {' and '.join(cgroup.missing())} are not limited; memory is polled as resident plus tmpfs"
-        )
+    cgroup = _cgroup(settings, conn)
     try:
-        nb = compose(settings.bundle, answers, nonce, load_lab(meta.number), inputs)
         notebook = private / "submission.ipynb"
-        nbformat.write(nb, notebook)
-        cmd = [
-            sys.executable,
-            "-m",
-            "labtools.grading.worker",
-            str(notebook),
-            "--nonce",
-            nonce,
-            "--conn",
-            str(conn),
-            "--cell-cpu",
-            str(settings.cell_timeout * settings.kernel_threads()),
-            "--cell-wall",
-            str(settings.cell_wall()),
-        ]
-        if settings.sandbox:
-            cmd.append("--sandbox")
-        elif settings.isolate_network:
-            cmd.append("--isolate-network")
-        env = {
-            **os.environ,
-            "LABTOOLS_FAST": "1",
-            "PYTHONHASHSEED": "0",
-            "MPLBACKEND": "Agg",
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            GRADING_ENV: "1",
-            **thread_env(settings.kernel_threads()),
-        }
+        nbformat.write(compose(settings.bundle, answers, nonce, load_lab(settings.lab), inputs), notebook)
         proc = subprocess.Popen(
-            cmd,
+            _worker_command(settings, notebook, conn, nonce),
             cwd=private,
-            env=env,
+            env=_worker_env(settings),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -266,26 +233,65 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
         proc.stdin.close()
         status = _watch(proc, settings, psutil, cgroup, conn)
         reader.join(timeout=5)  # the pipe closes with the worker; never wait past that
-        events = list(reader.events)
-        if reader.overflow:
-            events.append({"event": "note", "text": "the grader stopped reading results past its size limit"})
-        wall = status == "wall timeout" or any(e.get("limit") == "wall" for e in events)
-        if status == "wall timeout":
-            status = "timeout"
-            seconds = round(settings.submission_wall())
-            note = f"the submission was still running after {seconds} s and was stopped"
-            events.append({"event": "note", "text": note})
-        elif status == "ok" and not any(e.get("event") == "done" for e in events):
-            if any(e.get("event") == "stopped" for e in events):
-                status = "timeout"
-            else:
-                died = [e for e in events if e.get("event") == "died"]
-                status = "kernel died" if died else "worker failed"
-        return Run(events, status, wall)
+        return _run_of(status, list(reader.events), reader.overflow, settings)
     finally:
         shutil.rmtree(private, ignore_errors=True)
         cgroup.remove()  # ends whatever is left in it
         remove_shared(conn)
+
+
+def _cgroup(settings: Settings, conn: Path):
+    """The submission's cgroup (memory and tasks), or the one line saying what is not limited."""
+    from .limits import Cgroup, task_limit, warn_once
+
+    tasks = task_limit(settings.max_processes, settings.kernel_threads())
+    cgroup = Cgroup.create(conn.name, settings.memory_mb * 2**20, tasks)
+    if cgroup.missing():
+        warn_once(
+            "labtools grade: no cgroup can be made here (cgroup v2 with memory and pids delegated, or v1 as "
+            f"root): {' and '.join(cgroup.missing())} are not limited; memory is polled as resident plus tmpfs"
+        )
+    return cgroup
+
+
+def _worker_command(settings: Settings, notebook: Path, conn: Path, nonce: str) -> list[str]:
+    cmd = [sys.executable, "-m", "labtools.grading.worker", str(notebook), "--nonce", nonce, "--conn", str(conn)]
+    cmd += ["--cell-cpu", str(settings.cell_timeout * settings.kernel_threads())]
+    cmd += ["--cell-wall", str(settings.cell_wall())]
+    if settings.sandbox:
+        cmd.append("--sandbox")
+    elif settings.isolate_network:
+        cmd.append("--isolate-network")
+    return cmd
+
+
+def _worker_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LABTOOLS_FAST": "1",
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        GRADING_ENV: "1",
+        **thread_env(settings.kernel_threads()),
+    }
+
+
+def _run_of(status: str, events: list[dict], overflow: bool, settings: Settings) -> Run:
+    """The run's status from how the worker ended and what it reported."""
+    if overflow:
+        events.append({"event": "note", "text": "the grader stopped reading results past its size limit"})
+    wall = status == "wall timeout" or any(e.get("limit") == "wall" for e in events)
+    if status == "wall timeout":
+        status = "timeout"
+        seconds = round(settings.submission_wall())
+        events.append({"event": "note", "text": f"the submission was still running after {seconds} s and was stopped"})
+    elif status == "ok" and not any(e.get("event") == "done" for e in events):
+        if any(e.get("event") == "stopped" for e in events):
+            status = "timeout"
+        else:
+            status = "kernel died" if any(e.get("event") == "died" for e in events) else "worker failed"
+    return Run(events, status, wall)
 
 
 EVENTS_MAX_BYTES = 8 * 2**20  # results of one submission; a probe result is a few kB
@@ -327,10 +333,10 @@ class EventReader(threading.Thread):
 
 def parse_event(line: str, key: bytes) -> dict | None:
     """One signed event line (``signature json``), or None if unsigned or malformed."""
-    from .worker import sign
+    from .signing import mac
 
     signature, _, text = line.partition(" ")
-    if not hmac.compare_digest(signature, sign(key, text)):
+    if not hmac.compare_digest(signature, mac(text.encode("utf-8"), key)):
         return None
     try:
         event = json.loads(text)

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 
 from .probe import MIME, read_payload
+from .signing import mac
 
 SETUP_ALLOWANCE_S = 180  # CPU seconds for the setup cell and the grader's cells, whatever --cell-cpu says
 KERNEL_START_S = 300  # wall-clock seconds a kernel may take to start (a busy machine starts slowly)
@@ -224,38 +224,56 @@ def _private_channel():
     return channel
 
 
-def sign(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class Job:
+    """One worker's settings, from its command line."""
+
+    notebook: Path
+    nonce: str
+    cell_cpu: float  # CPU seconds a student's cell may use
+    cell_wall: float  # wall-clock seconds a student's cell may wait
+    conn: Path  # the folder shared with the kernel
+    sandboxed: bool
+    isolate: bool
+
+    def limits_of(self, cell) -> tuple[float, float]:
+        """(CPU seconds, wall-clock seconds of waiting) for one cell. The setup cell (importing
+        TensorFlow) has its own allowance: it is not the student's code. The grader's cells run
+        the student's code (a hidden test calls their functions), so they have a student cell's
+        limits: a submission that makes them wait cannot stretch them."""
+        setup = "setup" in cell.get("metadata", {}).get("tags", []) or "start_lab(" in cell.get("source", "")
+        cpu = max(self.cell_cpu, SETUP_ALLOWANCE_S) if setup else self.cell_cpu
+        return cpu, cpu * (self.cell_wall / self.cell_cpu if self.cell_cpu else 1)
 
 
-def run(
-    notebook: Path,
-    channel,
-    nonce: str,
-    cell_cpu: float,
-    cell_wall: float,
-    key: bytes,
-    conn: Path,
-    sandboxed: bool,
-    isolate: bool,
-) -> int:
-    from jupyter_client.manager import AsyncKernelManager
+class Channel:
+    """Signed event lines to the runner."""
 
-    nb = nbformat.read(notebook, as_version=4)
+    def __init__(self, stream, key: bytes) -> None:
+        self.stream, self.key = stream, key
 
-    def emit(**event):
+    def emit(self, **event) -> None:
         text = json.dumps(event)
-        channel.write(sign(key, text) + " " + text + "\n")
-        channel.flush()
+        self.stream.write(mac(text.encode("utf-8"), self.key) + " " + text + "\n")
+        self.stream.flush()
 
-    noted_output = False
 
-    def on_cell_executed(cell, cell_index, execute_reply=None, **_):
-        nonlocal noted_output
+class Reporter:
+    """After each cell: its probe result (a hidden test's one result) and the limits it hit, sent
+    at once, so points earned before a crash or a kill are kept; then its outputs are dropped."""
+
+    def __init__(self, job: Job, channel: Channel) -> None:
+        self.job, self.channel = job, channel
+        self.client: GradingClient | None = None
+        self.noted_output = False
+
+    def __call__(self, cell, cell_index, execute_reply=None, **_) -> None:
+        client, emit = self.client, self.channel.emit
+        assert client is not None  # set before the notebook runs
         cid = cell.get("id", "")
         if cid.startswith("hidden-"):
             qid = cid.split("-")[1]
-            payload, why = read_payload(cell, nonce, qid)
+            payload, why = read_payload(cell, self.job.nonce, qid)
             emit(event="result", qid=qid, payload=payload, why=why)
         if cell_index in client.cpu_stopped:
             seconds = round(client.cpu_stopped[cell_index])
@@ -264,53 +282,50 @@ def run(
             seconds = round(client.idle_stopped[cell_index])
             emit(event="note", limit="wall", text=f"a cell was still waiting after {seconds} s and was stopped")
         elif cell_index in client.interrupted_cells:
-            seconds = round(HARD_WALL_FACTOR * limits_of(cell)[1])
+            seconds = round(HARD_WALL_FACTOR * self.job.limits_of(cell)[1])
             emit(event="note", limit="wall", text=f"a cell was still running after {seconds} s and was stopped")
         cell["outputs"] = []
-        if client.output_bytes > OUTPUT_NOTE_BYTES and not noted_output:
-            noted_output = True
-            emit(
-                event="note",
-                text=f"the notebook printed more than {OUTPUT_NOTE_BYTES // 2**20} MB; the grader discarded it",
-            )
+        if client.output_bytes > OUTPUT_NOTE_BYTES and not self.noted_output:
+            self.noted_output = True
+            megabytes = OUTPUT_NOTE_BYTES // 2**20
+            emit(event="note", text=f"the notebook printed more than {megabytes} MB; the grader discarded it")
 
-    kernel = _kernel_spec(notebook.parent, conn, sandboxed, isolate)
+
+def _kernel_manager(job: Job):
+    from jupyter_client.manager import AsyncKernelManager
+
+    kernel = _kernel_spec(job.notebook.parent, job.conn, job.sandboxed, job.isolate)
     # the async manager matters: with the blocking one nbclient never gets to interrupt a cell
-    ipc = sandboxed or isolate  # no network inside: the kernel's sockets are files in conn
+    ipc = job.sandboxed or job.isolate  # no network inside: the kernel's sockets are files in conn
     km = AsyncKernelManager(kernel_name=kernel, transport="ipc" if ipc else "tcp")
-    km.connection_file = str(conn / "kernel.json")
+    km.connection_file = str(job.conn / "kernel.json")
     if ipc:
-        km.ip = str(conn / "kernel-ipc")
+        km.ip = str(job.conn / "kernel-ipc")
+    return km
 
-    def own_allowance(cell) -> bool:
-        """The setup cell (importing TensorFlow) has its own allowance: it is not the student's
-        code. The grader's cells run the student's code (a hidden test calls their functions), so
-        they have a student cell's limits: a submission that makes them wait cannot stretch them."""
-        return "setup" in cell.get("metadata", {}).get("tags", []) or "start_lab(" in cell.get("source", "")
 
-    def limits_of(cell) -> tuple[float, float]:
-        """(CPU seconds, wall-clock seconds of waiting) for one cell."""
-        cpu = max(cell_cpu, SETUP_ALLOWANCE_S) if own_allowance(cell) else cell_cpu
-        return cpu, cpu * (cell_wall / cell_cpu if cell_cpu else 1)
-
+def run(job: Job, channel: Channel) -> int:
+    """Run the composed notebook, reporting each hidden test's result and each limit as it goes."""
+    reporter = Reporter(job, channel)
     client = GradingClient(
-        nb,
-        km=km,
-        limits_of=limits_of,
-        timeout_func=lambda cell: round(HARD_WALL_FACTOR * limits_of(cell)[1]),
+        nbformat.read(job.notebook, as_version=4),
+        km=_kernel_manager(job),
+        limits_of=job.limits_of,
+        timeout_func=lambda cell: round(HARD_WALL_FACTOR * job.limits_of(cell)[1]),
         startup_timeout=KERNEL_START_S,
         interrupt_on_timeout=True,
         allow_errors=True,
-        resources={"metadata": {"path": str(conn)}},
-        on_cell_executed=on_cell_executed,
+        resources={"metadata": {"path": str(job.conn)}},
+        on_cell_executed=reporter,
     )
-    emit(event="start", isolated=ipc, sandboxed=sandboxed)
+    reporter.client = client
+    channel.emit(event="start", isolated=job.sandboxed or job.isolate, sandboxed=job.sandboxed)
     try:
         client.execute()
     except Exception as exc:  # noqa: BLE001 - whatever ended the run, the runner keeps the row
-        emit(**_ending(client, exc))
+        channel.emit(**_ending(client, exc))
         return 0
-    emit(event="done")
+    channel.emit(event="done")
     return 0
 
 
@@ -350,8 +365,9 @@ def main(argv=None) -> int:
     if not key:
         print("labtools.grading.worker: expected the signing key on standard input", file=sys.stderr)
         return 2
-    channel = _private_channel()
-    return run(a.notebook, channel, a.nonce, a.cell_cpu, a.cell_wall, key, a.conn, a.sandbox, a.isolate_network)
+    channel = Channel(_private_channel(), key)
+    job = Job(a.notebook, a.nonce, a.cell_cpu, a.cell_wall, a.conn, a.sandbox, a.isolate_network)
+    return run(job, channel)
 
 
 if __name__ == "__main__":
