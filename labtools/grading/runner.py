@@ -539,46 +539,19 @@ def grade_all(
     from tqdm.auto import tqdm
 
     from .files import printable
-    from .signing import sign
-    from .submission import not_regular, submission_digest
 
     results_dir = settings.out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     ids = ids if ids is not None else submission_ids(paths)
-    todo, done = [], {}
+    done = {}
     for path, sid in ids.items():
         previous = None if sid in regrade else _previous(results_dir / f"{sid}.json", path, settings.lab, key)
         if previous:
             done[sid] = previous
-        else:
-            todo.append((path, sid))
+    todo = [(path, sid) for path, sid in ids.items() if sid not in done]
     bar = tqdm(total=len(ids), initial=len(done), desc=f"grading lab {settings.lab}", unit="nb", disable=not progress)
-
-    def work(item):
-        path, sid = item
-        try:
-            why = not_regular(path)  # a symlink, FIFO, device or folder: never opened, never followed
-            result = _unreadable(path, sid, settings, why) if why else grade_one(path, sid, settings)
-        except Exception as exc:  # never lose a row, whatever happened
-            result = SubmissionResult(
-                id=sid,
-                file=str(path),
-                lab=settings.lab,
-                sha256=submission_digest(path),  # the file this row is for, so a merge can check it is unchanged
-                status="grader error",
-                notes=[f"{type(exc).__name__}: {exc}"[:300]],
-                max=load_lab(settings.lab).max_points,
-            ).to_dict()
-        if key is not None:
-            result = sign(result, key)
-        try:
-            write_atomic(results_dir / f"{sid}.json", json.dumps(result, indent=1))
-        except OSError as exc:  # the row stays in this run's gradebook; a rerun grades it again
-            result.setdefault("notes", []).append(f"its result file could not be written ({exc.strerror})")
-        return sid, result
-
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-        for sid, result in pool.map(work, todo):
+        for sid, result in pool.map(lambda item: _grade_and_keep(item[0], item[1], settings, key), todo):
             done[sid] = result
             bar.update(1)
     bar.close()
@@ -587,6 +560,34 @@ def grade_all(
         where = printable(results_dir)
         print(f"labtools grade: could not write {printable(problem)}; the results are kept in {where}", file=sys.stderr)
     return ordered
+
+
+def _grade_and_keep(path: Path, sid: str, settings: Settings, key: bytes | None) -> tuple[str, dict]:
+    """One row, whatever happens (a grader error is a row too), signed with ``key`` and written to
+    ``OUT/results/<id>.json`` at once."""
+    from .signing import sign
+    from .submission import not_regular, submission_digest
+
+    try:
+        why = not_regular(path)  # a symlink, FIFO, device or folder: never opened, never followed
+        result = _unreadable(path, sid, settings, why) if why else grade_one(path, sid, settings)
+    except Exception as exc:  # never lose a row, whatever happened
+        result = SubmissionResult(
+            id=sid,
+            file=str(path),
+            lab=settings.lab,
+            sha256=submission_digest(path),  # the file this row is for, so a merge can check it is unchanged
+            status="grader error",
+            notes=[f"{type(exc).__name__}: {exc}"[:300]],
+            max=load_lab(settings.lab).max_points,
+        ).to_dict()
+    if key is not None:
+        result = sign(result, key)
+    try:
+        write_atomic(settings.out / "results" / f"{sid}.json", json.dumps(result, indent=1))
+    except OSError as exc:  # the row stays in this run's gradebook; a rerun grades it again
+        result.setdefault("notes", []).append(f"its result file could not be written ({exc.strerror})")
+    return sid, result
 
 
 def _previous(path: Path, submission: Path, lab: str, key: bytes | None = None) -> dict | None:
