@@ -259,67 +259,33 @@ def command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict 
 
 def bwrap_command(shared: Path, argv: list[str], limits: Limits = Limits(), env: dict | None = None) -> list[str]:
     """``bwrap ... -- argv``: what the launcher runs, with an empty environment."""
-    args = [
-        shutil.which("bwrap") or "/usr/bin/bwrap",
-        "--unshare-all",
-        "--unshare-user",
-        "--uid",
-        str(NOBODY),
-        "--gid",
-        str(NOBODY),
-        "--die-with-parent",
-        "--new-session",
-        "--disable-userns",
-        "--cap-drop",
-        "ALL",
-        "--hostname",
-        "sandbox",
-        *_system_binds(),
-    ]
-    args += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(limits.shm_mb * 2**20),
-        "--tmpfs",
-        "/dev/shm",
-        "--size",
-        str(limits.tmp_mb * 2**20),
-        "--tmpfs",
-        "/tmp",
-    ]
+    namespaces = ["--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    namespaces += ["--die-with-parent", "--new-session", "--disable-userns", "--cap-drop", "ALL"]
+    args = [shutil.which("bwrap") or "/usr/bin/bwrap", *namespaces, "--hostname", "sandbox", *_system_binds()]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm"]
+    args += ["--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
     for root in _python_roots():  # after the tmpfs, so an environment under /tmp stays visible
         args += ["--ro-bind", str(root), str(root)]
     args += judge_side_covers()  # after the labtools bind, so they cover its files
     if str(shared) != "/":
         args += ["--bind", str(shared), str(shared)]
-    args += [
-        "--chdir",
-        "/tmp",
-        "--clearenv",
-        "--setenv",
-        "HOME",
-        "/tmp",
-        "--setenv",
-        "PATH",
-        "/usr/bin:/bin",
-        "--setenv",
-        "MPLCONFIGDIR",
-        "/tmp/.matplotlib",
-        "--setenv",
-        "PYTHONDONTWRITEBYTECODE",
-        "1",
-        "--setenv",
-        "PYTHONPATH",
-        str(_labtools_dir().parent),
-    ]  # holds only labtools inside
-    for key in KERNEL_ENV:
-        value = (env or os.environ).get(key)
-        if value is not None:
-            args += ["--setenv", key, value]
+    args += ["--chdir", "/tmp", "--clearenv"]
+    for key, value in _kernel_environment(env or os.environ).items():
+        args += ["--setenv", key, value]
     return [*args, "--", *argv]
+
+
+def _kernel_environment(outside) -> dict[str, str]:
+    """The kernel's whole environment: a few fixed values and the :data:`KERNEL_ENV` the grader set."""
+    fixed = {
+        "HOME": "/tmp",
+        "PATH": "/usr/bin:/bin",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(_labtools_dir().parent),  # holds only labtools inside
+    }
+    return {**fixed, **{key: outside[key] for key in KERNEL_ENV if outside.get(key) is not None}}
 
 
 def judge_side_covers(package: Path | None = None) -> list[str]:
