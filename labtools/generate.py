@@ -295,54 +295,62 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
     """Build the three outputs of lab ``number`` in memory (``lab`` overrides its questions):
     read the source, then for each cell badges / clear solutions / set-up prelude / cell id /
     generated hidden tests, then pick the hidden tests and assemble the bundle."""
-    import nbformat
-
     root = root or repo_root()
     lab_info = info(number)
     path, source_nb = _read_source(lab_info, root)
-    lab = lab or load_lab(lab_info.number)
-    rel = path.relative_to(root)
-    student_path = f"notebooks/{lab_info.stem}.ipynb"
-
-    student = _new_notebook(lab_info.number, "student", str(rel))
-    solution = _new_notebook(lab_info.number, "solution", str(rel))
-    hidden: list[dict] = []  # explicit hidden-tests cells and tests generated from check cells
-    explicit: set[str] = set()  # questions with an explicit hidden-tests cell
-    answer_counts: dict[str, int] = {}
-    used_ids: set[str] = set()
-    last_id = None
-
+    build = _Build(lab_info, lab or load_lab(lab_info.number), str(path.relative_to(root)))
     for index, cell in enumerate(source_nb.cells):
-        where = f"{rel}, cell {index + 1}"
+        if cell.cell_type == "markdown":
+            build.markdown(cell)
+        elif cell.cell_type == "code":
+            build.code(cell, f"{build.rel}, cell {index + 1}")
+    hidden = select_hidden_tests(build.hidden, build.explicit, build.lab, build.rel)
+    return Generated(build.student, build.solution, _bundle(lab_info, build.lab, hidden, build.student))
+
+
+class _Build:
+    """The two notebooks being written, cell by cell, and the hidden tests found on the way."""
+
+    def __init__(self, lab_info: LabInfo, lab, rel: str) -> None:
+        self.lab_info, self.lab, self.rel = lab_info, lab, rel
+        self.student = _new_notebook(lab_info.number, "student", rel)
+        self.solution = _new_notebook(lab_info.number, "solution", rel)
+        self.hidden: list[dict] = []  # explicit hidden-tests cells and tests generated from check cells
+        self.explicit: set[str] = set()  # questions with an explicit hidden-tests cell
+        self.answer_counts: dict[str, int] = {}
+        self.used_ids: set[str] = set()
+        self.last_id: str | None = None
+
+    def markdown(self, cell) -> None:
+        import nbformat
+
+        text = cell.source.replace("<!-- badges -->", repo.badges_markdown(f"notebooks/{self.lab_info.stem}.ipynb"))
+        cell_id = stable_id("md", cell.source, self.used_ids)
+        for nb in (self.student, self.solution):
+            new = nbformat.v4.new_markdown_cell(text)
+            new.id = cell_id
+            nb.cells.append(new)
+        self.last_id = cell_id
+
+    def code(self, cell, where: str) -> None:
+        import nbformat
+
         meta = dict(cell.metadata)
         tags = list(meta.pop("tags", []))
         answer = meta.pop("answer", None)
-
-        if cell.cell_type == "markdown":
-            text = cell.source.replace("<!-- badges -->", repo.badges_markdown(student_path))
-            cell_id = stable_id("md", cell.source, used_ids)
-            for nb in (student, solution):
-                new = nbformat.v4.new_markdown_cell(text)
-                new.id = cell_id
-                nb.cells.append(new)
-            last_id = cell_id
-            continue
-        if cell.cell_type != "code":
-            continue
         if HIDDEN_TAG in tags:
-            explicit.update(_hidden_test_ids(cell.source, where, lab))
-            hidden.append({"after": last_id, "code": cell.source, "explicit": True})
-            continue
-
-        student_text, solution_text = _code_versions(cell.source, where, answer, tags, lab, lab_info.number)
+            self.explicit.update(_hidden_test_ids(cell.source, where, self.lab))
+            self.hidden.append({"after": self.last_id, "code": cell.source, "explicit": True})
+            return
+        number = self.lab_info.number
+        student_text, solution_text = _code_versions(cell.source, where, answer, tags, self.lab, number)
         if answer:
-            answer_counts[answer] = answer_counts.get(answer, 0) + 1
-            k = answer_counts[answer]
+            k = self.answer_counts[answer] = self.answer_counts.get(answer, 0) + 1
             cell_id = f"{answer}-answer" + (f"-{k}" if k > 1 else "")
         else:
-            cell_id = stable_id("code", cell.source, used_ids)
-            hidden += _generated_tests(cell.source, cell_id, where, lab, lab_info.number)
-        for nb, code in ((student, student_text), (solution, solution_text)):
+            cell_id = stable_id("code", cell.source, self.used_ids)
+            self.hidden += _generated_tests(cell.source, cell_id, where, self.lab, number)
+        for nb, code in ((self.student, student_text), (self.solution, solution_text)):
             new = nbformat.v4.new_code_cell(code)
             new.id = cell_id
             if answer:
@@ -350,10 +358,7 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
             if tags and SETUP_TAG not in tags:
                 new.metadata["tags"] = tags
             nb.cells.append(new)
-        last_id = cell_id
-
-    hidden = select_hidden_tests(hidden, explicit, lab, str(rel))
-    return Generated(student, solution, _bundle(lab_info, lab, hidden, student))
+        self.last_id = cell_id
 
 
 def output_paths(lab_info: LabInfo, root: Path) -> dict[str, Path]:
