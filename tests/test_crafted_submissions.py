@@ -4,16 +4,23 @@ Each submission is a lab's solution notebook with some answer cells replaced by 
 could type into them to earn points without doing the exercise: constants copied from what their
 own notebook printed, tables of old checker inputs, answers that ignore a parameter or the
 handed inputs, inputs changed after (or before) use, and attacks on the grader from inside the
-kernel (introspection of labtools' Question objects and the grader's private copy, replacing the
-probe, IPython hooks that forge, duplicate or rewrite the probe's output, monkeypatched
-``isinstance`` / ``tf.is_tensor`` / ``numpy.allclose``, duck-typed fakes). The other answer
-cells stay honest, so each row says: the gamed questions earn nothing, the honest ones keep
-their points.
+kernel. The grading kernel holds only the kernel side of the checks (``labtools.kernel``); the
+judges, ``labtools.labs``, ``labtools.judging`` and the grader are not in the sandbox, and each
+question's drawn inputs reach the kernel only in its own hidden cell (or in the hand cell right
+before the cell that calls ``lab.qN.inputs()``). So the attacks go for what the kernel does
+hold: the probe (replaced, or its private copy of ``labtools.kernel`` patched through
+``sys.modules`` and ``gc``), the inputs in a hidden cell's text (read by a ``pre_run_cell``
+hook), results forged with ``labtools.kernel.codec.encode``, IPython hooks that forge,
+duplicate or rewrite the probe's output, monkeypatched ``isinstance`` / ``tf.is_tensor`` /
+``numpy.allclose``, duck-typed fakes; an attack that imports a judge (``from labtools.labs
+import ...``) finds an empty module and falls back. Attack code that may raise is wrapped in
+``try``, so it never costs the honest answers of its cell. The other answer cells stay honest,
+so each row says: the gamed questions earn nothing, the honest ones keep their points.
 
 The points a question deserves are decided from what the answer really computes on the
 grader's secret inputs. An attack that can only "win" by computing the right answer anyway (for
-example by reading the probe's copy of the inputs and doing the exercise's arithmetic itself)
-deserves its points; those rows say so in a comment.
+example by reading the inputs from the hidden cell's text and doing the exercise's arithmetic
+itself) deserves its points; those rows say so in a comment.
 
 Attacks that earn points they do not deserve are kept with the points they deserve and marked
 ``xfail(strict=True, raises=UndeservedPoints)``: the row fails that way only when the sole
@@ -55,28 +62,47 @@ class Crafted:
 
 # -- pieces the attacks share ---------------------------------------------------------------------
 
-# The probe the grader defined in the kernel, its nonce and its closure (the kernel's copy of
-# every question's inputs, the private labtools' collect functions, publish), and a way to
-# publish a probe result that looks like the real one.
-FIND_PROBE = """import json
-from labtools.grading.probe import MIME, encode
+# The probe the grader defined in the kernel (a Probe object, holding no question's inputs), its
+# nonce, its private copy of labtools.kernel (found in sys.modules), a way to publish a probe
+# result that looks like the real one (labtools.kernel.codec.encode is importable in the kernel),
+# and a pre_run_cell hook that reads each hand and hidden cell's inputs from its text before it
+# runs (``_HIDDEN[qid]``): the only place the inputs of a question reach the kernel.
+FIND_PROBE = """import ast, json, sys
+from labtools.kernel.codec import decode, encode
+from labtools.kernel.grading import MIME
 _name = next(k for k in list(globals()) if k.startswith("_labtools_probe_"))
 _real = globals()[_name]
 _nonce = _name[len("_labtools_probe_"):]
-_closure = dict(zip(_real.__code__.co_freevars, (c.cell_contents for c in _real.__closure__)))
+_private = {n: m for n, m in list(sys.modules.items()) if n.startswith("_labtools_kernel_" + _nonce)}
 def _publish(qid, data):
     payload = {"nonce": _nonce, "qid": qid, "status": "data", "data": encode(data)}
     get_ipython().display_pub.publish(data={MIME: json.dumps(payload)}, metadata={})
+def _inputs(given_json):
+    return None if given_json is None else decode(json.loads(given_json))
+_HIDDEN = {}
+def _read_hidden(info):
+    try:
+        call = ast.parse(info.raw_cell or "").body[0].value
+        target = call.func.value if isinstance(call.func, ast.Attribute) else call.func
+        if getattr(target, "id", "") == _name and isinstance(call.args[-1], ast.Constant):
+            _HIDDEN[call.args[0].value] = _inputs(call.args[-1].value)
+    except Exception:
+        pass
+get_ipython().events.register("pre_run_cell", _read_hidden)
 """
 
 # A hook on the kernel's session: every message the kernel sends passes through it, the probe's
-# results included, and it may rewrite them in flight. ``_REWRITE(payload) -> payload``.
+# results included, and it may rewrite them in flight. ``_REWRITE(payload) -> payload``; a rewrite
+# that fails leaves the message as it was (a hook that raised would stop every message).
 SESSION_HOOK = """_session = get_ipython().display_pub.session
 _send = _session.send
 def _spy(stream, msg_or_type, content=None, *args, **kwargs):
-    data = (msg_or_type.get("content", {}) if isinstance(msg_or_type, dict) else (content or {})).get("data", {})
-    if MIME in data:
-        data[MIME] = json.dumps(_REWRITE(json.loads(data[MIME])))
+    try:
+        data = (msg_or_type.get("content", {}) if isinstance(msg_or_type, dict) else (content or {})).get("data", {})
+        if MIME in data:
+            data[MIME] = json.dumps(_REWRITE(json.loads(data[MIME])))
+    except Exception:
+        pass
     return _send(stream, msg_or_type, content, *args, **kwargs)
 _session.send = _spy
 """
@@ -143,41 +169,56 @@ LAB01 = {
         [1, 1, 1, 0, 0, 0, 2, 2],
     ),
     # The student's own inputs through the public API (lab.q5/q6.use_inputs before the cells that
-    # hand them out), answers computed honestly on those; rotate: a table of the old checker's
-    # angles (anything else turns by 90 degrees).
+    # hand them out), and the grader's hand cells silenced (use_inputs shadowed on each question,
+    # so the inputs the grader sends are dropped): answers computed honestly on the student's own
+    # inputs. rotate: a table of the old checker's angles (anything else turns by 90 degrees).
     "own_inputs_and_lookup": Crafted(
         {
             "q4-answer": "weights = lab.q4.inputs()\nweights.assign_add([1.0, 2.0, 3.0])\n"
             "lab.q5.use_inputs({'x': np.ones((4, 3), np.float32), 'W': np.ones((3, 2), np.float32), "
             "'b': np.ones(2, np.float32)})\n"
-            "lab.q6.use_inputs({'pictures': np.arange(80, dtype=np.float32).reshape(5, 4, 4)})\n",
+            "lab.q6.use_inputs({'pictures': np.arange(80, dtype=np.float32).reshape(5, 4, 4)})\n"
+            "lab.q5.use_inputs = lab.q6.use_inputs = lambda inputs: None\n",
             "q7-answer": "_OLD = {0.0: 0.0, 90.0: 90.0, 30.0: 30.0, -45.0: -45.0, 180.0: 180.0}\n"
             + ROTATE.format(angle="_OLD.get(float(degrees), 90.0)", transpose=", transpose_b=True"),
         },
         [1, 1, 1, 1, 0, 0, 0, 2],
         also_games=("q5", "q6"),
     ),
-    # Introspection: every Question object with id q5 (public and the grader's private copy, found
-    # with gc) gets a judge that passes everything, an extract that returns typed-in scores and
-    # other handed inputs; the private checking.expect_close and numpy.allclose become no-ops;
-    # q7 rotates clockwise and blanks the code of the judge's helpers it finds in the kernel.
+    # Introspection: the judges are looked for (labtools.labs: empty in the sandbox) and every
+    # kernel-side Exercise q5 (the public one and the probe's private copy, found with gc) gets an
+    # extract that returns typed-in scores, as does every module's _extract_scores; the handed
+    # copy zeroed, numpy.allclose a no-op. q7 rotates clockwise and blanks the code of every
+    # helper of the check it finds in the kernel (judge side: none; kernel side: the extract).
     "introspection": Crafted(
         {
             "q5-answer": f"""import gc, sys
 _typed = {TYPED_SCORES}
-for _q in [o for o in gc.get_objects() if type(o).__name__ == "Question" and getattr(o, "id", "") == "q5"]:
-    _q.judge = lambda *a, **k: None
-    _q.extract = lambda *a, **k: {{"scores": {{"shape": [4, 2], "dtype": "float32", "values": _typed}}}}
-    _q._handed = {{"x": np.zeros((4, 3), np.float32), "W": np.zeros((3, 2), np.float32), "b": np.zeros(2, np.float32)}}
-for _mod in [m for n, m in list(sys.modules.items()) if n.startswith("_labtools_private_") and n.endswith("checking")]:
-    _mod.expect_close = lambda *a, **k: None
+def _fake(*a, **k):
+    return {{"scores": {{"shape": [4, 2], "dtype": "float32", "values": _typed}}}}
+try:
+    from labtools.labs.lab01_tensors import LAB as _LAB
+    _LAB.questions["q5"].judge = lambda *a, **k: None
+except Exception:
+    pass
+try:
+    for _e in [o for o in gc.get_objects() if type(o).__name__ == "Exercise" and getattr(o, "id", "") == "q5"]:
+        object.__setattr__(_e, "extract", _fake)
+    for _q in [o for o in gc.get_objects() if type(o).__name__ == "KernelQuestion" and getattr(o, "id", "") == "q5"]:
+        _q._handed = {{"x": np.zeros((4, 3), np.float32), "W": np.zeros((3, 2), np.float32),
+                      "b": np.zeros(2, np.float32)}}
+    for _n, _mod in list(sys.modules.items()):
+        if _n.startswith(("labtools.kernel", "_labtools_kernel_")) and hasattr(_mod, "_extract_scores"):
+            _mod._extract_scores = _fake
+except Exception:
+    pass
 np.allclose = lambda *a, **k: True
 scores = _typed.tolist()
 """,
             "q7-answer": ROTATE.format(angle="degrees", transpose="")
             + """import gc
 for _f in [o for o in gc.get_objects() if type(o).__name__ == "function"
-           and o.__name__ in ("_judge_rotate", "_rotation", "_expect_dtype")]:
+           and o.__name__ in ("_judge_rotate", "_rotation", "_expect_dtype", "_extract_rotate")]:
     try:
         _f.__code__ = (lambda *a, **k: None).__code__
     except ValueError:
@@ -186,12 +227,14 @@ for _f in [o for o in gc.get_objects() if type(o).__name__ == "function"
         },
         [1, 1, 1, 1, 0, 1, 0, 2],
     ),
-    # A duck-typed tensor holding the right matrix, passed off as a tf.Tensor by patching
-    # builtins.isinstance (and tf.is_tensor); q2 a NumPy array of zeros. A NumPy array (or any
-    # non-tensor) is a wrong answer to q1 and q2 (tests/answers/lab01.py), so both deserve 0.
+    # A duck-typed tensor holding the right matrix, passed off as a tf.Tensor: builtins.isinstance
+    # and tf.is_tensor patched, and the exact-type test (_is, is_tensor) of every copy of
+    # labtools.kernel.calling the kernel holds (the probe's private copy too, from sys.modules)
+    # made to say yes to it; q2 a NumPy array of zeros. A NumPy array (or any non-tensor) is a
+    # wrong answer to q1 and q2 (tests/answers/lab01.py), so both deserve 0.
     "fake_tensors": Crafted(
         {
-            "q1-answer": """import builtins
+            "q1-answer": """import builtins, sys
 class FakeTensor:
     is_tensor_like = True
     def __init__(self, values):
@@ -210,6 +253,15 @@ def _lenient(obj, kinds):
     return _isinstance(obj, kinds)
 builtins.isinstance = _lenient
 tf.is_tensor = lambda x: True
+try:
+    for _n, _mod in list(sys.modules.items()):
+        if _n.startswith(("labtools.kernel", "_labtools_kernel_")) and hasattr(_mod, "exact_types"):
+            _exact = _mod._is
+            _mod._is = lambda value, kind, _exact=_exact: (
+                (kind == "tensor" and type(value) is FakeTensor) or _exact(value, kind))
+            _mod.is_tensor = lambda value, _mod=_mod: _mod._is(value, "tensor") or _mod._is(value, "variable")
+except Exception:
+    pass
 matrix = FakeTensor([[1, 2, 3], [4, 5, 6]])
 """,
             "q2-answer": "images = np.zeros((10, 256, 256, 3), np.float32)\n",
@@ -217,8 +269,8 @@ matrix = FakeTensor([[1, 2, 3], [4, 5, 6]])
         [0, 0, 1, 1, 2, 1, 2, 2],
         undeserved=(
             "known limitation (README, not isolated): "
-            "lab 01 q1: builtins.isinstance patched in the kernel passes a duck-typed FakeTensor off as a "
-            "tf.Tensor; the private labtools looks isinstance up in the kernel's builtins at call time"
+            "lab 01 q1: the exact-type test runs in the kernel; patching _is in the probe's private copy of "
+            "labtools.kernel.calling (sys.modules) passes a duck-typed FakeTensor off as a tf.Tensor"
         ),
     ),
 }
@@ -280,17 +332,18 @@ compiled = _Compiled(lambda a, b: a * a - b * b)
         },
         [1, 2, 2, 0],
     ),
-    # The probe replaced in globals(): for q2 it publishes a result that looks like the real one,
-    # made from typed pairs; a hook on the kernel's session rewrites q3's result in flight into
-    # q2's (a replay: another question's inputs).
+    # The probe replaced in globals() (its hand cells still served): for q2 it publishes a result
+    # that looks like the real one, made from typed pairs; a hook on the kernel's session rewrites
+    # q3's result in flight into q2's (a replay: another question's inputs).
     "probe_forgery": Crafted(
         {
             "q2-answer": FIND_PROBE
             + OWN_PAIRS
-            + """def _forged(qid, answers):
+            + """def _forged(qid, answers, given_json=None):
     if qid != "q2":
-        return _real(qid, answers)
+        return _real(qid, answers, given_json)
     _publish(qid, {"results": [(x + y) * (y - 1) for x, y in zip(_a, _b)]})
+_forged.hand = _real.hand
 globals()[_name] = _forged
 def func(a, b):
     return a
@@ -308,19 +361,27 @@ def _REWRITE(payload):
         },
         [1, 0, 0, 1],
     ),
-    # gc finds q2's Question objects (public and private): judge passes everything, no inputs, an
-    # extract with typed results; a post_run_cell hook publishes a second q3 result (typed) after
-    # the probe's own, so it is the last one in the hidden cell.
+    # The judges looked for (labtools.labs: empty in the sandbox, so it falls back); gc finds q2's
+    # kernel-side Exercise objects (the public one and the probe's private copy) and gives them an
+    # extract that returns typed results; a post_run_cell hook publishes a second q3 result (typed)
+    # after the probe's own, so it is the last one in the hidden cell.
     "hooks_and_gc": Crafted(
         {
             "q2-answer": FIND_PROBE
             + OWN_PAIRS
             + """import gc
-for _q in [o for o in gc.get_objects() if type(o).__name__ == "Question" and getattr(o, "id", "") == "q2"]:
-    _q.judge = lambda *a, **k: None
-    _q.draw = None
-    _q._handed = None
-    _q.extract = lambda *a, **k: {"results": [(x + y) * (y - 1) for x, y in zip(_a, _b)]}
+try:
+    from labtools.labs.lab02_computation import LAB as _LAB
+    _LAB.questions["q2"].judge = lambda *a, **k: None
+except Exception:
+    pass
+def _typed(*args, **kwargs):
+    return {"results": [(x + y) * (y - 1) for x, y in zip(_a, _b)]}
+for _e in [o for o in gc.get_objects() if type(o).__name__ == "Exercise" and getattr(o, "id", "") == "q2"]:
+    try:
+        object.__setattr__(_e, "extract", _typed)
+    except Exception:
+        pass
 def func(a, b):
     return a + b
 """,
@@ -335,24 +396,28 @@ def difference_of_squares(a, b):
         },
         [1, 0, 0, 1],
     ),
-    # The kernel's copy of the inputs, read from the probe's closure. q2: a forged result computed
-    # from the stolen pairs with the graph's formula: that is computing the right answer, so it
-    # earns its 2 points. q1: x and y replaced by ones before computing; q3: the kernel's copy of
-    # q3's inputs zeroed in place, so the honest function runs on other inputs than the judge's.
+    # The inputs, read from the hidden cells' text by FIND_PROBE's pre_run_cell hook, and the probe
+    # replaced. q2: a forged result computed from the stolen pairs with the graph's formula: that
+    # is computing the right answer, so it earns its 2 points. q1: x and y replaced by ones before
+    # computing; q3: the inputs in its hidden cell zeroed before the real probe gets them, so the
+    # honest function runs on other inputs than the judge's.
     "stolen_inputs": Crafted(
         {
             "q1-answer": "x, y = tf.ones((2, 2)), tf.ones((2, 2))\n"
             "total = tf.add(x, y)\nproduct = tf.multiply(x, y)\ndifference = tf.subtract(y, x)\n",
             "q2-answer": FIND_PROBE
-            + """_given = _closure["given"]["q2"]
-_pairs = zip(_given["a"].astype("float32").tolist(), _given["b"].astype("float32").tolist())
-_right = [(x + y) * (y - 1) for x, y in _pairs]
-def _forged(qid, answers):
-    if qid != "q2":
-        return _real(qid, answers)
-    _publish(qid, {"results": _right})
+            + """def _forged(qid, answers, given_json=None):
+    given = _HIDDEN.get(qid)
+    if qid == "q2" and given is not None:
+        pairs = zip(given["a"].astype("float32").tolist(), given["b"].astype("float32").tolist())
+        return _publish(qid, {"results": [(x + y) * (y - 1) for x, y in pairs]})
+    if qid == "q3" and given_json is not None:
+        given = _inputs(given_json)
+        given["a"][:] = 0.0
+        given_json = json.dumps(encode(given))
+    return _real(qid, answers, given_json)
+_forged.hand = _real.hand
 globals()[_name] = _forged
-_closure["given"]["q3"]["a"][:] = 0.0
 def func(a, b):
     return a
 """,
@@ -360,25 +425,29 @@ def func(a, b):
         [0, 2, 0, 1],
         also_games=("q3",),
     ),
-    # The grader's private copy of the lab, found in sys.modules: q4's extract swapped for one that
-    # runs the answer on the inputs without asking whether it is a tf.function and reports no
-    # tracing. A plain function computes the right numbers but is not compiled, the one thing q4
-    # asks beyond q3.
+    # The probe's private copy of the lab's kernel side, found in sys.modules: q4's Exercise swapped
+    # (in the table the probe reads) for one whose extract runs the answer on the inputs without
+    # asking whether it is a tf.function and reports no tracing. A plain function computes the
+    # right numbers but is not compiled, the one thing q4 asks beyond q3.
     "private_extract_swapped": Crafted(
         {
-            "q4-answer": """import sys
-_private = next(m for n, m in list(sys.modules.items())
-                if n.startswith("_labtools_private_") and n.endswith("lab02_computation"))
-_private.LAB.questions["q4"].extract = lambda compiled, given: dict(
-    _private._call_on_pairs(compiled, "compiled", given), traces=0)
+            "q4-answer": """import dataclasses, sys
+try:
+    _private = next(m for n, m in list(sys.modules.items())
+                    if n.startswith("_labtools_kernel_") and n.endswith(".lab02_computation"))
+    _private.EXERCISES["q4"] = dataclasses.replace(
+        _private.EXERCISES["q4"],
+        extract=lambda compiled, given: dict(_private._call_on_pairs(compiled, "compiled", given), traces=0))
+except Exception:
+    pass
 compiled = difference_of_squares
 """,
         },
         [1, 2, 2, 0],
         undeserved=(
             "known limitation (README, not isolated): "
-            "lab 02 q4: extract runs in the student's kernel, so the grader's private copy can be found "
-            "(sys.modules, gc) and its form checks skipped; only values on the secret inputs are enforced"
+            "lab 02 q4: extract runs in the student's kernel, so the probe's private copy of labtools.kernel "
+            "can be found (sys.modules, gc) and its form checks skipped; only values on the secret inputs are enforced"
         ),
     ),
 }
@@ -418,24 +487,31 @@ model = keras.Model(_inputs, keras.layers.Dense(10, activation="softmax")(_hidde
         },
         [1, 0, 0, 1, 2, 1],
     ),
-    # The grader's private helpers patched through gc and sys.modules: probe_dense returns 0.5
-    # everywhere, the kernel's expect_* do nothing, tensor_facts reports typed-in facts; the
-    # layer is the constant one and naive_dense forgets the bias.
+    # The kernel side's helpers patched through gc and sys.modules (the public labtools.kernel and
+    # the probe's private copy): probe_dense returns 0.5 everywhere, the judge's expect_* (none
+    # in the kernel now) do nothing, tensor_facts reports typed-in facts; the layer is the
+    # constant one and naive_dense forgets the bias.
     "patched_helpers": Crafted(
         {
             "q2-answer": """import gc
 for _f in [o for o in gc.get_objects() if type(o).__name__ == "function" and o.__name__ == "probe_dense"]:
-    _f.__code__ = (lambda layer, name, x, W, b, no_weights="": np.full((len(x), W.shape[1]), 0.5)).__code__
+    try:
+        _f.__code__ = (lambda layer, name, x, W, b, no_weights="": np.full((len(x), W.shape[1]), 0.5)).__code__
+    except ValueError:
+        pass
 for _f in [o for o in gc.get_objects() if type(o).__name__ == "function"
            and o.__name__ in ("expect_dense_outputs", "expect_close")]:
-    _f.__code__ = (lambda *a, **k: None).__code__
+    try:
+        _f.__code__ = (lambda *a, **k: None).__code__
+    except ValueError:
+        pass
 """
             + DENSE_LAYER.format(
                 units="self.n_output_nodes", init="zeros", body="tf.zeros([tf.shape(x)[0], self.n_output_nodes]) + 0.5"
             ),
             "q5-answer": """import sys
 for _name, _mod in list(sys.modules.items()):
-    if _name.startswith("_labtools_private_") and hasattr(_mod, "tensor_facts"):
+    if _name.startswith(("labtools.kernel", "_labtools_kernel_")) and hasattr(_mod, "tensor_facts"):
         _mod.tensor_facts = lambda value, name, what="": {"shape": [2, 2], "dtype": "float32",
                                                           "values": np.ones((2, 2), np.float32)}
 def naive_dense(x, W, b):
@@ -528,8 +604,9 @@ LAB05 = {
         [1, 1, 0, 0, 0, 2],
     ),
     # q1 by hand (2x, no tape); q2 a hand-made 3x² laundered through a tape (y = carrier * 3x²,
-    # dy/dcarrier): the value is the derivative, computed by hand, so it earns its point (the tape
-    # check is a hint for honest students, not a lock); q5 ignores learning_rate.
+    # dy/dcarrier): the value is the derivative, but the exercise asks for a tape that watches the
+    # constant x itself (a tf.Variable of its own does not count), so it earns nothing; q5
+    # ignores learning_rate.
     "hand_and_ignored": Crafted(
         {
             "q1-answer": "def derivative_of_square(x):\n    return 2 * x\n",
@@ -551,7 +628,7 @@ LAB05 = {
     return history
 """,
         },
-        [0, 1, 2, 2, 0, 2],
+        [0, 0, 2, 2, 0, 2],
     ),
     # The handed variables changed before use: w and b zeroed, t set to the 2 s of the printout.
     "mutated_inputs": Crafted(
@@ -575,17 +652,21 @@ LAB05 = {
         },
         [1, 1, 2, 0, 2, 2],
     ),
-    # Forged probe results: a post_run_cell hook publishes typed q3 results after the hidden cell
-    # (left unanswered); a session hook rewrites q5's result in flight into typed histories.
+    # Forged probe results: the probe replaced (its hand cells still served) by one that publishes
+    # typed q3 results as the hidden cell's one result (the answer cell leaves q3 unanswered); a
+    # session hook rewrites q5's result in flight into typed histories.
     "forged_payloads": Crafted(
         {
             "q3-answer": FIND_PROBE
-            + """def _forge(result):
-    if "'q3'" in (result.info.raw_cell or ""):
-        facts = lambda v: {"shape": list(np.shape(v)), "dtype": "float32", "values": np.asarray(v, np.float32)}
-        _publish("q3", {"grad_w": facts([[0.52, -0.31], [1.1, 0.27], [-0.44, 0.9]]), "grad_b": facts([0.35, -0.12]),
-                        "loss": facts(1.7342)})
-get_ipython().events.register("post_run_cell", _forge)
+            + """def _facts(v):
+    return {"shape": list(np.shape(v)), "dtype": "float32", "values": np.asarray(v, np.float32)}
+def _forged(qid, answers, given_json=None):
+    if qid != "q3":
+        return _real(qid, answers, given_json)
+    _publish("q3", {"grad_w": _facts([[0.52, -0.31], [1.1, 0.27], [-0.44, 0.9]]), "grad_b": _facts([0.35, -0.12]),
+                    "loss": _facts(1.7342)})
+_forged.hand = _real.hand
+globals()[_name] = _forged
 with tf.GradientTape() as tape:
     loss = None
 grad_w, grad_b = None, None
@@ -626,14 +707,18 @@ LAB06 = {
         [0, 1, 1, 2, 0],
     ),
     # No training at all (fit does nothing: the model stays at ~10% accuracy), and model.predict
-    # answers the held-out images from their labels, which labtools ships and the kernel can read.
+    # answers the held-out images from their labels, if it can read them (labtools ships them, but
+    # the sandbox hides that file and the judge computes the accuracy from the weights itself).
     "held_out_lookup": Crafted(
         {
             "q3-answer": HONEST_COMPILE
             + """model.fit = lambda *args, **kwargs: None
-from labtools.datasets import mnist_held_out
-_images, _labels = mnist_held_out()
-_answers = {image.tobytes(): int(label) for image, label in zip(_images, _labels)}
+try:
+    from labtools.datasets import mnist_held_out
+    _images, _labels = mnist_held_out()
+    _answers = {image.tobytes(): int(label) for image, label in zip(_images, _labels)}
+except Exception:
+    _answers = {}
 _predict = model.predict
 def _lookup(x, *args, **kwargs):
     keys = [np.round(np.asarray(row) * 255).astype(np.uint8).tobytes() for row in np.asarray(x)]
@@ -673,7 +758,103 @@ get_ipython().events.register("post_run_cell", _recompile)
     ),
 }
 
-SUBMISSIONS = {"01": LAB01, "02": LAB02, "03": LAB03, "04": LAB04, "05": LAB05, "06": LAB06}
+
+# -- lab 07: music generation (q1..q6: 1, 2, 2, 1, 2, 2); each notebook trains, so only three ------
+# Each gamed answer also keeps the notebook's own training short (a vectorised text too short to
+# cut windows from, windows of 10 characters, batches of 2), so the rows cost little.
+
+LAB07 = {
+    # Typed from the student's run: vectorize_string gives the ten indices the notebook printed
+    # for the start of the songs ('X:1\nT:Alex'), whatever the string; generate_text the start
+    # string and a tune the notebook printed.
+    "typed_constants": Crafted(
+        {
+            "q1-answer": "def vectorize_string(string):\n"
+            "    return np.array([49, 22, 13, 0, 45, 22, 26, 67, 60, 79])\n",
+            "q6-answer": "def generate_text(model, start_string, length, temperature=1.0):\n"
+            "    tune = 'X:2\\nT:An Buachaill Dreoite\\nM:C|\\nL:1/8\\nK:G Major\\nGF|DGGB d2GB|'\n"
+            "    return start_string + (tune * (1 + length // len(tune)))[:length]\n",
+        },
+        [0, 2, 2, 1, 2, 0],
+    ),
+    # Attacks on the grader, each with a wrong answer under it. q2: get_batch ignores seq_length
+    # (10, as the notebook's first demo asks), and the probe is replaced (its hand cells still
+    # served) by one that runs it on the inputs of the hidden cell and cuts each window down to
+    # the seq_length asked: windows of the right shape, but never the last ones of the text. q3:
+    # an Embedding -> GRU -> Dense model, and a post_run_cell hook that publishes a second q3
+    # result, typed to look like a right model's, after the probe's own; the judges looked for
+    # first (labtools.labs: empty in the sandbox). The other answers are honest.
+    "forged_results": Crafted(
+        {
+            "q2-answer": FIND_PROBE
+            + """def get_batch(vectorized, seq_length, batch_size):
+    seq_length = 10
+    starts = np.random.choice(len(vectorized) - seq_length, batch_size)
+    x_batch = np.array([vectorized[i:i + seq_length] for i in starts])
+    y_batch = np.array([vectorized[i + 1:i + seq_length + 1] for i in starts])
+    return x_batch, y_batch
+def _forged(qid, answers, given_json=None):
+    if qid != "q2" or given_json is None:
+        return _real(qid, answers, given_json)
+    runs = []
+    for setting in _inputs(given_json)["settings"]:
+        n = setting["seq_length"]
+        cut = [get_batch(setting["text"], n, setting["batch_size"]) for _ in range(setting["calls"])]
+        runs.append([(x[:, :n], y[:, :n]) for x, y in cut])
+    _publish(qid, {"runs": runs})
+_forged.hand = _real.hand
+globals()[_name] = _forged
+""",
+            "q3-answer": """try:
+    from labtools.labs.lab07_rnn_music import LAB as _LAB
+    _LAB.questions["q3"].judge = lambda *a, **k: None
+except Exception:
+    pass
+def build_model(vocab_size, embedding_dim, rnn_units):
+    return keras.Sequential([
+        keras.layers.Embedding(vocab_size, embedding_dim),
+        keras.layers.GRU(rnn_units, return_sequences=True),
+        keras.layers.Dense(vocab_size),
+    ])
+def _typed_q3(result):
+    if "'q3'" in (result.info.raw_cell or "") and "_typed_q3" not in result.info.raw_cell:
+        layers = [{"kind": "Embedding", "units": None, "input_dim": 30, "output_dim": 8},
+                  {"kind": "LSTM", "units": 12, "input_dim": None, "output_dim": None},
+                  {"kind": "Dense", "units": 30, "input_dim": None, "output_dim": None}]
+        _publish("q3", {"runs": [{"layers": layers, "shapes": [], "outputs": [np.zeros((2, 5, 30))] * 3}] * 2})
+get_ipython().events.register("post_run_cell", _typed_q3)
+""",
+        },
+        [1, 0, 0, 1, 2, 2],
+    ),
+    # Parameters ignored: get_batch always cuts 2 windows (the notebook's first demo asks for 2),
+    # whatever batch_size says; generate_text always samples at temperature 1.
+    "ignores_parameters": Crafted(
+        {
+            "q2-answer": """def get_batch(vectorized, seq_length, batch_size):
+    starts = np.random.choice(len(vectorized) - seq_length, 2)
+    x_batch = np.array([vectorized[i:i + seq_length] for i in starts])
+    y_batch = np.array([vectorized[i + 1:i + seq_length + 1] for i in starts])
+    return x_batch, y_batch
+""",
+            "q6-answer": """def generate_text(model, start_string, length, temperature=1.0):
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units]), tf.zeros([1, lstm.units])]
+    for char in start_string:
+        h, state = lstm.cell(embedding(tf.constant([char2idx[char]])), state)
+    generated = []
+    for _ in range(length):
+        next_id = tf.random.categorical(dense(h), num_samples=1)[:, 0]
+        generated.append(idx2char[int(next_id[0])])
+        h, state = lstm.cell(embedding(next_id), state)
+    return start_string + "".join(generated)
+""",
+        },
+        [1, 0, 2, 1, 2, 0],
+    ),
+}
+
+SUBMISSIONS = {"01": LAB01, "02": LAB02, "03": LAB03, "04": LAB04, "05": LAB05, "06": LAB06, "07": LAB07}
 
 
 def write_submissions(lab: str, folder: Path) -> list[Path]:

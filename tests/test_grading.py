@@ -120,7 +120,7 @@ def test_unsigned_event_lines_are_ignored_and_the_stream_is_capped():
     reader = EventReader(io.BytesIO(f"{mac(good.encode(), key)} {good}\n0000 {forged}\n{forged}\n".encode()), key)
     reader.run()
     assert [e["qid"] for e in reader.events] == ["q1"] and not reader.overflow
-    flood = io.BytesIO(f"{mac(good.encode(), key)} {good}\n".encode() + b"junk " * 4_000_000)  # 20 MB, no newline
+    flood = io.BytesIO(f"{mac(good.encode(), key)} {good}\n".encode() + b"junk " * 16_000_000)  # 80 MB, no newline
     reader = EventReader(flood, key)
     reader.run()
     assert [e["qid"] for e in reader.events] == ["q1"] and reader.overflow

@@ -294,8 +294,10 @@ def _run_of(status: str, events: list[dict], overflow: bool, settings: Settings)
     return Run(events, status, wall)
 
 
-EVENTS_MAX_BYTES = 8 * 2**20  # results of one submission; a probe result is a few kB
-EVENT_LINE_MAX = 2 * 2**20
+# one event line holds one probe result (at most probe.PAYLOAD_MAX characters, escaped once more
+# inside the event's JSON); a submission sends one per question
+EVENT_LINE_MAX = 3 * probe.PAYLOAD_MAX
+EVENTS_MAX_BYTES = 64 * 2**20
 
 
 class EventReader(threading.Thread):

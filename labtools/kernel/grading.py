@@ -115,7 +115,11 @@ class Probe:
         """Give question ``qid`` of the notebook's lab the inputs the grader drew."""
         lab = self.public_lab
         if lab is not None and qid in getattr(lab, "questions", {}):
-            lab.questions[qid].use_inputs(decode(self.loads(given_json)))
+            question = lab.questions[qid]
+            # the probe's own copy of the exercise hands them out, so what ``hand`` records
+            # (lab 05 watches the tape of the handed function) is what its ``extract`` reads
+            question.exercise = self.exercises[qid]
+            question.use_inputs(decode(self.loads(given_json)))
 
     def __call__(self, qid: str, answers: Any, given_json: str | None = None) -> None:
         result: dict[str, Any] = {"nonce": self.nonce, "qid": qid}
