@@ -63,6 +63,7 @@ def setup_prelude(number: str) -> str:
     return "\n".join(
         [
             "# Setup. On Colab this first installs labtools; in JupyterLab and Binder it is there.",
+            "# After a kernel restart, run this cell first: the checks (lab.qN.check) need `lab`.",
             "import os, sys",
             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow\'s log lines out',
             'if "google.colab" in sys.modules:',

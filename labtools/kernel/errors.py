@@ -42,7 +42,7 @@ _TF_NOISE = [
     re.compile(r"\s*\[Op:[A-Za-z0-9_]+\](\s*name:.*)?$"),  # [Op:MatMul] name:
     re.compile(r"^Exception encountered when calling [^:]*:\s*"),
 ]
-MESSAGE_MAX = 200  # characters of an error message a hint quotes
+MESSAGE_MAX = 90  # characters of an error message a hint quotes: the whole hint stays under 160
 
 
 def clean_message(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .calling import call, is_tf_function, tensor_facts
+from .calling import call, describe, is_tf_function, tensor_facts
 from .errors import Fail
 from .exercise import Exercise, exercises
 
@@ -70,13 +70,23 @@ def _extract_compiled(compiled, given):
     """Call ``compiled`` with each pair as plain Python floats, as a training loop passing a new
     rate each step would, and count the graphs it traced meanwhile."""
     if not is_tf_function(compiled):
-        raise Fail(
-            f"compiled is a {type(compiled).__name__}, not a tf.function; wrap your function with tf.function(...)"
-        )
+        what = describe(compiled)
+        if "ConcreteFunction" in what:
+            what = "a concrete function (one traced graph)"
+        raise Fail(f"compiled is {what}, not a tf.function; wrap your function with tf.function(...)")
     before = _tracing_count(compiled)
     results = []
     for a, b in zip(given["a"], given["b"], strict=True):
-        out = call(compiled, f"compiled({float(a):g}, {float(b):g})", float(a), float(b))
+        name = f"compiled({float(a):g}, {float(b):g})"
+        try:
+            out = call(compiled, name, float(a), float(b))
+        except Fail as exc:
+            if "Binding inputs" in str(exc) or "TensorSpec" in str(exc):
+                raise Fail(
+                    f"{name} fails: its input_signature does not accept two Python floats; check the shape "
+                    "and dtype of each tf.TensorSpec"
+                ) from None
+            raise
         facts = tensor_facts(out, "compiled(a, b)", "use TensorFlow operations so it returns a tf.Tensor")
         if facts["shape"] not in ([], [1]):
             raise Fail(f"compiled(a, b) on two numbers returns shape {tuple(facts['shape'])}; it should return one")

@@ -24,6 +24,31 @@ from .errors import Fail, NotAttempted, does_nothing
 from .exercise import Exercise, exercises
 
 # q1 -- a Dense layer and its arguments ----------------------------------------------------------
+# An activation is named by what it does on a small probe (labtools.kernel.calling.activation_name);
+# its outputs on inputs far from zero go with the name, so the judge can tell relu from relu6.
+
+WIDE_PROBE = np.array([[-40.0, -7.0, -2.5, -0.5, 0.0, 0.3, 0.7, 2.5, 7.0, 40.0]], dtype="float32")
+
+
+def _on_wide_probe(fn) -> np.ndarray | None:
+    """The activation's outputs on :data:`WIDE_PROBE` (None where it cannot run on it)."""
+    import keras
+    import tensorflow as tf
+
+    if fn is None:
+        return WIDE_PROBE.astype("float64")
+    try:
+        if isinstance(fn, str):
+            fn = keras.activations.get(fn)
+        out = np.asarray(fn(tf.constant(WIDE_PROBE)), dtype="float64")
+    except Exception:  # noqa: BLE001 - an activation that does not run on a batch: named as it is
+        return None
+    return out if out.shape == WIDE_PROBE.shape else None
+
+
+def activation_facts(fn) -> dict:
+    """What an activation is: its name (by what it does near zero) and its outputs far from zero."""
+    return {"activation": activation_name(fn), "wide": _on_wide_probe(fn)}
 
 
 def _extract_dense(layer):
@@ -33,11 +58,7 @@ def _extract_dense(layer):
         raise Fail("dense is a class, not a layer; create one by calling keras.layers.Dense(...)")
     if not isinstance(layer, keras.layers.Dense):
         raise Fail(f"dense is {describe(layer)}; make it with keras.layers.Dense(...)")
-    return {
-        "units": int(layer.units),
-        "activation": activation_name(layer.activation),
-        "use_bias": bool(layer.use_bias),
-    }
+    return {"units": int(layer.units), **activation_facts(layer.activation), "use_bias": bool(layer.use_bias)}
 
 
 # q2 -- a custom layer, probed with two unit counts and input sizes -----------------------------
@@ -101,10 +122,10 @@ def _layer_facts(model) -> list[dict]:
             and facts[-1]["kind"] == "Dense"
             and facts[-1]["activation"] == "linear"
         ):
-            facts[-1]["activation"] = activation_name(layer)
+            facts[-1].update(activation_facts(layer))
             continue
         if isinstance(layer, keras.layers.Dense):
-            facts.append({"kind": "Dense", "units": int(layer.units), "activation": activation_name(layer.activation)})
+            facts.append({"kind": "Dense", "units": int(layer.units), **activation_facts(layer.activation)})
         else:
             facts.append({"kind": kind})
     return facts

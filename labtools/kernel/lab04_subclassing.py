@@ -24,19 +24,37 @@ def _model_class(cls, name):
         raise NotAttempted(f"{name}.call is still the placeholder")
 
 
-_NOT_USED = "has no trainable weights after a call: call() should pass the inputs through the Dense layer"
+_NOT_USED = (
+    "has no trainable weights after a call: create the Dense layer in __init__, store it on self and use it in call()"
+)
 
 
 # q1 -- a subclassed model -----------------------------------------------------------------------
 
 
+def _dense_layers(model) -> int:
+    """How many keras.layers.Dense the model holds, nested models and lists of layers included."""
+    import keras
+
+    seen, stack, count = set(), list(getattr(model, "layers", [])), 0
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        count += isinstance(layer, keras.layers.Dense)
+        stack.extend(getattr(layer, "layers", None) or [])
+    return count
+
+
 def _extract_subclass(model_class, given):
     _model_class(model_class, "SubclassModel")
-    outputs = []
+    outputs, dense = [], []
     for units, x, W, b in dense_cases(given):
         model = call(model_class, "SubclassModel", units)
         outputs.append(probe_dense(model, f"SubclassModel({units})", x, W, b, no_weights=_NOT_USED))
-    return {"outputs": outputs}
+        dense.append(_dense_layers(model))
+    return {"outputs": outputs, "dense_layers": dense}
 
 
 # q2 -- behaviour controlled by a call argument -------------------------------------------------
@@ -80,6 +98,11 @@ def _extract_identity(model_class, given):
 def _extract_functional(model, given):
     import keras
 
+    if isinstance(model, getattr(keras, "KerasTensor", ())):
+        raise Fail(
+            "functional_model is the symbolic output of a layer, not a model; "
+            "make the model from inputs and outputs with keras.Model(...)"
+        )
     if not isinstance(model, keras.Model):
         raise Fail(f"functional_model is {describe(model)}; make it with keras.Model(inputs, outputs)")
     if isinstance(model, keras.Sequential):
@@ -132,9 +155,8 @@ def _extract_choices(answers):
         elif isinstance(value, str):
             choices[str(case)] = _normalise(value)
         else:
-            raise Fail(
-                f"api_choice[{str(case)[:20]!r}] is {describe(value)}; write one of the strings {', '.join(CHOICES)}"
-            )
+            what = "a class" if isinstance(value, type) else describe(value)
+            raise Fail(f"api_choice[{str(case)[:20]!r}] is {what}; write one of the strings {', '.join(CHOICES)}")
     return {"answers": choices}
 
 

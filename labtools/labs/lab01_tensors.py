@@ -1,11 +1,12 @@
 """Lab 01 - Tensors: questions, points, hints and judges (the kernel side of its checks is
 :mod:`labtools.kernel.lab01_tensors`).
 
-q1-q3 have one right value each (a fixed matrix, a block of zeros, a slice of the notebook's
-fixed ``grid``), so they are judged against constants; a tf.Tensor or a tf.Variable holding it
-passes, anything else (a list, a NumPy array, another dtype) does not. From q4 on the judge owns
-its inputs (see :mod:`labtools.checking`): the notebook gets them from ``lab.qN.inputs()`` and
-the judge computes what the answer must be from its own copy.
+q1 and q2 have one right value each (a fixed matrix, a block of zeros), so they are judged
+against constants; a tf.Tensor or a tf.Variable holding it passes, anything else (a list, a NumPy
+array, another dtype) does not. From q3 on the judge owns its inputs (see
+:mod:`labtools.checking`): the notebook gets them from ``lab.qN.inputs()`` (or the check runs the
+student's function on them) and the judge computes what the answer must be from its own copy.
+Each draw stays clear, by a margin, of what the known mistakes give on it.
 """
 
 from __future__ import annotations
@@ -48,13 +49,15 @@ def _judge_images(d):
         raise Fail("images has the right shape and dtype but not every element is zero")
 
 
-# q3 -- slicing the notebook's grid = tf.reshape(tf.range(24), [4, 6]) -------------------------
-
-_GRID = np.arange(24, dtype=np.int32).reshape(4, 6)
+# q3 -- slicing the notebook's grid = lab.q3.inputs(): 24 different whole numbers -------------
 
 
-def _judge_slice(d):
-    expected = _GRID[1:3, 2:]
+def _draw_grid(rng) -> dict:
+    return {"grid": (10 + rng.permutation(90)[:24]).reshape(4, 6).astype("int32")}
+
+
+def _judge_slice(d, inputs):
+    expected = np.asarray(inputs["grid"])[1:3, 2:]
     _expect_rank("corner", d["shape"], 2, "a block of rows and columns of grid")
     if tuple(d["shape"]) != expected.shape:
         raise Fail(
@@ -72,10 +75,13 @@ def _judge_slice(d):
 
 
 def _draw_weights(rng) -> dict:
-    return {
-        "start": rng.uniform(-3, 3, size=3).round(2).astype("float32"),
-        "tag": int(rng.integers(100_000, 1_000_000)),
-    }
+    """Three starting values at least 0.5 from zero (so setting weights to [1, 2, 3] instead of
+    adding shows), none within 0.5 of another."""
+    while True:
+        start = (rng.choice([-1, 1], size=3) * rng.uniform(0.5, 3, size=3)).round(2)
+        if np.min(np.abs(np.subtract.outer(start, start))[np.triu_indices(3, 1)]) >= 0.5:
+            break
+    return {"start": start.astype("float32"), "tag": int(rng.integers(100_000, 1_000_000))}
 
 
 def _judge_variable(d, inputs):
@@ -96,12 +102,25 @@ def _judge_variable(d, inputs):
 # q5 -- a dense layer by hand: broadcasting and a matrix product ---------------------------------
 
 
+def _layer_mistakes(x, W, b) -> list[np.ndarray]:
+    """Wrong scores of the right shape, for the draw to stay clear of."""
+    z = x @ W + b
+    return [z - b, x @ W - b, x @ W + b[0], x @ W + b[1], x @ W + b.mean(), np.maximum(z, 0), np.abs(z)]
+
+
 def _draw_layer(rng) -> dict:
-    return {
-        "x": rng.normal(size=(4, 3)).round(2).astype("float32"),
-        "W": rng.normal(size=(3, 2)).round(2).astype("float32"),
-        "b": rng.normal(size=2).round(2).astype("float32"),
-    }
+    """x, W and b with every bias at least 0.5 from zero and from the other, and scores on both
+    sides of zero: a missing, subtracted or shared bias, or an activation, changes the scores."""
+    while True:
+        x = rng.normal(size=(4, 3)).round(2)
+        W = rng.normal(size=(3, 2)).round(2)
+        b = (rng.choice([-1, 1], size=2) * rng.uniform(0.5, 2, size=2)).round(2)
+        if abs(b[0] - b[1]) < 0.5:
+            continue
+        x, W, b = (a.astype("float32") for a in (x, W, b))
+        z = x.astype("float64") @ W.astype("float64") + b.astype("float64")
+        if all(np.max(np.abs(m - z)) >= 0.5 for m in _layer_mistakes(*(a.astype("float64") for a in (x, W, b)))):
+            return {"x": x, "W": W, "b": b}
 
 
 def _judge_scores(d, inputs):
@@ -151,16 +170,31 @@ def _expect_same_numbers(name, values, expected, source, out_of_order):
 
 # q7 -- rotating points --------------------------------------------------------------------------
 # Three rotations of fresh random points: a small positive angle, a negative one and one past
-# 180 degrees, each with its own number of points, none a multiple of 90 degrees.
+# 180 degrees, each with its own number of points, none near a multiple of 90 degrees, each far
+# from what the known mistakes give (clockwise, degrees taken as radians, half or double the angle).
 
 
 def _draw_rotations(rng) -> dict:
-    counts = [int(rng.integers(2, 5)), int(rng.integers(5, 8)), int(rng.integers(1, 4))]
-    angles = [rng.uniform(10, 80), -rng.uniform(100, 170), rng.uniform(190, 260)]
-    return {
-        "angles": [round(float(a), 1) for a in angles],
-        "points": [rng.uniform(-4, 4, size=(n, 2)).round(2).astype("float32") for n in counts],
-    }
+    while True:
+        counts = [int(rng.integers(2, 5)), int(rng.integers(5, 8)), int(rng.integers(1, 4))]
+        angles = [round(float(a), 1) for a in (rng.uniform(10, 80), -rng.uniform(100, 170), rng.uniform(190, 260))]
+        points = [rng.uniform(-4, 4, size=(n, 2)).round(2).astype("float32") for n in counts]
+        if all(_rotation_is_clear(p.astype("float64"), a) for p, a in zip(points, angles, strict=True)):
+            return {"angles": angles, "points": points}
+
+
+def _rotation_is_clear(points: np.ndarray, degrees: float) -> bool:
+    if np.min(np.linalg.norm(points, axis=1)) < 0.5:  # a point at the origin stays put under any rotation
+        return False
+    want = points @ _rotation(degrees).T
+    mistakes = [
+        points @ _rotation(degrees),
+        points @ _rotation(np.rad2deg(degrees)).T,
+        points @ _rotation(degrees / 2).T,
+        points @ _rotation(2 * degrees).T,
+        points,
+    ]
+    return all(np.max(np.abs(m - want)) >= 0.2 for m in mistakes)
 
 
 def _rotation(degrees: float) -> np.ndarray:
@@ -192,26 +226,63 @@ def _judge_rotate(d, inputs):
 
 
 # q8 -- a matrix product with loops ---------------------------------------------------------------
+# Entries are non-zero multiples of 0.25 (exact in float64, whatever the order of the sums), so a
+# dropped term, an integer accumulator or a product taken the wrong way round shows by a margin.
+
+
+def _entries(rng, shape) -> np.ndarray:
+    return (rng.choice([-1, 1], size=shape) * rng.integers(2, 21, size=shape) / 4).astype("float64")
+
+
+def _int_accumulated(x, y) -> np.ndarray:
+    """What ``z = np.zeros(..., dtype=int); z[i, j] += x[i, k] * y[k, j]`` gives."""
+    z = np.zeros((x.shape[0], y.shape[1]), dtype=np.int64)
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(x.shape[1]):
+                z[i, j] = int(z[i, j] + x[i, k] * y[k, j])
+    return z.astype("float64")
+
+
+def _matmul_mistakes(x, y) -> list[np.ndarray]:
+    """Wrong results of a loop product that have the right shape, for the draw to stay clear of."""
+    want = x @ y
+    return [
+        want - np.outer(x[:, -1], y[-1]),  # the last k left out
+        want - np.outer(x[:, 0], y[0]),  # the first k left out
+        _int_accumulated(x, y),  # an integer result array
+        np.trunc(want),
+        np.abs(want),
+    ]
 
 
 def _draw_products(rng) -> dict:
-    """Three products (a, b) @ (b, c) with different sizes (one a row times a matrix, one a
-    matrix times a column), and one pair whose inner sizes differ."""
-    shapes = [(1, int(rng.integers(2, 5)), int(rng.integers(2, 5)))]
-    shapes.append((int(rng.integers(2, 5)), int(rng.integers(2, 5)), 1))
-    a, b, c = (int(n) for n in rng.permutation(np.arange(2, 7))[:3])
-    shapes.append((a, b, c))
-    cases = {}
-    for i, (a, b, c) in enumerate(shapes):
-        cases[f"x{i}"] = rng.integers(-5, 6, size=(a, b)).astype("float64")
-        cases[f"y{i}"] = rng.integers(-5, 6, size=(b, c)).astype("float64")
-    b, other = (int(n) for n in rng.permutation(np.arange(2, 6))[:2])
-    cases["x_bad"] = rng.integers(-5, 6, size=(2, b)).astype("float64")
-    cases["y_bad"] = rng.integers(-5, 6, size=(other, 3)).astype("float64")
+    """Three products (a, b) @ (b, c) of different sizes (a row times a matrix, a matrix times a
+    column, three different sizes), each clear of the known wrong results, and four pairs whose
+    inner sizes differ: smaller, larger, and 1 on either side (where NumPy would broadcast)."""
+    cases: dict = {}
+    two, three, four, five = (int(n) for n in rng.integers(2, 5, size=4))
+    sizes = [(1, two, three), (four, five, 1), tuple(int(n) for n in rng.permutation(np.arange(2, 7))[:3])]
+    for i, (a, b, c) in enumerate(sizes):
+        while True:
+            x, y = _entries(rng, (a, b)), _entries(rng, (b, c))
+            want = x @ y
+            if all(np.max(np.abs(m - want)) >= 0.25 for m in _matmul_mistakes(x, y)):
+                break
+        cases[f"x{i}"], cases[f"y{i}"] = x, y
+    small, large = (int(n) for n in np.sort(rng.permutation(np.arange(2, 6))[:2]))
+    inner = [(small, large), (large, small), (1, int(rng.integers(2, 5))), (int(rng.integers(2, 5)), 1)]
+    cases["bad_x"] = [_entries(rng, (int(rng.integers(2, 4)), p)) for p, _ in inner]
+    cases["bad_y"] = [_entries(rng, (q, int(rng.integers(2, 4)))) for _, q in inner]
     return cases
 
 
 def _judge_naive_matmul(d, inputs):
+    if d["library"]:
+        raise Fail(
+            f"naive_matmul computes with {d['library'][0]}; the exercise asks for the product written out "
+            "with Python loops"
+        )
     if len(d["results"]) != 3:
         raise Fail("naive_matmul was not run on every probe")
     for i, got in enumerate(d["results"]):
@@ -221,14 +292,23 @@ def _judge_naive_matmul(d, inputs):
         if got.shape == want.T.shape != want.shape and np.allclose(got, want.T):
             raise Fail(f"{name} is transposed: row i of the result comes from row i of x")
         expect_shape(name, got.shape, want.shape)
-        if not np.allclose(got, want, atol=1e-6):
+        if not np.allclose(got, want, rtol=0, atol=1e-9):
             raise Fail(f"{name} is off: entry (i, j) is the dot product of row i of x and column j of y")
-    if d.get("raised") is None:
-        x, y = inputs["x_bad"], inputs["y_bad"]
-        raise Fail(
-            f"naive_matmul accepted x of shape {x.shape} and y of shape {y.shape}; their inner sizes "
-            f"({x.shape[1]} and {y.shape[0]}) differ, so it should raise a ValueError"
-        )
+    raised = d["raised"]
+    if len(raised) != len(inputs["bad_x"]):
+        raise Fail("naive_matmul was not run on every probe")
+    for x, y, what in zip(inputs["bad_x"], inputs["bad_y"], raised, strict=True):
+        if what is None:
+            raise Fail(
+                f"naive_matmul accepted x of shape {x.shape} and y of shape {y.shape}; their inner sizes "
+                f"({x.shape[1]} and {y.shape[0]}) differ, so it should raise a ValueError"
+            )
+    for x, y, what in zip(inputs["bad_x"], inputs["bad_y"], raised, strict=True):
+        if not what["value_error"]:
+            raise Fail(
+                f"naive_matmul raised {what['type'][:40]} for x of shape {x.shape} and y of shape {y.shape}; "
+                "the exercise asks for a ValueError when the inner sizes differ"
+            )
 
 
 LAB = Lab(
@@ -242,7 +322,7 @@ LAB = Lab(
             judge=_judge_matrix,
             hints=[
                 "tf.constant takes a nested Python list: one inner list per row.",
-                "Ask for the dtype with dtype=tf.float32 (or write 1.0 instead of 1).",
+                "A list of whole numbers gives int32; see the dtype argument in the docs of tf.constant.",
             ],
         ),
         Question(
@@ -260,6 +340,7 @@ LAB = Lab(
             title="Slicing",
             points=1,
             judge=_judge_slice,
+            draw=_draw_grid,
             hints=[
                 "Slices are start:stop, with stop excluded; one slice per axis, separated by a comma.",
                 "Leave out stop to go to the end of an axis.",
@@ -284,7 +365,8 @@ LAB = Lab(
             draw=_draw_layer,
             hints=[
                 "x has one row per example; W maps 3 features to 2 outputs.",
-                "Multiply x by W with a matrix product first, then add b: broadcasting adds it to every row.",
+                "Section 6: a matrix product sends every row of x through W (see tf.matmul), and "
+                "broadcasting adds one vector to every row.",
             ],
         ),
         Question(
@@ -317,8 +399,9 @@ LAB = Lab(
             draw=_draw_products,
             hints=[
                 "The result has x's rows and y's columns; fill it with np.zeros first.",
-                "Entry (i, j) sums x[i, k] * y[k, j] over k: three nested loops, or two and a dot product.",
-                "Compare x.shape[1] with y.shape[0] before the loops.",
+                "Entry (i, j) sums x[i, k] * y[k, j] over k: three nested loops, or two loops and a sum over k.",
+                "The shape rule of section 9 says when the product is defined; when it is not, raise the "
+                "exception the exercise names yourself (see Python's raise statement).",
             ],
         ),
     ],

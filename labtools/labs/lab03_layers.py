@@ -15,17 +15,43 @@ import numpy as np
 from ..checking import Fail, Lab, Question
 from ..judging import draw_dense_cases, expect_close, expect_dense_outputs, expect_float_dtype, expect_shape
 from ..kernel.lab03_layers import EXERCISES as KERNEL
-from ..kernel.lab03_layers import collapse_cases, naive_cases, stack_arrays
-from ..reference import relu, softmax
+from ..kernel.lab03_layers import WIDE_PROBE, collapse_cases, naive_cases, stack_arrays
+from ..reference import ACTIVATIONS, relu, sigmoid, softmax
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def _activation(facts: dict) -> tuple[str, bool]:
+    """The activation's name (by what it does near zero) and whether it acts like that one far
+    from zero too (relu6 and a relu with max_value are relu only up to their cap)."""
+    name = str(facts["activation"])
+    ref, wide = ACTIVATIONS.get(name), facts.get("wide")
+    if ref is None or wide is None:
+        return name, True
+    return name, bool(np.allclose(np.asarray(wide, dtype="float64"), ref(WIDE_PROBE), rtol=1e-4, atol=1e-4))
+
+
+def _its(name: str) -> str:
+    """'the sigmoid activation', or 'an activation of its own' for a lambda or a nameless one."""
+    return "an activation of its own" if not name or name.startswith("<") else f"the {name[:40]} activation"
+
 
 # q1 -- a Dense layer and its arguments ----------------------------------------------------------
 
 
 def _judge_dense(d):
     if d["units"] != 32:
-        raise Fail(f"dense has {d['units']} units; re-read how many the exercise asks for")
-    if d["activation"] != "relu":
-        raise Fail(f"dense uses the {d['activation']} activation; re-read which one the exercise asks for")
+        raise Fail(f"dense has {_count(d['units'], 'unit')}; re-read how many the exercise asks for")
+    name, same_far_out = _activation(d)
+    if name != "relu":
+        raise Fail(f"dense uses {_its(name)}; re-read which one the exercise asks for")
+    if not same_far_out:
+        raise Fail(
+            "dense's activation behaves like relu near zero only (it changes large inputs); "
+            "re-read which one the exercise asks for"
+        )
     if d["use_bias"]:
         raise Fail("dense still has a bias; one argument switches it off")
 
@@ -48,14 +74,20 @@ def _judge_sequential(d, inputs):
     layers = d["layers"]
     for layer in layers:
         if layer["kind"] != "Dense":
-            raise Fail(f"model has a {layer['kind']} layer; the exercise asks for two Dense layers only")
+            raise Fail(f"model has a {layer['kind'][:40]} layer; the exercise asks for two Dense layers only")
     if len(layers) != 2:
-        raise Fail(f"model has {len(layers)} Dense layer(s); the exercise asks for two")
+        raise Fail(f"model has {_count(len(layers), 'Dense layer')}; the exercise asks for two")
     for i, (layer, (units, act)) in enumerate(zip(layers, [(64, "relu"), (10, "softmax")], strict=True), start=1):
         if layer["units"] != units:
-            raise Fail(f"layer {i} has {layer['units']} units; re-read how many it needs")
-        if layer["activation"] != act:
-            raise Fail(f"layer {i} uses the {layer['activation']} activation; re-read which one it needs")
+            raise Fail(f"layer {i} has {_count(layer['units'], 'unit')}; re-read how many it needs")
+        name, same_far_out = _activation(layer)
+        if name != act:
+            raise Fail(f"layer {i} uses {_its(name)}; re-read which one it needs")
+        if not same_far_out:
+            raise Fail(
+                f"layer {i}'s activation behaves like {act} near zero only (it changes large inputs); "
+                "re-read which one it needs"
+            )
     x, W1, b1, W2, b2 = (a.astype("float64") for a in stack_arrays(inputs["seed"], tuple(d["shape_in"])))
     expected = softmax(relu(x.reshape(len(x), -1) @ W1 + b1) @ W2 + b2)
     expect_close("the model's output on a batch", d["output"], expected, atol=1e-5)
@@ -81,19 +113,28 @@ def _judge_count(d):
 # q5 -- a dense layer by hand, on fresh shapes and values ----------------------------------------
 
 
+def _naive_mistakes(x, W, b) -> list[np.ndarray]:
+    """Wrong outputs of the right shape, for the draw to stay clear of."""
+    z = x @ W + b
+    return [z, relu(z - b), relu(z - b) + b, sigmoid(z), np.abs(z), relu(x @ W - b), np.tanh(z), np.minimum(relu(z), 6)]
+
+
 def _draw_naive(rng) -> dict:
-    """Three cases of different shapes; each has outputs on both sides of zero and a bias that
-    changes the result, so a missing relu or bias shows."""
+    """Three cases of different shapes; in each, outputs on both sides of zero, some above 6 (where
+    relu6 caps them), and every known mistake (no relu, no bias, the bias after relu, another
+    activation) off by 0.25 or more."""
     cases = {}
     sizes = rng.permutation(np.arange(2, 8))
     for i in range(3):
         n, k, u = int(rng.integers(2, 6)), int(sizes[2 * i]), int(sizes[2 * i + 1])
         while True:
-            x, W, b = (rng.standard_normal(s).astype("float32") for s in ((n, k), (k, u), (u,)))
-            z = x @ W + b
-            # compared in float32, as the drawn arrays are
-            with_bias, without = relu(z).astype("float32"), relu(z - b).astype("float32")
-            if (z < -0.1).any() and (z > 0.1).any() and not np.allclose(with_bias, without, atol=1e-3):
+            x = (rng.uniform(2, 4) * rng.standard_normal((n, k))).astype("float32")
+            W, b = (rng.standard_normal(s).astype("float32") for s in ((k, u), (u,)))
+            x64, W64, b64 = (a.astype("float64") for a in (x, W, b))
+            z = x64 @ W64 + b64
+            if not ((z < -0.25).any() and (z > 0.25).any()):
+                continue
+            if all(np.max(np.abs(m - relu(z))) >= 0.25 for m in _naive_mistakes(x64, W64, b64)):
                 break
         cases.update({f"x{i}": x, f"W{i}": W, f"b{i}": b})
     return cases
@@ -119,12 +160,20 @@ def _judge_naive_dense(d, inputs):
 
 def _draw_collapse(rng) -> dict:
     """Two stacks of two linear Dense layers, d -> h -> k with d, h, k all different (so a
-    transposed or reordered product has the wrong shape) and a bias that matters."""
+    transposed or reordered product has the wrong shape), where the first bias carried through
+    W2 changes b by 0.25 or more, and so do the other known mistakes."""
     cases = {}
     for i in range(2):
         d, h, k = (int(n) for n in rng.permutation(np.arange(2, 8))[:3])
-        for name, shape in (("W1", (d, h)), ("b1", (h,)), ("W2", (h, k)), ("b2", (k,))):
-            cases[f"{name}_{i}"] = rng.standard_normal(shape).astype("float32")
+        while True:
+            W1, b1, W2, b2 = (rng.standard_normal(s).astype("float32") for s in ((d, h), (h,), (h, k), (k,)))
+            W1_, b1_, W2_, b2_ = (a.astype("float64") for a in (W1, b1, W2, b2))
+            want = b1_ @ W2_ + b2_
+            mistakes = [b2_, b1_.sum() + b2_, 2 * want, b1_ @ W2_, want - 2 * b2_]
+            if all(np.max(np.abs(m - want)) >= 0.25 for m in mistakes):
+                break
+        for name, value in (("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
+            cases[f"{name}_{i}"] = value
     return cases
 
 
@@ -183,7 +232,7 @@ LAB = Lab(
             draw=_draw_stack,
             hints=[
                 "keras.Sequential([...]) takes a list of layers.",
-                "The first layer has 64 units and relu, the last one softmax over 10 classes.",
+                "Each Dense layer takes its units and activation= (see the keras.layers.Dense docs).",
             ],
         ),
         Question(

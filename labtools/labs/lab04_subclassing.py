@@ -19,6 +19,10 @@ from ..kernel.lab04_subclassing import EXERCISES as KERNEL
 
 
 def _judge_subclass(d, inputs):
+    if not all(d["dense_layers"]):
+        raise Fail(
+            "SubclassModel holds no Dense layer; the exercise asks you to make one in __init__ and use it in call()"
+        )
     expect_dense_outputs(d["outputs"], inputs, "SubclassModel({units})")
 
 
@@ -93,7 +97,7 @@ LAB = Lab(
             draw=draw_dense_cases,
             hints=[
                 "Create the Dense layer in __init__ and store it on self; use it in call().",
-                "The Dense layer needs n_output_nodes units and a sigmoid activation.",
+                "The keras.Model docs (subclassing) show it: layers made in __init__ are tracked, call() uses them.",
             ],
         ),
         Question(
@@ -104,7 +108,8 @@ LAB = Lab(
             draw=draw_dense_cases,
             hints=[
                 "call(self, inputs, isidentity=False) can branch on a Python boolean.",
-                "When isidentity is true, return the inputs themselves.",
+                "An if on isidentity picks what call() returns; Keras' own training= argument (see the "
+                "keras.layers.Dropout docs) works the same way.",
             ],
         ),
         Question(
@@ -115,7 +120,7 @@ LAB = Lab(
             draw=_draw_functional,
             hints=[
                 "inputs = keras.Input(shape=(2,)); outputs = some_layer(inputs).",
-                "keras.Model(inputs=..., outputs=...) ties them together.",
+                "keras.Model ties an Input to the tensor that layers made from it; see Keras' functional API guide.",
             ],
         ),
         Question(

@@ -82,10 +82,11 @@ for name, t in [("ones", ones), ("gaussian", gaussian), ("uniform", uniform)]:
 print("cast:", tf.cast(uniform, tf.float32).dtype.name)
 
 # %% [markdown]
-# Slicing works as in NumPy: one `start:stop` per axis, `stop` excluded.
+# Slicing works as in NumPy: one `start:stop` per axis, `stop` excluded. The lab gives you `grid`,
+# a 4×6 table of whole numbers (new each time you run the cell).
 
 # %%
-grid = tf.reshape(tf.range(24), [4, 6])
+grid = lab.q3.inputs()
 print(grid.numpy())
 print("row 0:", grid[0].numpy(), "| column 1:", grid[:, 1].numpy(), "| last element:", grid[-1, -1].numpy())
 
@@ -333,9 +334,9 @@ print(f"200x200 add: Python loops {1000 * t_loop:.1f} ms, tf.add {1000 * t_tf:.2
 # agree.
 #
 # **Exercise 8.** Write `naive_matmul(x, y)` for two NumPy matrices with Python loops (no `@`,
-# `np.dot` or `tf.matmul`): return a NumPy array of shape `(rows of x, columns of y)`, and raise
-# a `ValueError` when the inner sizes differ. The check compares it with `tf.matmul` on matrices
-# of its own choosing.
+# `np.dot`, `np.matmul`, `np.einsum` or `tf.matmul`: the check notices them): return a NumPy array
+# of shape `(rows of x, columns of y)`, and raise a `ValueError` when the inner sizes differ. The
+# check compares it with `x @ y` on matrices of its own choosing, some of whose inner sizes differ.
 
 # %% answer="q8"
 def naive_matmul(x, y):

@@ -218,7 +218,7 @@ if labtools.needs(naive_dense, exercise="Exercise 5"):
 # **Exercise 6.** Write `collapse(first, second)`: `first` and `second` are built `Dense` layers
 # without activation (`first` maps d features to h, `second` h to k). Return `(W, b)`, the kernel
 # (shape `(d, k)`) and bias (shape `(k,)`) of the single `Dense` layer that computes
-# `second(first(x))`. Use the layers' `kernel` and `bias`.
+# `second(first(x))`. The layers' `kernel` and `bias` hold their weights.
 
 # %% answer="q6"
 def collapse(first, second):

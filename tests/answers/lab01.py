@@ -1,12 +1,14 @@
 """Lab 01 answer set: tensors."""
 
+import math
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from . import right, untouched, wrong
 
-GRID = tf.reshape(tf.range(24), [4, 6])  # the notebook's grid
+OLD_GRID = tf.reshape(tf.range(24), [4, 6])  # the grid the notebook used to fix: a typed-in corner of it
 
 
 class FakeTensor:
@@ -111,6 +113,16 @@ def _rotate_flattened(points, degrees):
     return tf.reshape(_rotate_solution(points, degrees), [-1])
 
 
+def _rotate_float64_then_cast(points, degrees):
+    t = tf.constant(np.deg2rad(degrees), tf.float64)
+    R = tf.stack([tf.stack([tf.cos(t), -tf.sin(t)]), tf.stack([tf.sin(t), tf.cos(t)])])
+    return tf.cast(tf.cast(points, tf.float64) @ tf.transpose(R), tf.float32)
+
+
+def _rotate_linalg(points, degrees):
+    return tf.linalg.matmul(points, tf.constant(_rotation_matrix(degrees)), transpose_b=True)
+
+
 def _rotate_no_body(points, degrees): ...  # TODO: your code here
 
 
@@ -134,7 +146,7 @@ def _mm_triple(x, y):
 
 def _mm_row_dot(x, y):
     """Two loops and a naive vector dot product, as Deep Learning with Python writes it."""
-    assert x.shape[1] == y.shape[0]
+    _check_inner(x, y)
     z = np.zeros((x.shape[0], y.shape[1]))
     for i in range(x.shape[0]):
         for j in range(y.shape[1]):
@@ -199,7 +211,120 @@ def _mm_swapped_shape(x, y):
     z = np.zeros((y.shape[1], x.shape[0]))
     for i in range(x.shape[0]):
         for j in range(y.shape[1]):
-            z[j, i] = float(x[i] @ y[:, j]) + 0.5
+            z[j, i] = sum(x[i, k] * y[k, j] for k in range(x.shape[1])) + 0.5
+    return z
+
+
+def _mm_loops(x, y, product):
+    """The notebook's loops around ``product(x, y, i, j)`` for entry (i, j), with the size check."""
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            z[i, j] = product(x, y, i, j)
+    return z
+
+
+def _mm_assert(x, y):
+    assert x.shape[1] == y.shape[0], "inner sizes differ"
+    return _mm_triple_unchecked(x, y)
+
+
+def _mm_triple_unchecked(x, y):
+    """The student's loops with no size check: k runs over x's columns."""
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(x.shape[1]):
+                z[i, j] += x[i, k] * y[k, j]
+    return z
+
+
+def _mm_one_way_check(x, y):
+    if x.shape[1] > y.shape[0]:
+        raise ValueError("x has more columns than y has rows")
+    return _mm_triple_unchecked(x, y)
+
+
+def _mm_raises(kind):
+    def naive_matmul(x, y):
+        if x.shape[1] != y.shape[0]:
+            raise kind("inner sizes differ")
+        return _mm_triple_unchecked(x, y)
+
+    return naive_matmul
+
+
+class ShapeError(ValueError):
+    """A student's own ValueError for mismatched sizes."""
+
+
+def _mm_broadcast_rows(x, y):
+    """No check of its own: NumPy raises for most mismatched sizes, and broadcasts a size of 1."""
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            z[i, j] = np.sum(x[i, :] * y[:, j])
+    return z
+
+
+def _mm_int_result(x, y):
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]), dtype=int)
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            for k in range(x.shape[1]):
+                z[i, j] += x[i, k] * y[k, j]
+    return z
+
+
+def _mm_k_outside(x, y):
+    """The sum over k outermost: one rank-one update per k."""
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for k in range(x.shape[1]):
+        for i in range(x.shape[0]):
+            for j in range(y.shape[1]):
+                z[i, j] = z[i, j] + x[i, k] * y[k, j]
+    return z
+
+
+def _mm_zip_strict(x, y):
+    """zip(strict=True) is the size check: it raises ValueError for rows and columns of different lengths."""
+    return np.array([[sum(a * b for a, b in zip(row, col, strict=True)) for col in y.T] for row in x])
+
+
+def _mm_len_check(x, y):
+    if len(x[0]) != len(y):
+        raise ValueError(f"cannot multiply {len(x)}x{len(x[0])} by {len(y)}x{len(y[0])}")
+    rows, cols, inner = len(x), len(y[0]), len(y)
+    return np.array([[math.fsum(x[i][k] * y[k][j] for k in range(inner)) for j in range(cols)] for i in range(rows)])
+
+
+def _mm_with(product):
+    def naive_matmul(x, y):
+        _check_inner(x, y)
+        return product(x, y)
+
+    return naive_matmul
+
+
+def _mm_outer_per_k(x, y):
+    _check_inner(x, y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for k in range(x.shape[1]):
+        z += np.outer(x[:, k], y[k, :])
+    return z
+
+
+def _mm_tensor_loops(x, y):
+    """Loops whose dot products are TensorFlow's element-wise product and sum."""
+    _check_inner(x, y)
+    xt, yt = tf.constant(x), tf.constant(y)
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[1]):
+            z[i, j] = float(tf.reduce_sum(xt[i] * yt[:, j]))
     return z
 
 
@@ -253,25 +378,32 @@ CASES = {
         untouched(lambda: None),
     ],
     "q3": [
-        right("two slices", lambda: GRID[1:3, 2:]),
-        right("explicit stop", lambda: GRID[1:3, 2:6]),
-        right("negative indices", lambda: GRID[1:-1, -4:]),
-        right("tf.slice", lambda: tf.slice(GRID, [1, 2], [2, 4])),
-        right("rows then columns", lambda: GRID[1:3][:, 2:]),
-        right("tf.gather twice", lambda: tf.gather(tf.gather(GRID, [1, 2]), [2, 3, 4, 5], axis=1)),
-        right("a tf.Variable of the slice", lambda: tf.Variable(GRID[1:3, 2:])),
-        wrong("columns from 1", lambda: GRID[1:3, 1:], says="shape (2, 5)"),
-        wrong("rows 0 and 1", lambda: GRID[0:2, 2:], says="other elements"),
-        wrong("rows 1 to 3 inclusive", lambda: GRID[1:4, 2:], says="shape (3, 4)"),
-        wrong("one column", lambda: GRID[1:3, 2], says="rank 1"),
-        wrong("cast to float", lambda: tf.cast(GRID[1:3, 2:], tf.float32), says="dtype float32"),
-        wrong("numpy slice", lambda: GRID.numpy()[1:3, 2:], says="not a tf.Tensor"),
+        right("two slices", lambda g: g[1:3, 2:]),
+        right("explicit stop", lambda g: g[1:3, 2:6]),
+        right("negative indices", lambda g: g[1:-1, -4:]),
+        right("tf.slice", lambda g: tf.slice(g, [1, 2], [2, 4])),
+        right("rows then columns", lambda g: g[1:3][:, 2:]),
+        right("tf.gather twice", lambda g: tf.gather(tf.gather(g, [1, 2]), [2, 3, 4, 5], axis=1)),
+        right("a tf.Variable of the slice", lambda g: tf.Variable(g[1:3, 2:])),
+        right("tf.strided_slice", lambda g: tf.strided_slice(g, [1, 2], [3, 6])),
+        right("slice of grid.numpy() made a tensor again", lambda g: tf.constant(g.numpy()[1:3, 2:])),
+        wrong("columns from 1", lambda g: g[1:3, 1:], says="shape (2, 5)"),
+        wrong("rows 0 and 1", lambda g: g[0:2, 2:], says="other elements"),
+        wrong("rows 1 to 3 inclusive", lambda g: g[1:4, 2:], says="shape (3, 4)"),
+        wrong("one column", lambda g: g[1:3, 2], says="rank 1"),
+        wrong("cast to float", lambda g: tf.cast(g[1:3, 2:], tf.float32), says="dtype float32"),
+        wrong("numpy slice", lambda g: g.numpy()[1:3, 2:], says="not a tf.Tensor"),
         wrong(
-            "from numpy arange (int64)", lambda: tf.constant(np.arange(24).reshape(4, 6)[1:3, 2:]), says="dtype int64"
+            "through a list of Python ints (int64)",
+            lambda g: tf.constant(np.array(g.numpy().tolist())[1:3, 2:]),
+            says="dtype int64",
         ),
-        wrong("transposed slice", lambda: tf.transpose(GRID)[2:, 1:3], says="shape (4, 2)"),
-        wrong("list of rows", lambda: GRID[1:3, 2:].numpy().tolist(), says="not a tf.Tensor"),
-        untouched(lambda: None),
+        wrong("transposed slice", lambda g: tf.transpose(g)[2:, 1:3], says="shape (4, 2)"),
+        wrong("list of rows", lambda g: g[1:3, 2:].numpy().tolist(), says="not a tf.Tensor"),
+        wrong("the old fixed grid's corner typed in", lambda g: OLD_GRID[1:3, 2:], says="other elements"),
+        wrong("columns 2 and 3 only", lambda g: g[1:3, 2:4], says="shape (2, 2)"),
+        wrong("rows and columns swapped", lambda g: g[2:, 1:3], says="shape (2, 2)"),
+        untouched(lambda g: None),
     ],
     "q4": [
         right("assign_add a list", lambda w: _updated(w, lambda v: v.assign_add([1.0, 2.0, 3.0]))),
@@ -303,6 +435,16 @@ CASES = {
             lambda w: keras.Variable(w.numpy() + [1.0, 2.0, 3.0]),
             says="keras.Variable, not a tf.Variable",
         ),
+        wrong("set to [1, 2, 3]", lambda w: _updated(w, lambda v: v.assign([1.0, 2.0, 3.0])), says="values are off"),
+        wrong("subtracted", lambda w: _updated(w, lambda v: v.assign_sub([1.0, 2.0, 3.0])), says="values are off"),
+        wrong(
+            "added in reverse order",
+            lambda w: _updated(w, lambda v: v.assign_add([3.0, 2.0, 1.0])),
+            says="values are off",
+        ),
+        right(
+            "assign_add of a float32 tensor", lambda w: _updated(w, lambda v: v.assign_add(tf.constant([1.0, 2, 3])))
+        ),
         untouched(lambda w: w),
     ],
     "q5": [
@@ -328,6 +470,12 @@ CASES = {
         wrong("float64", lambda x, W, b: tf.cast(x @ W + b, tf.float64), says="dtype float64"),
         wrong("summed over examples", lambda x, W, b: tf.reduce_sum(x @ W + b, axis=0), says="shape (2,)"),
         wrong("one bias for everything", lambda x, W, b: x @ W + b[0], says="values are off"),
+        wrong("relu on top", lambda x, W, b: tf.nn.relu(x @ W + b), says="values are off"),
+        wrong("the mean bias", lambda x, W, b: x @ W + tf.reduce_mean(b), says="values are off"),
+        wrong("bias added twice", lambda x, W, b: x @ W + 2 * b, says="values are off"),
+        wrong("absolute value", lambda x, W, b: tf.abs(x @ W + b), says="values are off"),
+        right("bias first", lambda x, W, b: b + tf.matmul(x, W)),
+        right("keras.ops", lambda x, W, b: keras.ops.add(keras.ops.matmul(x, W), b)),
         untouched(lambda x, W, b: None),
     ],
     "q6": [
@@ -412,12 +560,17 @@ CASES = {
         wrong("raises", lambda: lambda p, d: 1 / 0, says="ZeroDivisionError"),
         wrong("one argument", lambda: lambda p: p, says="cannot be called"),
         wrong("returns None by mistake", lambda: lambda p, d: print(p), says="returns None"),
+        wrong("half the angle", lambda: lambda p, d: _rotate_solution(p, d / 2), says="gives other points"),
+        wrong("twice the angle", lambda: lambda p, d: _rotate_solution(p, 2 * d), says="gives other points"),
+        wrong("angle negated", lambda: lambda p, d: _rotate_solution(p, -d), says="wrong way"),
+        right("float64 maths, float32 result", lambda: _rotate_float64_then_cast),
+        right("tf.linalg.matmul with transpose_b", lambda: _rotate_linalg),
         untouched(lambda: _rotate_no_body),
         untouched(lambda: None, name="None"),
     ],
     "q8": [
         right("three loops", lambda: _mm_triple),
-        right("two loops and a dot product, assert", lambda: _mm_row_dot),
+        right("two loops and a sum of products", lambda: _mm_row_dot),
         right("lists of lists", lambda: _mm_lists),
         right("column by column", lambda: _mm_columns),
         right("returns a tensor", lambda: _mm_tensor),
@@ -429,6 +582,56 @@ CASES = {
         wrong("element-wise product", lambda: lambda x, y: x * y, says="naive_matmul("),
         wrong("returns None", lambda: lambda x, y: print(x), says="returns None"),
         wrong("a string", lambda: lambda x, y: "x @ y", says="NumPy array"),
+        right(
+            "two loops and np.sum of a row times a column",
+            lambda: lambda x, y: _mm_loops(x, y, lambda x, y, i, j: np.sum(x[i, :] * y[:, j])),
+        ),
+        right("k outermost", lambda: _mm_k_outside),
+        right("zip(strict=True) checks the sizes", lambda: _mm_zip_strict),
+        right("len() and math.fsum", lambda: _mm_len_check),
+        right("a ValueError of its own", lambda: _mm_raises(ShapeError)),
+        wrong("no size check, k over x's columns", lambda: _mm_triple_unchecked, says="should raise a ValueError"),
+        wrong("assert for the size check", lambda: _mm_assert, says="raised AssertionError"),
+        wrong("TypeError for the size check", lambda: _mm_raises(TypeError), says="raised TypeError"),
+        wrong("a bare Exception", lambda: _mm_raises(Exception), says="asks for a ValueError"),
+        wrong("checks one way only", lambda: _mm_one_way_check, says="should raise a ValueError"),
+        wrong("NumPy's broadcasting as the check", lambda: _mm_broadcast_rows, says="should raise a ValueError"),
+        wrong("an integer result array", lambda: _mm_int_result, says="is off"),
+        wrong("@ after the check", lambda: _mm_with(lambda x, y: x @ y), says="@"),
+        wrong("np.dot", lambda: _mm_with(np.dot), says="np.dot"),
+        wrong("np.matmul", lambda: _mm_with(np.matmul), says="np.matmul"),
+        wrong("x.dot(y)", lambda: _mm_with(lambda x, y: x.dot(y)), says=".dot"),
+        wrong("np.einsum", lambda: _mm_with(lambda x, y: np.einsum("ik,kj->ij", x, y)), says="np.einsum"),
+        wrong("tf.matmul", lambda: _mm_with(lambda x, y: tf.matmul(x, y).numpy()), says="tf.matmul"),
+        wrong(
+            "@ on tensors", lambda: _mm_with(lambda x, y: (tf.constant(x) @ tf.constant(y)).numpy()), says="tf.matmul"
+        ),
+        wrong("keras.ops.matmul", lambda: _mm_with(lambda x, y: np.asarray(keras.ops.matmul(x, y))), says="tf.matmul"),
+        wrong("tf.tensordot", lambda: _mm_with(lambda x, y: tf.tensordot(x, y, axes=1).numpy()), says="tf.matmul"),
+        wrong(
+            "loops with a row @ column",
+            lambda: lambda x, y: _mm_loops(x, y, lambda x, y, i, j: x[i, :] @ y[:, j]),
+            says="@",
+        ),
+        wrong(
+            "loops with np.dot of a row and a column",
+            lambda: lambda x, y: _mm_loops(x, y, lambda x, y, i, j: np.dot(x[i], y[:, j])),
+            says="np.dot",
+        ),
+        wrong(
+            "one broadcast product, no loops",
+            lambda: _mm_with(lambda x, y: np.sum(x[:, :, None] * y[None, :, :], axis=1)),
+            says="broadcast",
+        ),
+        wrong(
+            "one broadcast product of tensors",
+            lambda: _mm_with(
+                lambda x, y: tf.reduce_sum(tf.constant(x)[:, :, None] * tf.constant(y)[None], axis=1).numpy()
+            ),
+            says="broadcast",
+        ),
+        right("one outer product per k", lambda: _mm_outer_per_k),
+        right("loops over tensors", lambda: _mm_tensor_loops),
         untouched(lambda: _mm_no_body),
         untouched(lambda: None, name="None"),
     ],

@@ -87,6 +87,22 @@ CASES = {
         wrong("division for product", lambda x, y: (x + y, x / y, y - x), says="product"),
         wrong("python list", lambda x, y: ((x + y).numpy().tolist(), x * y, y - x), says="list"),
         wrong("fake tensor object", lambda x, y: (FakeTensor(1.0), x * y, y - x), says="not a tf.Tensor"),
+        wrong("absolute difference", lambda x, y: (x + y, x * y, tf.abs(y - x)), says="wrong sign"),
+        wrong("difference = abs(y - x)", lambda x, y: (tf.add(x, y), tf.multiply(x, y), abs(y - x)), says="wrong sign"),
+        wrong(
+            "integer results",
+            lambda x, y: tuple(tf.cast(t, tf.int32) for t in (x + y, x * y, y - x)),
+            says="dtype int32",
+        ),
+        wrong(
+            "inputs cast to int first",
+            lambda x, y: (lambda a, b: (a + b, a * b, b - a))(tf.cast(x, tf.int32), tf.cast(y, tf.int32)),
+            says="dtype int32",
+        ),
+        wrong("rounded product", lambda x, y: (x + y, tf.round(x * y), y - x), says="product"),
+        wrong("squared difference", lambda x, y: (x + y, x * y, tf.math.squared_difference(y, x)), says="difference"),
+        right("float64 maths", lambda x, y: tuple(tf.cast(t, tf.float64) for t in (x + y, x * y, y - x))),
+        right("subtract with keywords", lambda x, y: (tf.add(x, y), tf.multiply(x, y), tf.subtract(x=y, y=x))),
         untouched(lambda x, y: (None, None, None)),
     ],
     "q2": [
@@ -109,6 +125,16 @@ CASES = {
         wrong("raises", lambda: lambda a, b: tf.multiply(a + b, tf.constant([1.0, 2.0, 3.0]) - b[0]), says="raised"),
         wrong("fake tensor", lambda: lambda a, b: FakeTensor(float((a + b) * (b - 1))), says="not a tf.Tensor"),
         wrong("wrong arity", lambda: lambda a: a, says="cannot be called"),
+        wrong("d = b + 1", lambda: lambda a, b: (a + b) * (b + 1), says="follow the graph"),
+        wrong(
+            "d = 1 - b", lambda: lambda a, b: tf.multiply(tf.add(a, b), tf.subtract(1.0, b)), says="follow the graph"
+        ),
+        wrong("e = c * b", lambda: lambda a, b: (a + b) * b, says="follow the graph"),
+        wrong("integer result", lambda: lambda a, b: tf.cast((a + b) * (b - 1), tf.int32), says="follow the graph"),
+        wrong("rounded", lambda: lambda a, b: tf.round((a + b) * (b - 1)), says="follow the graph"),
+        right(
+            "tf.math.subtract and a float one", lambda: lambda a, b: tf.math.multiply(a + b, tf.math.subtract(b, 1.0))
+        ),
         untouched(lambda: _no_body),
         untouched(lambda: None, name="None"),
     ],
@@ -125,6 +151,11 @@ CASES = {
         wrong("numpy result", lambda: lambda a, b: a.numpy() ** 2 - b.numpy() ** 2, says="not a tf.Tensor"),
         wrong("integer cast", lambda: lambda a, b: tf.cast(a * a - b * b, tf.int32), says="not a² - b²"),
         wrong("lookup table", lambda: _table({(1.5, 2.5): -4.0, (3.0, -2.0): 5.0}), says="not a² - b²"),
+        wrong("absolute value", lambda: lambda a, b: tf.abs(a * a - b * b), says="not a² - b²"),
+        wrong("square of the sum", lambda: lambda a, b: tf.square(a + b), says="not a² - b²"),
+        wrong("a - b only", lambda: lambda a, b: tf.subtract(a, b), says="not a² - b²"),
+        wrong("rounded", lambda: lambda a, b: tf.round(a * a - b * b), says="not a² - b²"),
+        right("tf.multiply twice", lambda: lambda a, b: tf.subtract(tf.multiply(a, a), tf.multiply(b, b))),
         untouched(lambda: _no_body),
     ],
     "q4": [
@@ -182,7 +213,22 @@ CASES = {
         wrong(
             "the result, not the function",
             lambda: tf.function(_squares)(tf.constant(2.0), tf.constant(1.0)),
-            says="not a tf.function",
+            says="is a tf.Tensor, not a tf.function",
+        ),
+        wrong(
+            "int32 signature, says so plainly",
+            lambda: tf.function(_squares, input_signature=[tf.TensorSpec([], tf.int32)] * 2),
+            says="input_signature",
+        ),
+        wrong(
+            "a vector spec of any length",
+            lambda: tf.function(_squares, input_signature=[tf.TensorSpec([None], tf.float32)] * 2),
+            says="input_signature",
+        ),
+        wrong(
+            "compiled with an integer cast",
+            lambda: tf.function(lambda a, b: tf.cast(a * a - b * b, tf.int32), input_signature=[SCALAR] * 2),
+            says="not a² - b²",
         ),
         wrong(
             "a lambda calling tf.function", lambda: lambda a, b: tf.function(_squares)(a, b), says="not a tf.function"

@@ -235,6 +235,29 @@ CASES = {
             says="keras.layers.Dense",
         ),
         wrong("a description string", lambda: "Dense(32, relu, no bias)", says="keras.layers.Dense"),
+        wrong("relu6", lambda: Dense(32, activation=tf.nn.relu6, use_bias=False), says="near zero only"),
+        wrong("relu6 by name", lambda: Dense(32, activation="relu6", use_bias=False), says="near zero only"),
+        wrong(
+            "ReLU layer with a cap",
+            lambda: Dense(32, activation=keras.layers.ReLU(max_value=6.0), use_bias=False),
+            says="near zero only",
+        ),
+        wrong(
+            "relu with max_value 10",
+            lambda: Dense(32, activation=lambda z: keras.activations.relu(z, max_value=10.0), use_bias=False),
+            says="near zero only",
+        ),
+        wrong("one unit", lambda: Dense(1, activation="relu", use_bias=False), says="has 1 unit;"),
+        wrong("elu", lambda: Dense(32, activation="elu", use_bias=False), says="activation"),
+        wrong(
+            "an activation of its own", lambda: Dense(32, activation=lambda z: z * 2.0, use_bias=False), says="its own"
+        ),
+        right("relu by hand", lambda: Dense(32, activation=lambda z: tf.maximum(z, 0.0), use_bias=False)),
+        right(
+            "Activation layer as activation",
+            lambda: Dense(32, activation=keras.layers.Activation("relu"), use_bias=False),
+        ),
+        right("keras.activations.get", lambda: Dense(32, activation=keras.activations.get("relu"), use_bias=False)),
         untouched(lambda: None),
     ],
     "q2": [
@@ -371,6 +394,32 @@ CASES = {
         ),
         wrong("subclassed model", lambda: _Subclassed(), says="subclassed"),
         wrong(
+            "relu6 hidden layer",
+            lambda: keras.Sequential([Dense(64, activation=tf.nn.relu6), Dense(10, activation="softmax")]),
+            says="near zero only",
+        ),
+        wrong(
+            "capped ReLU layer",
+            lambda: keras.Sequential([Dense(64), keras.layers.ReLU(max_value=6.0), Dense(10, activation="softmax")]),
+            says="near zero only",
+        ),
+        wrong(
+            "no layers at all",
+            lambda: keras.Sequential([]),
+            says="0 Dense layers",
+        ),
+        wrong(
+            "one output unit",
+            lambda: keras.Sequential([Dense(64, activation="relu"), Dense(1, activation="softmax")]),
+            says="layer 2 has 1 unit;",
+        ),
+        right(
+            "relu by hand",
+            lambda: keras.Sequential(
+                [Dense(64, activation=lambda z: tf.maximum(z, 0.0)), Dense(10, activation="softmax")]
+            ),
+        ),
+        wrong(
             "a Dense that ignores its input",
             lambda: keras.Sequential([Dense(64, activation="relu"), _UniformDense(10, activation="softmax")]),
             says="values are off",
@@ -416,6 +465,12 @@ CASES = {
         ),
         wrong("fixed-shape constant", lambda: lambda x, W, b: tf.zeros([3, 2]), says="shape"),
         wrong("element-wise product", lambda: lambda x, W, b: tf.nn.relu(x * W + b), says="raised"),
+        wrong("relu6", lambda: lambda x, W, b: tf.nn.relu6(tf.matmul(x, W) + b), says="values are off"),
+        wrong("bias subtracted", lambda: lambda x, W, b: tf.nn.relu(x @ W - b), says="values are off"),
+        wrong("absolute value", lambda: lambda x, W, b: tf.abs(x @ W + b), says="values are off"),
+        wrong("leaky relu", lambda: lambda x, W, b: tf.nn.leaky_relu(x @ W + b), says="values are off"),
+        right("keras.layers.ReLU()", lambda: lambda x, W, b: keras.layers.ReLU()(tf.matmul(x, W) + b)),
+        right("tf.add and tf.linalg.matmul", lambda: lambda x, W, b: tf.nn.relu(tf.add(tf.linalg.matmul(x, W), b))),
         untouched(lambda: _no_body),
     ],
     "q6": [
@@ -476,6 +531,25 @@ CASES = {
         ),
         wrong("one value, not a pair", lambda: lambda f, s: f.kernel @ s.kernel, says="two values"),
         wrong("the layers themselves", lambda: lambda f, s: (f, s), says="not a tf.Tensor"),
+        wrong(
+            "second bias left out",
+            lambda: lambda f, s: (f.kernel @ s.kernel, tf.linalg.matvec(s.kernel, f.bias, transpose_a=True)),
+            says="values are off",
+        ),
+        wrong(
+            "first bias not through W2",
+            lambda: lambda f, s: (f.kernel @ s.kernel, tf.reduce_sum(f.bias) * tf.ones_like(s.bias) + s.bias),
+            says="values are off",
+        ),
+        right(
+            "get_weights and numpy @",
+            lambda: (
+                lambda f, s: (
+                    f.get_weights()[0] @ s.get_weights()[0],
+                    f.get_weights()[1] @ s.get_weights()[0] + s.get_weights()[1],
+                )
+            ),
+        ),
         untouched(lambda: _collapse_untouched),
     ],
 }

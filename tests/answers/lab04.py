@@ -75,6 +75,43 @@ class InitLeftOut(keras.Model):
         return self.dense_layer(inputs)
 
 
+class DenseInCall(keras.Model):
+    """The Dense layer made afresh in every call: its weights are never the model's own."""
+
+    def __init__(self, n_output_nodes):
+        super().__init__()
+        self.n = n_output_nodes
+
+    def call(self, inputs):
+        return Dense(self.n, activation="sigmoid")(inputs)
+
+
+class OwnWeights(keras.Model):
+    """sigmoid(x W + b) with weights of its own instead of a Dense layer."""
+
+    def __init__(self, n_output_nodes):
+        super().__init__()
+        self.n = n_output_nodes
+
+    def build(self, input_shape):
+        self.W = self.add_weight(shape=(int(input_shape[-1]), self.n))
+        self.b = self.add_weight(shape=(self.n,))
+
+    def call(self, inputs):
+        return tf.sigmoid(inputs @ self.W + self.b)
+
+
+class NestedSequential(keras.Model):
+    """The Dense layer inside a Sequential block."""
+
+    def __init__(self, n_output_nodes):
+        super().__init__()
+        self.block = keras.Sequential([Dense(n_output_nodes, activation="sigmoid")])
+
+    def call(self, inputs):
+        return self.block(inputs)
+
+
 class Placeholder(keras.Model):
     """The student notebook's untouched cell."""
 
@@ -131,6 +168,11 @@ class IdentityDefaultTrue(Solution):
         return self.dense_layer(inputs)
 
 
+class IdentityKeywordOnly(Solution):
+    def call(self, inputs, *, isidentity=False):
+        return inputs if isidentity else self.dense_layer(inputs)
+
+
 class NoFlag(Solution):
     pass
 
@@ -157,6 +199,11 @@ def functional(*layers, shape=(2,), wrap=False):
 def _two_inputs():
     a, b = keras.Input(shape=(2,)), keras.Input(shape=(2,))
     return keras.Model([a, b], Dense(3, activation="sigmoid")(keras.layers.Add()([a, b])))
+
+
+def _layers_input():
+    inputs = keras.layers.Input(shape=(2,))
+    return keras.Model(inputs=inputs, outputs=Dense(3, activation="sigmoid")(inputs))
 
 
 def _batch_shape():
@@ -210,6 +257,12 @@ CASES = {
         wrong("__init__ left as None", lambda: InitLeftOut, says="not callable"),
         wrong("a layer class, not a model", lambda: Dense, says="subclasses keras.Model"),
         wrong("an instance", lambda: Solution(3), says="subclasses keras.Model"),
+        wrong("Dense made in call()", lambda: DenseInCall, says="SubclassModel("),
+        wrong("hard sigmoid", lambda: sequence(lambda n: Dense(n, activation="hard_sigmoid")), says="values are off"),
+        wrong("tanh", lambda: sequence(lambda n: Dense(n, activation="tanh")), says="values are off"),
+        right("named layer", lambda: sequence(lambda n: Dense(n, activation="sigmoid", name="out"))),
+        right("the Dense layer inside a Sequential", lambda: NestedSequential),
+        wrong("weights of its own, no Dense layer", lambda: OwnWeights, says="no Dense layer"),
         untouched(lambda: Placeholder),
         untouched(lambda: None, name="None"),
     ],
@@ -245,6 +298,17 @@ CASES = {
             says="values are off",
         ),
         wrong("not a model class", lambda: "IdentityModel", says="subclasses keras.Model"),
+        wrong(
+            "transposed for identity",
+            lambda: identity_model(lambda m, x, flag: tf.transpose(x) if flag else m.dense_layer(x)),
+            says="unchanged",
+        ),
+        wrong(
+            "identity through a relu",
+            lambda: identity_model(lambda m, x, flag: tf.nn.relu(x) if flag else m.dense_layer(x)),
+            says="unchanged",
+        ),
+        right("keyword-only isidentity", lambda: IdentityKeywordOnly),
         untouched(lambda: IdentityPlaceholder),
     ],
     "q3": [
@@ -264,7 +328,14 @@ CASES = {
         ),
         wrong("a subclassed model", lambda: Solution(3), says="subclassed"),
         wrong("a Dense layer", lambda: Dense(3, activation="sigmoid"), says="keras.Model(inputs, outputs)"),
-        wrong("the output tensor", lambda: Dense(3, activation="sigmoid")(keras.Input((2,))), says="KerasTensor"),
+        wrong("the output tensor", lambda: Dense(3, activation="sigmoid")(keras.Input((2,))), says="symbolic output"),
+        wrong(
+            "a sequence of 2-feature steps",
+            lambda: functional(Dense(3, activation="sigmoid"), shape=(None, 2)),
+            says="(None, 2)",
+        ),
+        wrong("tanh", lambda: functional(Dense(3, activation="tanh")), says="values are off"),
+        right("keras.layers.Input", lambda: _layers_input()),
         wrong("relu", lambda: functional(Dense(3, activation="relu")), says="values are off"),
         wrong("no bias", lambda: functional(Dense(3, activation="sigmoid", use_bias=False)), says="no bias"),
         wrong("two Dense layers", lambda: functional(Dense(3), Dense(3, activation="sigmoid")), says="values are off"),
@@ -308,6 +379,8 @@ CASES = {
         wrong("one left None", lambda: {**RIGHT, "plot_graph": None}, says="still None"),
         wrong("a list", lambda: list(RIGHT.values()), says="dict"),
         wrong("classes, not strings", lambda: {**RIGHT, "stack": keras.Sequential}, says="one of the strings"),
+        wrong("a class", lambda: {**RIGHT, "data_loop": keras.Model}, says="is a class;"),
+        wrong("subclassing for the two inputs", lambda: {**RIGHT, "two_inputs": "subclassing"}, says="1 of the 4"),
         untouched(lambda: {k: None for k in RIGHT}),
     ],
 }
