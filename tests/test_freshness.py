@@ -49,7 +49,7 @@ def test_a_check_after_a_failed_answer_cell_judges_nothing():
     freshness.record("total = 1 / 0", ZeroDivisionError("division by zero"))
     v = lab.q1.evaluate(5.0)
     assert v.status is Status.FAIL and "stopped with ZeroDivisionError" in v.message
-    assert "nothing was judged" in v.message and "\n" not in v.message
+    assert "fix and rerun it" in v.message and "\n" not in v.message
     freshness.record("total = 5.0", None)  # fixed and run again
     assert lab.q1.evaluate(5.0).status is Status.PASS
 
@@ -80,3 +80,9 @@ def test_the_hook_records_cells_run_by_ipython():
     finally:
         shell.events.unregister("post_run_cell", freshness._after_cell)
         InteractiveShell.clear_instance()
+
+
+def test_a_long_error_is_quoted_short():
+    freshness.record("a_rather_long_answer_name = f()", RuntimeError("x" * 500 + " and more"))
+    why = freshness.stale(["a_rather_long_answer_name"])
+    assert why is not None and len(why) < 160, why

@@ -47,9 +47,13 @@ def _targets(node: ast.stmt) -> list[ast.expr]:
     return []
 
 
+ERROR_MAX = 60  # characters of the error a message quotes, so the whole message stays under 160
+
+
 def _error_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0][:120]}" if text else type(error).__name__
+    line = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+    return line if len(line) <= ERROR_MAX else line[: ERROR_MAX - 3] + "..."
 
 
 def record(source: str, error: BaseException | None) -> None:
@@ -65,10 +69,7 @@ def stale(names: Any) -> str | None:
     """A one-line reason when one of ``names`` comes from a cell that stopped with an error."""
     for name in names:
         if name in _FAILED:
-            return (
-                f"the cell that sets `{name}` stopped with {_FAILED[name]}; "
-                "fix it and run it again, then this check (nothing was judged)"
-            )
+            return f"the cell that sets `{name}` stopped with {_FAILED[name]}; fix and rerun it, then check again"
     return None
 
 

@@ -4,17 +4,20 @@
 Each exercise runs the student's code on the inputs the judge drew and returns what came out:
 ``prepare`` on the judge's batches of images, the network with the judge's weights (made from a
 seed by :func:`network_weights`, on both sides), the compiled loss and metrics on the judge's
-predictions, the trained network's Dense layers and weights (the judge computes the accuracy on
-held-out images this side never sees) and ``train_step`` on small models with the judge's
-weights and data.
+predictions, the trained network's Dense layers and weights with what its ``fit`` recorded (the
+History: epochs, steps per epoch, the metrics of every epoch; the judge computes the validation
+results and the accuracy on held-out images this side never sees) and ``train_step`` on small
+models with the judge's weights and data.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from .calling import activation_name, call, is_tensor, kernel_and_bias, to_array
-from .errors import Fail, NotAttempted, clean_message
+from .calling import activation_name, call, describe, is_tensor, kernel_and_bias, to_array
+from .errors import Fail, NotAttempted, clean_message, does_nothing
 from .exercise import Exercise, exercises
 from .settings import fast_mode, keras_mnist_cache
 
@@ -199,12 +202,28 @@ def _extract_compile(model, given):
     elif kind == "RMSprop":
         kind = "a class of its own named RMSprop"
     listed = settings.get("metrics")
+    weights = settings.get("loss_weights")
+    misplaced = [str(w) for w in _flat_values(weights) if not isinstance(w, (int, float)) or isinstance(w, bool)]
+    if misplaced:  # metrics passed as compile's third positional argument, loss_weights
+        settings = {**settings, "loss_weights": None}
     return {
         "optimizer": kind,
         "loss_name": _loss_name(getattr(model, "loss", None)),
         "metrics_given": len(listed) if isinstance(listed, (list, tuple, dict)) else int(listed is not None),
+        "loss_weights_not_numbers": [w[:40] for w in misplaced[:4]],
         "batches": [_on_batch(keras, settings, batch) for batch in given["batches"]],
     }
+
+
+def _flat_values(value) -> list:
+    """The leaves of a value that may be a list, tuple or dict (or None: no leaves)."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _flat_values(item)]
+    return [value]
 
 
 # q4 -- the trained network's weights -------------------------------------------------------------
@@ -216,28 +235,66 @@ def _setting() -> str:
     return "fast" if fast_mode() else ("full" if keras_mnist_cache().exists() else "subset")
 
 
-def _extract_accuracy(model, given):
-    """The network's Dense layers and their trained weights (float16: 784 x 512 is 0.8 MB). The
-    judge computes the predictions itself, on images the kernel cannot read while graded, so
-    nothing the model's predict or call does is trusted."""
+def _history_facts(history, model) -> dict:
+    """What ``fit`` recorded: the epochs it ran, its settings (epochs, steps per epoch) and the
+    metrics of every epoch, training and validation; whether it is the fit of ``model``."""
+    import keras
+
+    if isinstance(history, dict):
+        raise Fail("history is a dict (fit(...).history?); keep the History object that model.fit returns")
+    if not isinstance(history, keras.callbacks.History):
+        raise Fail(f"history is {describe(history)}; keep what model.fit returns in history")
+    params = getattr(history, "params", None) or {}
+
+    def count(key):
+        value = params.get(key)
+        return int(value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else None
+
+    logs = {}
+    for key, values in (getattr(history, "history", None) or {}).items():
+        try:
+            logs[str(key)[:60]] = np.asarray(values, dtype="float64").ravel()
+        except (TypeError, ValueError):
+            continue
+    return {
+        "epochs_run": len(getattr(history, "epoch", None) or []),
+        "epochs": count("epochs"),
+        "steps": count("steps"),
+        "logs": logs,
+        "same_model": getattr(history, "model", None) is model,
+    }
+
+
+def _extract_training(model, history, given):
+    """The trained network's Dense layers and their weights (float32: the judge recomputes the
+    validation results of the last epoch from them), the training steps the optimiser took, the
+    loss it was compiled with and what ``fit`` returned. The judge computes the predictions
+    itself, on images the kernel cannot read while graded, so nothing the model's predict or
+    call does is trusted."""
     import keras
 
     if not isinstance(model, keras.Model):
-        raise Fail(f"model is a {type(model).__name__}, not a Keras model")
-    if not model.built and model.layers:  # its layers never saw data
+        raise Fail(f"model is {describe(model)}, not a Keras model")
+    if not model.built and model.layers and history is None:  # its layers never saw data
         raise NotAttempted("model has not been trained yet")
     dense, others = _dense_stack(model)
     iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
     steps = int(keras.ops.convert_to_numpy(iterations)) if iterations is not None else None
-    data = {"others": others, "layers": _layer_facts(dense), "weights": [], "setting": _setting(), "steps": steps}
-    if others or len(dense) != len(DENSE_UNITS):
+    data = {
+        "others": others,
+        "layers": _layer_facts(dense),
+        "weights": [],
+        "setting": _setting(),
+        "steps": steps,
+        "loss_name": _loss_name(getattr(model, "loss", None)),
+        "history": None if history is None else _history_facts(history, model),
+    }
+    if others or len(dense) != len(DENSE_UNITS) or not all(layer.built for layer, _ in dense):
         return data
-    if not all(layer.built for layer, _ in dense):
-        raise NotAttempted("model has not been trained yet")
     for layer, _ in dense:
         kernel = keras.ops.convert_to_numpy(layer.kernel).astype("float32")
         bias = keras.ops.convert_to_numpy(layer.bias).astype("float32") if layer.use_bias else np.zeros(layer.units)
-        data["weights"].append([kernel.astype("float16"), bias.astype("float16")])
+        data["weights"].append([kernel, bias.astype("float32")])
     return data
 
 
@@ -268,24 +325,56 @@ def _one_step(train_step, case, kind, compiled):
     optimizer.build(model.trainable_variables)  # so a step written as a tf.function creates no variables
     x, y = tf.constant(case["x"]), tf.constant(case["y"])
     none = "returns None; return the batch's loss"
-    if not compiled:
-        loss = call(train_step, "train_step", model, optimizer, x, y, none=none)
-    else:  # as the lab's loop runs it
-        try:
+    if not callable(train_step):
+        raise Fail(f"train_step is {describe(train_step)}, not a function")
+    try:
+        if not compiled:
+            loss = train_step(model, optimizer, x, y)
+        else:  # as the lab's loop runs it
             loss = tf.function(lambda x, y: train_step(model, optimizer, x, y))(x, y)
-        except Exception as exc:  # noqa: BLE001 - TensorFlow puts the cause on the last line
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            cause = clean_message(lines[-1]) if lines else type(exc).__name__
-            raise Fail(
-                f"train_step fails when the lab's loop compiles it with tf.function ({cause}); keep to "
-                "TensorFlow operations (no .numpy() or float() inside)"
-            ) from None
-        if loss is None:
-            raise Fail(f"train_step {none}")
+    except (Fail, NotAttempted):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        raise _step_failure(exc, compiled) from None
+    if loss is None:
+        if does_nothing(train_step):
+            raise NotAttempted("train_step is still the placeholder")
+        raise Fail(f"train_step {none}")
     return {
         "loss": to_array(loss, "the value train_step returns"),
         "weights": [a for layer in layers for a in (layer.kernel.numpy(), layer.bias.numpy())],
     }
+
+
+# what a failed step says, by a fragment of its error: the cause in the student's words
+_STEP_CAUSES = (
+    ("no attribute 'numpy'", "it calls .numpy(), which has no value to give while the loop compiles it"),
+    ("to a numpy array", "it hands a tensor to NumPy, which cannot run while the loop compiles it"),
+    ("singleton tf.Variables", "it creates a variable (an optimiser, a model, a tf.Variable) on every call"),
+    ("_unique_id'", "it gives the optimiser a NumPy array where a model's variable belongs"),
+    ("_id'", "it gives the optimiser a NumPy array where a model's variable belongs"),
+    ("Iterating over a symbolic", "it loops over a tensor; the optimiser takes (gradient, variable) pairs"),
+    ("Binding inputs", "it cannot be called as train_step(model, optimizer, x, y)"),
+    ("positional argument", "it cannot be called as train_step(model, optimizer, x, y)"),
+)
+_TF_INTERNALS = re.compile(r"Tensor'|Tensor\b.*symbolic|IndexedSlices|tf\.function|https?://|_id'|graph", re.I)
+
+
+def _step_failure(exc: BaseException, compiled: bool) -> Fail:
+    """One line for a step that raised: the cause in the student's words when it is a known one,
+    else the error itself (its type alone when its text is TensorFlow's internals)."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    text = " ".join(lines)
+    where = "train_step fails when the lab's loop compiles it with tf.function" if compiled else "train_step fails"
+    for fragment, cause in _STEP_CAUSES:
+        if fragment in text:
+            return Fail(f"{where}: {cause}")
+    last = clean_message(lines[-1]) if lines else ""
+    if not last or _TF_INTERNALS.search(last):
+        return Fail(f"{where}: it raised {type(exc).__name__}")
+    if not last.startswith(type(exc).__name__):
+        last = f"{type(exc).__name__}: {last}"
+    return Fail(f"{where}: it raised {last[:100]}")
 
 
 def _extract_train_step(train_step, given):
@@ -299,6 +388,6 @@ EXERCISES = exercises(
     Exercise("q1", answers=["prepare"], extract=_extract_prepare),
     Exercise("q2", answers=["model"], extract=_extract_network),
     Exercise("q3", answers=["model"], extract=_extract_compile),
-    Exercise("q4", answers=["model"], extract=_extract_accuracy),
+    Exercise("q4", answers=["model", "history"], extract=_extract_training, none_is_an_answer=["history"]),
     Exercise("q5", answers=["train_step"], extract=_extract_train_step),
 )

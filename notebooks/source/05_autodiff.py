@@ -42,7 +42,8 @@ print("dy/dx at x = 3:", tape.gradient(y, x).numpy())
 # %% [markdown]
 # **Exercise 1.** Write `derivative_of_square(x)` that returns d(x²)/dx **computed by a gradient
 # tape** for a variable `x`. The check calls it at several points of its own choosing and
-# watches the tape while it runs: a derivative typed in by hand (`return 2 * x`) does not count.
+# watches the tape while it runs: a derivative typed in by hand (`return 2 * x`) does not count,
+# even after a tape call; return what the tape gives.
 
 # %% answer="q1"
 def derivative_of_square(x):
@@ -74,8 +75,9 @@ with tf.GradientTape() as tape:
 print("with watch:   ", tape.gradient(y, c).numpy())
 
 # %% [markdown]
-# **Exercise 2.** Write `gradient_of_cube(x)` that returns d(x³)/dx, computed by a gradient tape,
-# for a **constant** `x`.
+# **Exercise 2.** Write `gradient_of_cube(x)` that returns d(x³)/dx for a **constant** `x`,
+# computed by a gradient tape that watches `x` itself (copying `x` into a `tf.Variable` does not
+# count: the exercise is about making a tape watch a constant).
 
 # %% answer="q2"
 def gradient_of_cube(x):
@@ -111,8 +113,7 @@ del tape
 # %% [markdown]
 # **Exercise 3.** A tiny linear model `x_batch · w + b` with the loss mean((x_batch · w + b)²).
 # The lab hands you a batch `x_batch` (a tensor) and the variables `w` and `b` (the grader hands
-# you its own). Compute the `loss` under a tape and get `grad_w` and `grad_b` from **one**
-# `tape.gradient` call.
+# you its own). Compute the `loss` under a tape and get `grad_w` and `grad_b` from that tape.
 
 # %%
 x_batch, w, b = lab.q3.inputs()
@@ -142,7 +143,8 @@ lab.q3.check(grad_w, grad_b, loss)
 #
 # **Exercise 4.** At the time `t` (in seconds) that the cell below hands you, compute `speed`
 # and `acceleration` of `fall(t)` with nested tapes. `t` is a `tf.Variable`; the grader hands you
-# its own time and planet.
+# its own time and planet. The `fall` handed to you notes what the tapes compute from it, so a
+# finite difference (evaluating `fall` at nearby times) does not count.
 
 # %%
 t, fall = lab.q4.inputs()
@@ -170,8 +172,8 @@ lab.q4.check(acceleration, speed)
 # **Exercise 5.** Write `minimise(x0, x_f, learning_rate, steps)`: start a variable at `x0`, take
 # `steps` gradient-descent steps on (x − x_f)², and return the list of x values: the start and
 # the value after every step (`steps + 1` numbers). Compute the gradient with a tape, not by
-# hand: the check runs your function with learning rates, step counts and targets of its own and
-# watches the tape.
+# hand, and step with the gradient the tape returns: the check runs your function with learning
+# rates, step counts and targets of its own and watches the tape.
 
 # %% answer="q5"
 def minimise(x0, x_f, learning_rate, steps):
@@ -216,8 +218,8 @@ x = tf.Variable(-2.0)
 sgd = keras.optimizers.SGD(learning_rate=0.05)
 for _ in range(60):
     with tf.GradientTape() as tape:
-        loss = (x - x_f) ** 2
-    sgd.apply_gradients([(tape.gradient(loss, x), x)])
+        sgd_loss = (x - x_f) ** 2
+    sgd.apply_gradients([(tape.gradient(sgd_loss, x), x)])
 print(f"after 60 SGD steps: x = {x.numpy():.4f} (target {x_f})")
 
 # %% [markdown]

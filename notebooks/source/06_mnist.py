@@ -180,33 +180,45 @@ print(f"{len(fit_idx)} images to train on, {len(val_idx)} to validate on, {epoch
 # %% answer="q4"
 history = model.fit(x_train[fit_idx], y_train[fit_idx], epochs=epochs, batch_size=128, validation_data=(x_train[val_idx], y_train[val_idx]), verbose=0, callbacks=[labtools.TrainingProgress()])  # SOLUTION
 
+# %% [markdown]
+# The check judges this training: what `history` recorded (the epochs, the steps per epoch, the
+# validation results of every epoch, which the trained weights must reproduce on the validation
+# part) and the accuracy of `model` on the 1,000 held-out images this notebook never loaded (so
+# neither training nor tuning could have seen them). It needs 75% in fast mode, 85% on the
+# offline subset with full settings and 92% on the full data set. No cell below trains `model`
+# again, so the check judges your `fit` whenever you run it.
+
+# %%
+lab.q4.check(model, history)
+
 # %%
 if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
     labtools.plot_history(history)
     plt.show()
-    print("validation accuracy by epoch:", ", ".join(f"{v:.3f}" for v in history.history["val_accuracy"]))
+    val_accuracy = getattr(history, "history", {}).get("val_accuracy")
+    if val_accuracy:
+        print("validation accuracy by epoch:", ", ".join(f"{v:.3f}" for v in val_accuracy))
+    else:
+        print("SKIPPED: history has no validation accuracy (fit got no validation_data, or compile no accuracy).")
 
 # %% [markdown]
 # Read the validation curve: if it was still rising at the last epoch, more training helps; once
-# it flattens or falls while training accuracy keeps rising, more epochs only memorise. Here we
-# train a little more, now on *all* the training images and with smaller batches (more, noisier
-# updates per epoch). Then measure on the test set with `evaluate`, which the model has never seen.
+# it flattens or falls while training accuracy keeps rising, more epochs only memorise. Once the
+# settings are chosen, a model is often trained a little more on *all* the training images. Here
+# a copy of your model does that, with smaller batches (more, noisier updates per epoch), and
+# `evaluate` measures both on the test set, which neither has seen.
 
 # %%
 more_epochs = labtools.pick(fast=1, full=5)
 if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
-    model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
-              callbacks=[labtools.TrainingProgress("all training images")])
-    test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
-    print(f"test accuracy: {test_acc:.4f}")
-
-# %% [markdown]
-# The check of Exercise 4 measures your trained `model` by itself, on the 1,000 held-out images
-# this notebook never loaded (so neither training nor tuning could have seen them). It needs 85%
-# in fast mode, 92% on the offline subset with full settings and 96% on the full data set.
-
-# %%
-lab.q4.check(model)
+    final_model = keras.models.clone_model(model)
+    final_model.set_weights(model.get_weights())
+    final_model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    final_model.fit(x_train, y_train, epochs=more_epochs, batch_size=32, verbose=0,
+                    callbacks=[labtools.TrainingProgress("all training images")])
+    _, test_acc = model.evaluate(x_test, y_test, verbose=0)
+    _, final_acc = final_model.evaluate(x_test, y_test, verbose=0)
+    print(f"test accuracy: {test_acc:.4f} after Exercise 4, {final_acc:.4f} after more training on all images")
 
 # %% [markdown]
 # ## 6. Predictions

@@ -96,6 +96,34 @@ def _tape_then_constant(x):
     return tf.constant(6.0)
 
 
+def _square_tape_then_by_hand(x):
+    """Asks the tape, then returns the derivative worked out by hand."""
+    with tf.GradientTape() as tape:
+        y = x**2
+    tape.gradient(y, x)
+    return 2 * x
+
+
+def _square_tape_then_float(x):
+    with tf.GradientTape() as tape:
+        y = x * x
+    grad = tape.gradient(y, x)
+    return float(grad)
+
+
+def _square_source_numpy(x):
+    with tf.GradientTape() as tape:
+        y = x**2
+    return tape.gradient(y, x.numpy())
+
+
+def _square_gradient_inside(x):
+    with tf.GradientTape() as tape:
+        y = x**2
+        grad = tape.gradient(y, x)
+    return grad
+
+
 # -- q2 -----------------------------------------------------------------------------------------
 
 
@@ -126,6 +154,44 @@ def _cube_y_itself(x):
         y = x**3
     tape.gradient(y, x)
     return y
+
+
+def _cube_watch_only_accessed(x):
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(x)
+        y = x * x * x
+    return tape.gradient(y, x)
+
+
+def _cube_convert_then_watch(x):
+    x = tf.convert_to_tensor(x, dtype=tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x**3
+    return tape.gradient(y, x)
+
+
+def _cube_variable_from_numpy(x):
+    v = tf.Variable(x.numpy())
+    with tf.GradientTape() as tape:
+        y = v * v * v
+    return tape.gradient(y, v)
+
+
+def _cube_tape_then_by_hand(x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x**3
+    tape.gradient(y, x)
+    return 3 * x**2
+
+
+def _cube_watch_numpy(x):
+    x = x.numpy()
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x**3
+    return tape.gradient(y, x)
 
 
 # -- q3 -----------------------------------------------------------------------------------------
@@ -188,6 +254,34 @@ def _grad_b_zeros(x_batch, w, b):
     return grad_w, tf.zeros([2]), loss
 
 
+def _one_call_inside_the_with(x_batch, w, b):
+    with tf.GradientTape() as tape:
+        loss = _mean_sq(x_batch, w, b)
+        grad_w, grad_b = tape.gradient(loss, [w, b])
+    return grad_w, grad_b, loss
+
+
+def _two_calls_one_tape(x_batch, w, b):
+    """Two gradient calls on a tape that is not persistent, inside the `with` block: the second
+    raises, so grad_b keeps the None of the template's first run (the check runs next)."""
+    grad_w = grad_b = None
+    try:
+        with tf.GradientTape() as tape:
+            loss = _mean_sq(x_batch, w, b)
+            grad_w = tape.gradient(loss, w)
+            grad_b = tape.gradient(loss, b)
+    except RuntimeError:
+        pass
+    return grad_w, grad_b, loss
+
+
+def _loss_through_b_numpy(x_batch, w, b):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((x_batch @ w + b.numpy()) ** 2)
+    grad_w, grad_b = tape.gradient(loss, [w, b])
+    return grad_w, grad_b, loss
+
+
 # -- q4 -----------------------------------------------------------------------------------------
 
 
@@ -230,6 +324,53 @@ def _apple_list_sources(t, fall):
         [speed] = inner.gradient(position, [t])
     [acceleration] = outer.gradient(speed, [t])
     return acceleration, speed
+
+
+def _apple_finite_difference(h=1e-3):
+    """Central differences of fall around t: no tape at all."""
+
+    def make(t, fall):
+        speed = (fall(t + h) - fall(t - h)) / (2 * h)
+        acceleration = (fall(t + h) - 2 * fall(t) + fall(t - h)) / h**2
+        return acceleration, speed
+
+    return make
+
+
+def _apple_tape_speed_difference_acceleration(t, fall):
+    """The speed from a tape, the acceleration from a finite difference of taped speeds."""
+
+    def speed_at(time):
+        time = tf.Variable(time)
+        with tf.GradientTape() as tape:
+            position = fall(time)
+        return tape.gradient(position, time)
+
+    h = 1e-2
+    speed = speed_at(t)
+    return (speed_at(t + h) - speed_at(t - h)) / (2 * h), speed
+
+
+def _apple_jacobians(t, fall):
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            position = fall(t)
+        speed = inner.jacobian(position, t)
+    return outer.jacobian(speed, t), speed
+
+
+@tf.function
+def _apple_compiled(t, fall):
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            position = fall(t)
+        speed = inner.gradient(position, t)
+    return outer.gradient(speed, t), speed
+
+
+def _apple_tape_then_rounded(t, fall):
+    acceleration, speed = _apple()(t, fall)
+    return acceleration, tf.constant(round(float(speed), 2))
 
 
 def _apple_at_two_seconds(t, fall):
@@ -317,6 +458,66 @@ def _descent_loss_from_float(x0, x_f, learning_rate, steps):
             loss = (float(x) - x_f) ** 2
         x.assign_sub(learning_rate * tape.gradient(tf.constant(loss), x))
         history.append(float(x))
+    return history
+
+
+def _descent_tape_then_by_hand(x0, x_f, learning_rate, steps):
+    """Asks the tape each step, then steps with the derivative worked out by hand."""
+    x = tf.Variable(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (x - x_f) ** 2
+        tape.gradient(loss, x)
+        x.assign_sub(learning_rate * 2 * (x - x_f))
+        history.append(float(x))
+    return history
+
+
+def _descent_rebinds_x(x0, x_f, learning_rate, steps):
+    """`x = x - ...`: after the first step x is a plain tensor the tape does not watch."""
+    x = tf.Variable(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (x - x_f) ** 2
+        x = x - learning_rate * tape.gradient(loss, x)
+        history.append(float(x))
+    return history
+
+
+def _descent_assign_on_a_constant(x0, x_f, learning_rate, steps):
+    x = tf.constant(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = (x - x_f) ** 2
+        x.assign_sub(learning_rate * tape.gradient(loss, x))
+        history.append(float(x))
+    return history
+
+
+def _descent_gradient_of_a_float(x0, x_f, learning_rate, steps):
+    x = tf.Variable(float(x0))
+    history = [float(x)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (x - x_f) ** 2
+        x.assign_sub(learning_rate * tape.gradient(loss, float(x)))
+        history.append(float(x))
+    return history
+
+
+def _descent_gradient_in_a_list(x0, x_f, learning_rate, steps):
+    x = tf.Variable(float(x0))
+    history = [x.numpy()]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.square(x - x_f)
+        [grad] = tape.gradient(loss, [x])
+        x.assign(x - learning_rate * grad)
+        history.append(x.numpy())
     return history
 
 
@@ -438,7 +639,11 @@ CASES = {
         right("tf.function", lambda: tf.function(_taped(lambda x: x**2))),
         right("tape.jacobian", lambda: _square_jacobian),
         right("watches the variable too", lambda: _taped(lambda x: tf.pow(x, 2.0), watch=True)),
+        right("float of the tape's gradient", lambda: _square_tape_then_float),
+        right("gradient asked inside the with block", lambda: _square_gradient_inside),
         wrong("typed in by hand", lambda: lambda x: 2 * x, says="never asked a gradient tape"),
+        wrong("asks the tape, returns 2 * x", lambda: _square_tape_then_by_hand, says="a derivative of its own"),
+        wrong("gradient with respect to x.numpy()", lambda: _square_source_numpy, says="plain number"),
         wrong("by hand as a float", lambda: lambda x: 2 * float(x.numpy()), says="never asked a gradient tape"),
         wrong(
             "lookup table of the old points",
@@ -463,9 +668,14 @@ CASES = {
         right("watch, tf.pow", lambda: _taped(lambda x: tf.pow(x, 3.0), watch=True)),
         right("watch, x * x * x, persistent", lambda: _taped(lambda x: x * x * x, watch=True, persistent=True)),
         right("watch a list", lambda: _cube_watch_list),
-        right("copy into a variable", lambda: _cube_as_variable),
+        right("watch, watch_accessed_variables=False", lambda: _cube_watch_only_accessed),
+        right("convert_to_tensor, then watch", lambda: _cube_convert_then_watch),
         right("tf.function", lambda: tf.function(_taped(lambda x: x**3, watch=True))),
         wrong("no watch", lambda: _taped(lambda x: x**3), says="did not watch"),
+        wrong("copy into a variable", lambda: _cube_as_variable, says="watch the constant x"),
+        wrong("a variable from x.numpy()", lambda: _cube_variable_from_numpy, says="watch the constant x"),
+        wrong("asks the tape, returns 3 * x**2", lambda: _cube_tape_then_by_hand, says="a derivative of its own"),
+        wrong("watches x.numpy()", lambda: _cube_watch_numpy, says="plain number"),
         wrong("watch after the computation", lambda: _cube_watch_after, says="did not watch"),
         wrong("typed in by hand", lambda: lambda x: 3 * x**2, says="never asked a gradient tape"),
         wrong("square instead of cube", lambda: _taped(lambda x: x**2, watch=True), says="comes out as"),
@@ -487,6 +697,7 @@ CASES = {
             ),
         ),
         right("persistent tape, two calls", lambda x_batch, w, b: _linear(_mean_sq, "two calls")(x_batch, w, b)),
+        right("one call inside the with block", _one_call_inside_the_with),
         right(
             "sum divided by the size",
             lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_sum((x @ w + b) ** 2) / 8.0)(x_batch, w, b),
@@ -510,6 +721,8 @@ CASES = {
         wrong("gradients swapped", _changed(lambda gw, gb, loss: (gb, gw, loss)), says="shape"),
         wrong("NumPy gradients", _changed(lambda gw, gb, loss: (gw.numpy(), gb, loss)), says="not a tf.Tensor"),
         wrong("loss outside the tape", _loss_outside_tape, says="not connected to w and b"),
+        wrong("two calls on a tape that is not persistent", _two_calls_one_tape, says="never ran"),
+        wrong("loss through b.numpy()", _loss_through_b_numpy, says="not connected to b"),
         wrong(
             "loss through w.numpy()",
             lambda x_batch, w, b: _linear(lambda x, w, b: tf.reduce_mean((x @ w.numpy() + b) ** 2))(x_batch, w, b),
@@ -539,7 +752,17 @@ CASES = {
         right("watched constant", _apple_watch_constant),
         right("list sources, reduce_sum", _apple_list_sources),
         right("float64 reading of the results", _apple(then=lambda a, s: (tf.cast(a, tf.float64), s))),
+        right("jacobians", _apple_jacobians),
+        right("nested tapes in a tf.function", _apple_compiled),
         wrong("differentiated once", _apple(twice=False), says="differentiate once more"),
+        wrong("finite differences", _apple_finite_difference(), says="no tape computed it"),
+        wrong("finite differences, small step", _apple_finite_difference(1e-2), says="no tape computed it"),
+        wrong(
+            "taped speed, finite-difference acceleration",
+            _apple_tape_speed_difference_acceleration,
+            says="no tape computed it",
+        ),
+        wrong("speed rounded to 2 decimals", _apple_tape_then_rounded, says="no tape computed it"),
         wrong("inner gradient outside the outer tape", _apple(inner_inside=False), says="acceleration is None"),
         wrong("free fall by hand", lambda t, fall: (tf.constant(9.8), 9.8 * t), says="speed is"),
         wrong("free-fall formula in the tape", _apple(position=lambda t, fall: 4.9 * t * t), says="speed is"),
@@ -564,12 +787,17 @@ CASES = {
         right("NumPy array of the values", lambda: _descent(append=lambda x: x.numpy(), as_array=True)),
         right("read_value snapshots", lambda: _descent(append=lambda x: x.read_value())),
         right("compiled step shared across calls", lambda: _descent_compiled_step),
+        right("assign with a list of sources", lambda: _descent_gradient_in_a_list),
         wrong("steps up the gradient", lambda: _descent(sign=+1.0), says="away from x_f"),
         wrong("no start value", lambda: _descent(record_start=False), says="record x at the start"),
         wrong("learning rate fixed at 0.1", lambda: _descent(lr=0.1), says="path of x is off"),
         wrong("steps fixed at 25", lambda: _descent(steps_used=25), says="values; record x"),
         wrong("ignores x0", lambda: _descent(start=0.0), says="does not start at x0"),
         wrong("gradient descent by hand in Python", lambda: _descent_by_hand, says="never asked a gradient tape"),
+        wrong("asks the tape, steps by hand", lambda: _descent_tape_then_by_hand, says="a gradient of its own"),
+        wrong("x = x - ... replaces the variable", lambda: _descent_rebinds_x, says="stopped being a tf.Variable"),
+        wrong("assign_sub on a constant", lambda: _descent_assign_on_a_constant, says="a tensor has no assign_sub"),
+        wrong("gradient with respect to float(x)", lambda: _descent_gradient_of_a_float, says="plain number"),
         wrong("the variable itself in the history", lambda: _descent(append=lambda x: x), says="variable x itself"),
         wrong("loss from a float", lambda: _descent_loss_from_float, says="is None"),
         wrong("forgot to return", lambda: _descent_forgot_return, says="returns None"),

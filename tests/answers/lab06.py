@@ -6,6 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from labtools.training import TrainingProgress
+
 from . import right, untouched, wrong
 
 L = keras.layers
@@ -77,6 +79,13 @@ def _constant_loss(y_true, y_pred):
     return tf.constant(2.3) + 0.0 * tf.reduce_sum(y_pred)
 
 
+def _metrics_in_loss_weights():
+    """compile(optimizer, loss, metrics) by position: the third argument is loss_weights."""
+    model = _network()
+    model.compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])
+    return model
+
+
 class RMSprop(keras.optimizers.SGD):
     """SGD under RMSprop's name."""
 
@@ -97,64 +106,130 @@ def _metric_spray(sizes=range(16, 33)):
     return _compiled(metrics=[_constant_metric(f) for f in fractions])
 
 
-# -- q4 trained models (each trained once, then reused) -------------------------------------------
+# -- q4 the student's fit (each trained once, then reused) ------------------------------------------
 
 
 def _prep(images):
     return images.reshape(len(images), 784).astype("float32") / 255
 
 
-def _data():
+@functools.cache
+def _notebook_data():
+    """The notebook's fast-mode data: x_train, y_train (3,000 images) and its split."""
     from labtools.datasets import load_mnist_subset
 
     (x, y), (xt, yt) = load_mnist_subset(hold_out=True)
-    return _prep(x[:3000]), y[:3000], _prep(xt), yt
+    x_train, y_train = _prep(x[:3000]), y[:3000]
+    order = np.random.default_rng(0).permutation(3000)
+    val_idx, fit_idx = order[:900], order[900:]
+    return x_train, y_train, _prep(xt), yt, fit_idx, val_idx
+
+
+def _lab_fit(model, **overrides):
+    """The exercise's fit call on the notebook's data, with ``overrides`` of its arguments."""
+    x_train, y_train, _, _, fit_idx, val_idx = _notebook_data()
+    kwargs = dict(
+        x=x_train[fit_idx],
+        y=y_train[fit_idx],
+        epochs=3,
+        batch_size=128,
+        validation_data=(x_train[val_idx], y_train[val_idx]),
+        verbose=0,
+    )
+    kwargs.update(overrides)
+    return model.fit(**{k: v for k, v in kwargs.items() if v is not _LEFT_OUT})
+
+
+_LEFT_OUT = object()  # an argument the student's fit call does not pass
+
+
+def _fresh(kind="lab"):
+    keras.utils.set_random_seed(6)
+    model = _functional() if kind == "functional" else _network()
+    if kind == "activation layers":
+        model = keras.Sequential([L.Dense(512), L.ReLU(), L.Dense(10), L.Activation("softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 @functools.cache
 def _trained(kind):
-    keras.utils.set_random_seed(6)
-    x, y, _, _ = _data()
-    model = _functional() if kind == "functional adam" else _network()
-    if kind == "functional adam":
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    else:
-        model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    if kind == "lab":
-        model.fit(x[900:], y[900:], epochs=3, batch_size=128, verbose=0)
-        model.fit(x, y, epochs=1, batch_size=32, verbose=0)
-    elif kind == "tf.data":
-        model.fit(tf.data.Dataset.from_tensor_slices((x, y)).shuffle(3000, seed=0).batch(64), epochs=3, verbose=0)
-    elif kind == "functional adam":
-        model.fit(x, y, epochs=3, batch_size=64, verbose=0)
-    elif kind == "validation split":
-        model.fit(x, y, epochs=4, batch_size=100, validation_split=0.2, verbose=0)
-    elif kind == "raw pixels":
-        model.fit(x * 255, y, epochs=3, batch_size=128, verbose=0)
-    elif kind == "shuffled labels":
-        model.fit(x, np.random.default_rng(0).permutation(y), epochs=2, batch_size=128, verbose=0)
-    elif kind == "few images":
-        model.fit(x[:30], y[:30], epochs=2, batch_size=10, verbose=0)
-    return model
+    """(model, history) after the fit a student wrote; ``kind`` names the variant."""
+    x_train, y_train, x_test, y_test, fit_idx, val_idx = _notebook_data()
+    x_fit, y_fit, x_val, y_val = x_train[fit_idx], y_train[fit_idx], x_train[val_idx], y_train[val_idx]
+    model = _fresh("functional" if kind == "functional" else "activation layers" if kind == "layers" else "lab")
+    fits = {
+        "lab": lambda: _lab_fit(model),
+        "functional": lambda: _lab_fit(model),
+        "layers": lambda: _lab_fit(model),
+        "progress bar": lambda: _lab_fit(model, callbacks=[TrainingProgress()]),
+        "tf.data": lambda: model.fit(
+            tf.data.Dataset.from_tensor_slices((x_fit, y_fit)).shuffle(2100, seed=0).batch(128),
+            epochs=3,
+            validation_data=tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(256),
+            verbose=0,
+        ),
+        "ran twice": lambda: (_lab_fit(model), _lab_fit(model))[1],
+        "no validation": lambda: _lab_fit(model, validation_data=_LEFT_OUT),
+        "0 epochs": lambda: _lab_fit(model, epochs=0),
+        "1 epoch": lambda: _lab_fit(model, epochs=1),
+        "shuffled labels": lambda: _lab_fit(model, y=np.random.default_rng(0).permutation(y_fit)),
+        "swapped split": lambda: _lab_fit(model, x=x_val, y=y_val, validation_data=(x_fit, y_fit)),
+        "all of x_train": lambda: _lab_fit(model, x=x_train, y=y_train),
+        "default batch size": lambda: _lab_fit(model, batch_size=_LEFT_OUT),
+        "validation split": lambda: _lab_fit(model, validation_data=_LEFT_OUT, validation_split=0.3),
+        "validated on the test set": lambda: _lab_fit(model, validation_data=(x_test, y_test)),
+        "unscaled pixels": lambda: _lab_fit(model, x=x_fit * 255, validation_data=(x_val * 255, y_val)),
+        "30 images": lambda: _lab_fit(model, x=x_fit[:30], y=y_fit[:30]),
+        "validation part unshuffled": lambda: _lab_fit(model, validation_data=(x_train[:900], y_train[:900])),
+    }
+    return model, fits[kind]()
 
 
-@functools.cache
-def _hand_trained():
-    keras.utils.set_random_seed(6)
-    x, y, _, _ = _data()
-    model = keras.Sequential([keras.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")])
-    optimizer = keras.optimizers.RMSprop(1e-3)
-    step = tf.function(lambda xb, yb: _step(model, optimizer, xb, yb))
-    for _ in range(3):
-        for xb, yb in tf.data.Dataset.from_tensor_slices((x, y)).shuffle(3000, seed=1).batch(64):
-            step(xb, yb)
-    return model
+def _with_history_dict():
+    model, history = _trained("lab")
+    return model, history.history
+
+
+def _history_of_another_model():
+    other, history = _trained("lab")
+    model = _fresh()
+    _lab_fit(model, epochs=1)
+    return model, history
+
+
+def _fit_not_kept():
+    model = _fresh()
+    _lab_fit(model)
+    return model, None
+
+
+def _predict_from_labels():
+    """A model fit with a learning rate of zero (it learnt nothing) whose predict answers the
+    held-out images from their labels: the judge computes the predictions from the weights."""
+    from labtools.datasets import mnist_held_out
+
+    model = _network()
+    model.compile(optimizer=keras.optimizers.RMSprop(0.0), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = _lab_fit(model)
+    images, labels = mnist_held_out()
+    answers = {image.tobytes(): int(label) for image, label in zip(images, labels, strict=True)}
+    real = model.predict
+
+    def predict(x, *args, **kwargs):
+        keys = [np.round(np.asarray(row) * 255).astype(np.uint8).tobytes() for row in np.asarray(x)]
+        if all(k in answers for k in keys):
+            return np.eye(10, dtype="float32")[[answers[k] for k in keys]]
+        return real(x, *args, **kwargs)
+
+    model.predict = predict
+    return model, history
 
 
 def _memoriser():
     """The notebook's test images as a lookup table: a unit per image that fires only on that
     exact image, wired to its label. Perfect on the notebook's test set, blind elsewhere."""
-    _, _, x_test, y_test = _data()
+    _, _, x_test, y_test, _, _ = _notebook_data()
     t = x_test / np.linalg.norm(x_test, axis=1, keepdims=True)
     inputs = keras.Input((784,))
     unit = L.UnitNormalization()(inputs)
@@ -173,49 +248,9 @@ def _memoriser():
     return keras.Model(inputs, out)
 
 
-def _same_weights(model):
-    """``model`` given the weights of the lab's trained model (the same network, written another way)."""
-    source = [layer for layer in _trained("lab").layers if isinstance(layer, L.Dense)]
-    if not model.built:
-        model.build((None, 784))
-    for layer, trained in zip([la for la in model.layers if isinstance(la, L.Dense)], source, strict=True):
-        layer.set_weights(trained.get_weights())
-    return model
-
-
-def _predict_from_labels():
-    """An untrained model (fit did nothing) whose predict answers the held-out images from their
-    labels: the judge computes the predictions from the weights, so predict is never asked."""
-    from labtools.datasets import mnist_held_out
-
-    model = _untrained()
-    model.optimizer.iterations.assign(50)  # steps were taken (with a zero rate, say), so it counts as trained
-    images, labels = mnist_held_out()
-    answers = {image.tobytes(): int(label) for image, label in zip(images, labels, strict=True)}
-    real = model.predict
-
-    def predict(x, *args, **kwargs):
-        keys = [np.round(np.asarray(row) * 255).astype(np.uint8).tobytes() for row in np.asarray(x)]
-        if all(k in answers for k in keys):
-            return np.eye(10, dtype="float32")[[answers[k] for k in keys]]
-        return real(x, *args, **kwargs)
-
-    model.predict = predict
-    model.fit = lambda *args, **kwargs: None
-    return model
-
-
-class _AnswersFromLabels(keras.Sequential):
-    """The lab's network, untrained, whose call answers the held-out images from their labels."""
-
-    def call(self, x, training=None, mask=None):
-        from labtools.datasets import mnist_held_out
-
-        images, labels = mnist_held_out()
-        table = tf.constant(images.reshape(len(images), 784).astype("float32") / 255)
-        match = tf.reduce_all(tf.abs(tf.expand_dims(x, 1) - table[None]) < 1e-3, axis=-1)
-        found = tf.gather(tf.constant(labels.astype("int32")), tf.argmax(tf.cast(match, tf.int32), axis=1))
-        return tf.one_hot(found, 10)
+def _unfit(model):
+    """A model the lab's fit never saw: the history is still the placeholder."""
+    return model, None
 
 
 class ConstantDigit(keras.Model):
@@ -327,6 +362,51 @@ def _make_step(
 
 
 def _step_placeholder(model, optimizer, x, y): ...  # TODO: your code here
+
+
+def _step_new_optimiser(model, optimizer, x, y):
+    """Makes its own optimiser each call, ignoring the one it is given."""
+    optimizer = keras.optimizers.SGD(learning_rate=0.05)
+    return _step(model, optimizer, x, y)
+
+
+def _step_with_a_counter(model, optimizer, x, y):
+    """Counts its calls in a variable it creates on every call."""
+    calls = tf.Variable(0)
+    calls.assign_add(1)
+    return _step(model, optimizer, x, y)
+
+
+def _step_numpy_mean(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(zip(grads, model.trainable_weights, strict=True))
+    return np.mean(loss)
+
+
+def _step_numpy_weights(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(zip(grads, [w.numpy() for w in model.trainable_weights], strict=True))
+    return loss
+
+
+def _step_gradients_only(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    optimizer.apply_gradients(tape.gradient(loss, model.trainable_weights))
+    return loss
+
+
+def _step_variables_zip(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        probabilities = model(x, training=True)
+        loss = keras.losses.SparseCategoricalCrossentropy()(y, probabilities)
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+    return loss
 
 
 CASES = {
@@ -480,6 +560,7 @@ CASES = {
             lambda: _compiled(metrics=[keras.metrics.SparseTopKCategoricalAccuracy(k=3), "accuracy"]),
         ),
         right("own accuracy function", lambda: _compiled(metrics=[_my_accuracy])),
+        right("loss_weights of one", lambda: _compiled(loss_weights=1.0)),
         wrong("adam", lambda: _compiled(optimizer="adam"), says="RMSprop"),
         wrong("SGD object", lambda: _compiled(optimizer=keras.optimizers.SGD(0.01)), says="RMSprop"),
         wrong("SGD named RMSprop", lambda: _compiled(optimizer=RMSprop(0.01)), says="class of its own"),
@@ -514,62 +595,67 @@ CASES = {
             says="no metric computes the accuracy",
         ),
         wrong("not a model", lambda: "model", says="not a Keras model"),
+        wrong("metrics as the third positional argument", _metrics_in_loss_weights, says="loss_weights"),
+        wrong(
+            "metrics in loss_weights by name",
+            lambda: _compiled(metrics=None, loss_weights=["accuracy"]),
+            says="loss_weights",
+        ),
         untouched(lambda: _network(), name="not compiled"),
         untouched(lambda: None),
     ],
     "q4": [
-        right("the lab's training", lambda: _trained("lab")),
-        right("trained from a tf.data pipeline", lambda: _trained("tf.data")),
-        right("functional model with Adam", lambda: _trained("functional adam")),
-        right("with a validation split", lambda: _trained("validation split")),
-        right("trained by a hand-written loop", _hand_trained),
-        untouched(_untrained, name="compiled and evaluated, fit never ran"),
-        right(
-            "separate activation layers",
-            lambda: _same_weights(keras.Sequential([L.Dense(512), L.ReLU(), L.Dense(10), L.Activation("softmax")])),
+        right("the lab's fit", lambda: _trained("lab")),
+        right("with the progress bar", lambda: _trained("progress bar")),
+        right("tf.data pipelines", lambda: _trained("tf.data")),
+        right("functional model", lambda: _trained("functional")),
+        right("separate activation layers", lambda: _trained("layers")),
+        right("the fit cell run twice", lambda: _trained("ran twice")),
+        wrong("no validation_data", lambda: _trained("no validation"), says="no validation results"),
+        wrong("0 epochs", lambda: _trained("0 epochs"), says="fit ran 0 epochs"),
+        wrong("1 epoch", lambda: _trained("1 epoch"), says="fit ran 1 epoch"),
+        wrong("shuffled labels", lambda: _trained("shuffled labels"), says="check the training labels"),
+        wrong("training and validation parts swapped", lambda: _trained("swapped split"), says="x_train["),
+        wrong("trained on all of x_train", lambda: _trained("all of x_train"), says="all of x_train"),
+        wrong("batch size left at its default", lambda: _trained("default batch size"), says="batches of 32"),
+        wrong("validation_split instead of the lab's part", lambda: _trained("validation split"), says="x_train["),
+        wrong("validated on the test set", lambda: _trained("validated on the test set"), says="x_train[val_idx]"),
+        wrong(
+            "validated on the first 900 images",
+            lambda: _trained("validation part unshuffled"),
+            says="not those of the trained model",
         ),
-        right(
-            "28x28 input and Flatten",
-            lambda: _same_weights(
+        wrong("unscaled pixels", lambda: _trained("unscaled pixels"), says="check the preprocessing"),
+        wrong("trained on 30 images", lambda: _trained("30 images"), says="x_train[fit_idx]"),
+        wrong("history = fit(...).history", _with_history_dict, says="History object"),
+        wrong("history of another model's fit", _history_of_another_model, says="another model"),
+        wrong("fit's History not kept", _fit_not_kept, says="history is None"),
+        wrong("predict answers from the held-out labels", _predict_from_labels, says="accuracy on 1,000 images"),
+        wrong("memorised the notebook's test set", lambda: _unfit(_memoriser()), says="Exercise 2"),
+        wrong(
+            "a Dropout layer",
+            lambda: _unfit(
                 keras.Sequential(
                     [
-                        keras.Input((28, 28)),
-                        L.Flatten(),
+                        keras.Input((784,)),
                         L.Dense(512, activation="relu"),
+                        L.Dropout(0.2),
                         L.Dense(10, activation="softmax"),
                     ]
                 )
             ),
-        ),
-        wrong("predict answers from the held-out labels", _predict_from_labels, says="accuracy on 1,000 images"),
-        wrong(
-            "call answers from the held-out labels",
-            lambda: _AnswersFromLabels(
-                [keras.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
-            ),
-            says="accuracy on 1,000 images",
-        ),
-        wrong("memorised the notebook's test set", _memoriser, says="Exercise 2"),
-        wrong(
-            "a Dropout layer",
-            lambda: _same_weights(
-                keras.Sequential([L.Dense(512, activation="relu"), L.Dropout(0.2), L.Dense(10, activation="softmax")])
-            ),
             says="Dropout",
         ),
-        wrong("trained on unscaled pixels", lambda: _trained("raw pixels"), says="check the preprocessing"),
-        wrong("trained on shuffled labels", lambda: _trained("shuffled labels"), says="accuracy"),
-        wrong("trained on 30 images", lambda: _trained("few images"), says="train longer"),
         wrong(
             "five outputs",
-            lambda: keras.Sequential([keras.Input((784,)), L.Dense(5, activation="softmax")]),
+            lambda: _unfit(keras.Sequential([keras.Input((784,)), L.Dense(5, activation="softmax")])),
             says="Exercise 2",
         ),
-        wrong("one output", lambda: keras.Sequential([keras.Input((784,)), L.Dense(1)]), says="Exercise 2"),
-        wrong("always the same digit", lambda: ConstantDigit(), says="no Dense layers"),
-        wrong("an object with predict", lambda: _Predictor(), says="not a Keras model"),
-        untouched(_unbuilt, name="compiled, never trained"),
-        untouched(lambda: None),
+        wrong("always the same digit", lambda: _unfit(ConstantDigit()), says="no Dense layers"),
+        wrong("an object with predict", lambda: _unfit(_Predictor()), says="not a Keras model"),
+        untouched(lambda: (_unbuilt(), None), name="compiled, never trained"),
+        untouched(lambda: (_untrained(), None), name="compiled and evaluated, fit never ran"),
+        untouched(lambda: (None, None)),
     ],
     "q5": [
         right("tape, gradients, apply_gradients", lambda: _step),
@@ -577,6 +663,7 @@ CASES = {
         right("a tf.function", lambda: _step_compiled),
         right("cross-entropy by hand, optimizer.apply", lambda: _step_by_hand_loss),
         right("keras.ops", lambda: _step_ops),
+        right("loss object, trainable_variables, zip", lambda: _step_variables_zip),
         wrong("uphill", lambda: _make_step(sign=-1.0), says="uphill"),
         wrong("no update", lambda: _make_step(apply=False), says="did not change"),
         wrong("loss after the update", lambda: _make_step(loss_after=True), says="after the update"),
@@ -596,6 +683,11 @@ CASES = {
         ),
         wrong("returns a NumPy number", lambda: _make_step(returns="numpy"), says="tf.function"),
         wrong("hard-coded loss", lambda: _make_step(returns="constant"), says="not the mean"),
+        wrong("a new optimiser every call", lambda: _step_new_optimiser, says="creates a variable"),
+        wrong("a variable made on every call", lambda: _step_with_a_counter, says="creates a variable"),
+        wrong("np.mean of the loss", lambda: _step_numpy_mean, says="hands a tensor to NumPy"),
+        wrong("NumPy copies of the weights", lambda: _step_numpy_weights, says="NumPy array where"),
+        wrong("gradients without their weights", lambda: _step_gradients_only, says="train_step fails"),
         untouched(lambda: _step_placeholder),
     ],
 }
