@@ -55,6 +55,7 @@ def expect_float_dtype(name: str, dtype: str, want: str | None = None) -> None:
 
 # -- a dense layer probed with the judge's own weights ----------------------------------------
 
+
 def draw_dense_cases(rng: np.random.Generator, count: int = 2) -> dict:
     """``count`` probe configurations for a layer ``f(units)`` on inputs of ``n_in`` features: unit
     counts and input sizes all different (and never equal within a case, so a transposed kernel

@@ -26,8 +26,8 @@ from labtools.grading import probe  # noqa: E402
 from labtools.labs import CATALOGUE, load_lab  # noqa: E402
 
 MIN_RIGHT, MIN_WRONG = 4, 6
-SEEDS = int(os.environ.get("LABTOOLS_SEEDS", "6"))  # extra draws per case in the stability test
-# checks that train or run a model per draw: a tenth of the draws (at least 2)
+SEEDS = int(os.environ.get("LABTOOLS_SEEDS", "4"))  # extra draws per case in the stability test
+# checks that train or run a model per draw: a tenth of the draws (at least 1)
 COSTLY = {("05", "q5"), ("06", "q3"), ("06", "q4"), ("06", "q5"), ("07", "q3"), ("07", "q5"), ("07", "q6")}
 
 
@@ -74,7 +74,7 @@ def _rng(test_id: str, k: int = 0) -> np.random.Generator:
 def _assert_message(v, case: Case):
     assert "\n" not in v.message and "Traceback" not in v.message, v.message
     assert "function_node" not in v.message and "unexpected form" not in v.message, v.message  # a judge broke
-    assert len(v.message) <= 300, v.message
+    assert len(v.message) < 160, f"{len(v.message)} characters: {v.message}"
     if case.expect == "FAIL":
         assert case.says.lower() in v.message.lower(), f"hint {v.message!r} should mention {case.says!r}"
 
@@ -119,7 +119,7 @@ DRAWN = [p for p in PARAMS if load_lab(p.values[0]).questions[p.values[1]].draw 
 def test_verdict_holds_on_every_draw(lab, qid, case, request):
     """The same case on many fresh draws: each draw must separate it from the right answer."""
     question = load_lab(lab).questions[qid]
-    draws = max(2, SEEDS // 10) if (lab, qid) in COSTLY else SEEDS
+    draws = max(1, SEEDS // 10) if (lab, qid) in COSTLY else SEEDS
     for k in range(draws):
         rng = _rng(request.node.nodeid, 100 + k)
         g = _grader_path(question, case, rng)

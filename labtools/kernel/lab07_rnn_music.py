@@ -7,26 +7,89 @@ with a batch and an optimiser, small generation models) and returns what came ou
 
 from __future__ import annotations
 
+import functools
+import re
 from contextlib import contextmanager
 
 import numpy as np
 
-from .calling import call, tensor_facts, to_array
+from .calling import call, describe, tensor_facts, to_array
 from .errors import Fail, NotAttempted, clean_message
 from .exercise import Exercise, exercises
 
+MESSAGE_LIMIT = 159  # characters of a hint: one line, under 160
 
-def _type_with_article(value) -> str:
-    """'a list', 'an EagerTensor': the type of a value with its article."""
-    name = type(value).__name__
-    return f"{'an' if name[0] in 'AEIOUaeiou' or name == 'ndarray' else 'a'} {name}"
+# TensorFlow's words in an error a student's code raised, and what they mean in the student's terms
+_PLAIN_WORDS = (
+    (re.compile(r"Binding inputs to tf\.function failed due to `([^`]*)`.*"), r"\1"),
+    (
+        re.compile(r"tf\.function only supports singleton tf\.Variables.*"),
+        "it creates a new variable every time it runs, which a compiled function cannot do",
+    ),
+    (re.compile(r"Cannot convert a symbolic tf\.Tensor.*"), "a NumPy function was given a tensor of the graph"),
+    (re.compile(r"'(?:Symbolic|Eager)Tensor' object"), "a tensor"),
+    (re.compile(r"\b(?:Symbolic|Eager)Tensor\b"), "tensor"),
+    (re.compile(r"'?IndexedSlices'?"), "a sparse gradient"),
+    (re.compile(r"""\blayer ["'][\w.]+["']"""), "a layer"),
+    (re.compile(r"\s*See https?://\S*"), ""),
+    (re.compile(r"\b(?:tensorflow\.python|keras\.src)(?:\.\w+)*\.(\w+)"), r"\1"),
+)
+
+
+def plain(message: str) -> str:
+    """A hint without TensorFlow's internal words, on one line under 160 characters."""
+    text = " ".join(str(message).split())
+    for pattern, words in _PLAIN_WORDS:
+        text = pattern.sub(words, text)
+    if text.count("(") > text.count(")"):  # a quoted error cut short inside its parentheses
+        text += ")"
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3].rstrip() + "..."
+
+
+def _plain_fails(extract):
+    """Every Fail of ``extract`` in plain words (see :func:`plain`)."""
+
+    @functools.wraps(extract)
+    def wrapped(*answers, given):
+        try:
+            return extract(*answers, given=given)
+        except Fail as exc:
+            raise Fail(plain(str(exc))) from None
+
+    return wrapped
+
+
+def _graph_cause(exc: Exception) -> str:
+    """Why code that runs eagerly failed inside a tf.function, in the student's terms."""
+    text = " ".join(str(exc).split())
+    if "numpy" in text and isinstance(exc, AttributeError):
+        return "it calls .numpy(), and in a graph a tensor has no value yet"
+    if "symbolic" in text.lower() and "numpy" in text.lower():
+        return "it hands a tensor to NumPy, and in a graph a tensor has no value yet"
+    if "singleton tf.Variables" in text:
+        return "it creates a new variable (an optimizer, a model, a tf.Variable) on every call"
+    if type(exc).__name__ == "OperatorNotAllowedInGraphError":
+        return "it uses a tensor as a Python bool or loops over it"
+    lines = [line for line in str(exc).splitlines() if line.strip()]  # TensorFlow puts the cause last
+    return _quote(exc, 80, lines[-1] if lines else "")
+
+
+def _what(value) -> str:
+    """What a value is, in the student's words: "a list", "a tf.Tensor", "a NumPy array"."""
+    return describe(value).replace("a Python list", "a list")
+
+
+def _quote(exc: Exception, room: int, line: str | None = None) -> str:
+    """``Type: first line`` of an error (or ``Type: line``), at most ``room`` characters."""
+    text = f"{type(exc).__name__}: {clean_message(str(exc) if line is None else line)}".rstrip(": ")
+    return text if len(text) <= room else text[: room - 3].rstrip() + "..."
 
 
 def _numbers(value, subject: str, asked: str) -> np.ndarray:
     """A NumPy array of numbers from the student (Fail for a list, a tensor, characters).
     ``subject`` is how the message starts: "x_batch is", "vectorize_string returns"."""
     if not isinstance(value, np.ndarray):
-        raise Fail(f"{subject} {_type_with_article(value)}; the exercise asks for {asked}")
+        raise Fail(f"{subject} {_what(value)}; the exercise asks for {asked}")
     if value.dtype.kind not in "biuf":
         raise Fail(f"{subject} an array of {value.dtype.name}, not of numbers")
     return value
@@ -71,9 +134,7 @@ def _extract_batches(get_batch, given):
                 errors.append(exc)
                 continue
             if not (isinstance(out, tuple) and len(out) == 2):
-                raise Fail(
-                    f"get_batch returns {_type_with_article(out)}; return a tuple of two arrays: (x_batch, y_batch)"
-                )
+                raise Fail(f"get_batch returns {_what(out)}; return a tuple of two arrays: (x_batch, y_batch)")
             batches.append(
                 tuple(
                     _numbers(value, f"{name} is", "a NumPy array").copy()
@@ -117,6 +178,16 @@ def _layers_with_weights(model) -> list[dict]:
     return found
 
 
+def _all_layers(model) -> list:
+    """Every layer of a model, nested models' layers included."""
+    import keras
+
+    found = []
+    for layer in getattr(model, "layers", []):
+        found += _all_layers(layer) if isinstance(layer, keras.Model) else [layer]
+    return found
+
+
 def _extract_model(build_model, given):
     with _full_float32():
         return _run_models(build_model, given)
@@ -131,17 +202,21 @@ def _run_models(build_model, given):
         sizes = (config["vocab_size"], config["embedding_dim"], config["rnn_units"])
         model = call(build_model, "build_model", *sizes)
         if not isinstance(model, keras.Model):
-            raise Fail(f"build_model returns {_type_with_article(model)}; return a Keras model")
+            raise Fail(f"build_model returns {_what(model)}; return a Keras model")
         tokens = [tf.constant(batch) for batch in config["tokens"]]
 
         def run(batch, model=model):
             try:
                 out = model(batch)
             except Exception as exc:  # noqa: BLE001 - whatever the student's model raises
-                raise Fail(
-                    f"the model cannot run on a batch of {batch.shape[0]} sequences of {batch.shape[1]} characters "
-                    f"({clean_message(str(exc)) or type(exc).__name__})"
-                ) from None
+                where = f"the model cannot run on a batch of {batch.shape[0]} sequences of {batch.shape[1]} characters"
+                if any(getattr(layer, "stateful", False) for layer in _all_layers(model)):
+                    raise Fail(
+                        f"{where}: a stateful LSTM keeps one batch size; this model should take any batch"
+                    ) from None
+                raise Fail(f"{where} ({_quote(exc, 90)})") from None
+            if isinstance(out, (list, tuple, dict)):
+                raise Fail(f"the model gives {len(out)} outputs; it should give one tensor of scores")
             return _numbers(np.asarray(out), "the model's output is", "one tensor of scores").astype("float64")
 
         run(tokens[0])  # builds the model
@@ -179,8 +254,7 @@ def _extract_loss(compute_loss, given):
             mean, grad = training_step(labels, logits)
         except Exception as exc:  # noqa: BLE001 - whatever the student's code raises
             raise Fail(
-                f"compute_loss fails inside a tf.function, as in the training step ({type(exc).__name__}); "
-                "use only TensorFlow operations, no .numpy() or Python numbers"
+                f"compute_loss fails inside a tf.function, as the training step runs it: {_graph_cause(exc)}"
             ) from None
         runs.append(
             {
@@ -198,12 +272,7 @@ def _extract_loss(compute_loss, given):
 
 
 def _compiled_failure(exc: Exception) -> Fail:
-    lines = [line for line in str(exc).splitlines() if line.strip()]  # TensorFlow puts the cause last
-    cause = clean_message(lines[-1]) if lines else type(exc).__name__
-    return Fail(
-        f"train_step fails when the training loop compiles it with tf.function ({cause or type(exc).__name__}); "
-        "keep to TensorFlow operations inside (no .numpy() or float())"
-    )
+    return Fail(f"train_step fails when the training loop compiles it with tf.function: {_graph_cause(exc)}")
 
 
 def _unknown_variable(exc: Exception) -> bool:
@@ -262,8 +331,9 @@ def _extract_train_step(train_step, given):
 # q6 -- the generation loop: greedy runs on model A, samples from model B -------------------------
 
 SAMPLING_TEMPERATURES = (1.0, 2.5)  # the judge checks the samples' distribution at each of them
-_SAMPLES = 200  # characters drawn per temperature, in calls of _SAMPLE_LENGTH (a loop that reruns
-_SAMPLE_LENGTH = 10  # the whole text each step costs length squared: 300 at once took 4 minutes)
+SAMPLE_START = "X:"  # the start string of the samples (any: model B forgets it)
+_SAMPLES = 200  # characters drawn per temperature, in calls of SAMPLE_LENGTH (a loop that reruns
+SAMPLE_LENGTH = 10  # the whole text each step costs length squared: 300 at once took 4 minutes)
 _GREEDY_TEMPERATURE = 1e-4  # a temperature so low that sampling picks the largest logit
 
 
@@ -287,18 +357,12 @@ def _generation_model(weights):
     return model
 
 
-def _generated(out, start: str, length: int) -> str:
-    """The generated characters of generate_text's result (with or without the start string)."""
+def _text(out) -> str:
+    """generate_text's result, which should be a string (the judge reads the start string and the
+    generated characters in it)."""
     if not isinstance(out, str):
-        raise Fail(f"generate_text returns {_type_with_article(out)}; return the text, a string")
-    if len(out) == len(start) + length and out.startswith(start):
-        return out[len(start) :]
-    if len(out) == length:
-        return out
-    raise Fail(
-        f"generate_text(model, {start!r}, {length}) returns {len(out)} characters; return the start string "
-        f"followed by {length} generated characters"
-    )
+        raise Fail(f"generate_text returns {_what(out)}; return the text, a string")
+    return str(out)
 
 
 def _extract_generation(generate_text, given):
@@ -308,24 +372,24 @@ def _extract_generation(generate_text, given):
         greedy = []
         for start in given["starts"]:
             name = f"generate_text(model, {start!r}, {length}, temperature={_GREEDY_TEMPERATURE})"
-            out = call(generate_text, name, model_a, start, length, _GREEDY_TEMPERATURE)
-            greedy.append(_generated(out, start, length))
+            greedy.append(_text(call(generate_text, name, model_a, start, length, _GREEDY_TEMPERATURE)))
         samples = []
         for temperature in SAMPLING_TEMPERATURES:
-            name = f"generate_text(model, 'X', {_SAMPLE_LENGTH}, temperature={temperature})"
-            parts = [
-                call(generate_text, name, model_b, "X", _SAMPLE_LENGTH, temperature)
-                for _ in range(_SAMPLES // _SAMPLE_LENGTH)
-            ]
-            samples.append("".join(_generated(out, "X", _SAMPLE_LENGTH) for out in parts))
+            name = f"generate_text(model, {SAMPLE_START!r}, {SAMPLE_LENGTH}, temperature={temperature})"
+            samples.append(
+                [
+                    _text(call(generate_text, name, model_b, SAMPLE_START, SAMPLE_LENGTH, temperature))
+                    for _ in range(_SAMPLES // SAMPLE_LENGTH)
+                ]
+            )
     return {"greedy": greedy, "samples": samples}
 
 
 EXERCISES = exercises(
-    Exercise("q1", answers=["vectorize_string"], extract=_extract_vectorize),
-    Exercise("q2", answers=["get_batch"], extract=_extract_batches),
-    Exercise("q3", answers=["build_model"], extract=_extract_model),
-    Exercise("q4", answers=["compute_loss"], extract=_extract_loss),
-    Exercise("q5", answers=["train_step"], extract=_extract_train_step),
-    Exercise("q6", answers=["generate_text"], extract=_extract_generation),
+    Exercise("q1", answers=["vectorize_string"], extract=_plain_fails(_extract_vectorize)),
+    Exercise("q2", answers=["get_batch"], extract=_plain_fails(_extract_batches)),
+    Exercise("q3", answers=["build_model"], extract=_plain_fails(_extract_model)),
+    Exercise("q4", answers=["compute_loss"], extract=_plain_fails(_extract_loss)),
+    Exercise("q5", answers=["train_step"], extract=_plain_fails(_extract_train_step)),
+    Exercise("q6", answers=["generate_text"], extract=_plain_fails(_extract_generation)),
 )

@@ -18,7 +18,7 @@ import numpy as np
 from ..checking import Fail, Lab, Question
 from ..judging import expect_close, expect_float_dtype
 from ..kernel.lab07_rnn_music import EXERCISES as KERNEL
-from ..kernel.lab07_rnn_music import SAMPLING_TEMPERATURES
+from ..kernel.lab07_rnn_music import SAMPLE_LENGTH, SAMPLE_START, SAMPLING_TEMPERATURES
 from ..reference import ACTIVATIONS, sigmoid, softmax
 
 
@@ -59,19 +59,52 @@ def _reference_logits(weights, tokens):
 
 
 # q1 -- vectorising text: three random strings of the vocabulary; the answer is their indices --------
+# Spaces and newlines are characters of the tunes like any other. Every string holds both inside it
+# (two spaces in a row among them), and two of them at each end: two spaces at one end and two
+# newlines at the other, the other way round in the next string. So skipping, stripping (any end, any
+# whitespace) or splitting changes the result, and differs from dropping one end character.
 
-_STRING_LENGTHS = ((2, 9), (20, 61), (120, 241))  # [low, high) of each string's length
+_STRING_LENGTHS = ((10, 15), (20, 61), (120, 241))  # [low, high) of each string's length
+_WHITESPACE = (" ", "\n")
 
 
 def _draw_strings(rng) -> dict:
     """The strings as indices (what the answer should give) and as text (what the kernel hands in)."""
     vocab = corpus_vocabulary()
-    strings = [rng.integers(0, len(vocab), size=int(rng.integers(low, high))) for low, high in _STRING_LENGTHS]
+    space, newline = (vocab.index(char) for char in _WHITESPACE)
+    strings = []
+    for k, (low, high) in enumerate(_STRING_LENGTHS):
+        indices = rng.integers(0, len(vocab), size=int(rng.integers(low, high)))
+        pair = int(rng.integers(3, len(indices) - 5))  # two spaces in a row, then a space and a newline after them
+        inside = pair + 2 + rng.choice(len(indices) - pair - 4, size=2, replace=False)
+        indices[[pair, pair + 1, *inside]] = [space, space, space, newline]
+        ends = [space, space, newline, newline] if k % 2 == 0 else [newline, newline, space, space]
+        indices[[0, 1, -2, -1]] = ends
+        strings.append(indices)
     return {"strings": strings, "texts": ["".join(vocab[i] for i in indices) for indices in strings]}
+
+
+def _without_whitespace(indices) -> np.ndarray:
+    vocab = corpus_vocabulary()
+    whitespace = [vocab.index(char) for char in _WHITESPACE]
+    return indices[~np.isin(indices, whitespace)]
 
 
 def _judge_vectorize(d, inputs):
     for want, got in zip(inputs["strings"], d["results"], strict=True):
+        one_end_dropped = got.shape == (want.size - 1,) and (
+            np.array_equal(got, want[1:]) or np.array_equal(got, want[:-1])
+        )
+        if (
+            got.ndim == 1
+            and got.size < want.size
+            and not one_end_dropped
+            and np.array_equal(_without_whitespace(got), _without_whitespace(want))
+        ):
+            raise Fail(
+                "some spaces or newlines are missing from the result; they are characters of the text too, each "
+                "with its own index"
+            )
         if got.shape != want.shape:
             raise Fail(
                 f"a string of {len(want)} characters should give {len(want)} numbers, one per "
@@ -90,8 +123,8 @@ Q1 = Question(
     judge=_judge_vectorize,
     draw=_draw_strings,
     hints=[
-        "Look each character up in char2idx.",
-        "A list comprehension over the string, turned into a NumPy array.",
+        "Look each character up in char2idx; spaces and newlines are characters too.",
+        "One index per character, in order, as a NumPy array of integers (see np.array in NumPy's documentation).",
     ],
 )
 
@@ -206,8 +239,8 @@ Q2 = Question(
             "should be possible, the last one included."
         ),
         (
-            "The input of a window starting at i is seq_length characters from i; the target is the "
-            "same length, one character further on."
+            "A window starting at i: the input is seq_length characters from i, the target the same "
+            "length one character later (see slicing in NumPy's documentation)."
         ),
     ],
 )
@@ -322,8 +355,11 @@ Q3 = Question(
     judge=_judge_model,
     draw=_draw_models,
     hints=[
-        "keras.Sequential([Embedding, LSTM, Dense]).",
-        "LSTM(rnn_units, return_sequences=True); Dense(vocab_size) with no activation.",
+        "Three layers in a row, as section 4 lists them: an Embedding, an LSTM and a Dense layer.",
+        (
+            "The LSTM should give an output at every step, not only the last (see keras.layers.LSTM's "
+            "documentation), and the last layer gives logits: no activation."
+        ),
     ],
 )
 
@@ -360,11 +396,22 @@ def _draw_losses(rng) -> dict:
     return {"cases": cases}
 
 
+def _as_probabilities(logits):
+    """What Keras' cross-entropies make of logits when not told that they are logits: the sparse one
+    clips them into (0, 1) and takes the softmax of their log; the one-hot one scales them to add up
+    to 1, then clips them."""
+    epsilon = 1e-7
+    clipped = np.clip(logits, epsilon, 1 - epsilon)
+    with np.errstate(all="ignore"):
+        scaled = np.clip(logits / logits.sum(-1, keepdims=True), epsilon, 1 - epsilon)
+    return [clipped / clipped.sum(-1, keepdims=True), scaled]
+
+
 def _judge_loss(d, inputs):
     for case, run in zip(inputs["cases"], d["runs"], strict=True):
         labels, logits = case["labels"], case["logits"].astype("float64")
         probs = softmax(logits)
-        per_step = -np.log(np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0])
+        per_step = -np.log(_picked(probs, labels))
         shape = tuple(run["shape"])
         if shape not in ((), (1,), per_step.shape, (per_step.size,)):
             raise Fail(
@@ -372,20 +419,45 @@ def _judge_loss(d, inputs):
                 "step (the labels' shape) or their mean (a single number)"
             )
         expect_float_dtype("the loss", run["dtype"])
-        values = np.asarray(run["values"], dtype="float64")
-        want = per_step.mean() if shape in ((), (1,)) else per_step.reshape(shape)
-        if values.size == 1 and np.isclose(values.item(), per_step.sum(), rtol=1e-4):
-            raise Fail("the loss adds up the steps; return their mean (or one value per step)")
-        if not np.allclose(values.reshape(np.shape(want)), want, rtol=1e-4, atol=1e-5):
-            err = float(np.max(np.abs(values.reshape(np.shape(want)) - want)))
+        values = np.asarray(run["values"], dtype="float64").reshape(shape)
+        single = shape in ((), (1,))
+
+        def gives(steps, values=values, single=single):
+            """The answer's values are these per-step losses (or their mean)."""
+            want = steps.mean() if single else steps.reshape(values.shape)
+            return bool(np.allclose(values, want, rtol=1e-4, atol=1e-5))
+
+        if gives(per_step):
+            if run["grad"] is None:
+                raise Fail("no gradient flows from the loss back to the logits; compute it with TensorFlow operations")
+            onehot = np.eye(logits.shape[-1])[labels]
+            expect_close("the loss's gradient with respect to the logits", run["grad"], (probs - onehot) / labels.size)
+            continue
+        if single:
+            for total, what in (
+                (per_step.sum(), "adds up the losses of all the steps"),
+                (per_step.sum(axis=1).mean(), "adds up the steps of each sequence"),
+                (per_step.sum(axis=0).mean(), "adds up the sequences at each step"),
+            ):
+                if np.isclose(values.item(), total, rtol=1e-4):
+                    raise Fail(f"the loss {what}; return their mean (or one value per step)")
+        if any(gives(-np.log(_picked(wrong, labels))) for wrong in _as_probabilities(logits)):
             raise Fail(
-                f"the loss values are off (largest error {err:.3g}); it is the cross-entropy of the labels "
-                "and the softmax of the logits: the model outputs logits, so tell the loss from_logits=True"
+                "the loss values are off: the loss takes the logits for probabilities, as if the model ended in a "
+                "softmax (see its arguments)"
             )
-        if run["grad"] is None:
-            raise Fail("no gradient flows from the loss back to the logits; compute it with TensorFlow operations")
-        onehot = np.eye(logits.shape[-1])[labels]
-        expect_close("the loss's gradient with respect to the logits", run["grad"], (probs - onehot) / labels.size)
+        if gives(-np.log(_picked(softmax(probs), labels))):
+            raise Fail("the loss values are off: the logits go through the softmax twice")
+        if not np.all(np.isfinite(values)):
+            raise Fail(
+                "some loss values are NaN or infinite; logits can be any number of either sign, and the loss "
+                "needs their softmax"
+            )
+        err = float(np.max(np.abs(values - (per_step.mean() if single else per_step.reshape(shape)))))
+        raise Fail(
+            f"the loss values are off (largest error {err:.3g}); the loss of a step is minus the log of the "
+            "probability the softmax of its logits gives its label"
+        )
 
 
 Q4 = Question(
@@ -395,8 +467,11 @@ Q4 = Question(
     judge=_judge_loss,
     draw=_draw_losses,
     hints=[
-        "keras.losses.sparse_categorical_crossentropy compares integer labels with scores.",
-        "The Dense layer has no softmax, so its outputs are logits.",
+        "The labels are integer indices, not one-hot vectors: Keras has a cross-entropy for each kind.",
+        (
+            "The Dense layer has no softmax, so its outputs are logits; keras.losses' documentation says how a "
+            "loss is told so."
+        ),
     ],
 )
 
@@ -420,7 +495,7 @@ class _TrainStep(NamedTuple):
 _TRAIN_STEPS = {
     "SGD step": _TrainStep(optimizer="SGD", compiled=False, learning_rates=(0.3, 1.0)),
     "Adam step": _TrainStep(optimizer="Adam", compiled=False, learning_rates=(0.005, 0.02)),
-    "Adam step compiled with tf.function": _TrainStep(optimizer="Adam", compiled=True, learning_rates=(0.005, 0.02)),
+    "compiled Adam step": _TrainStep(optimizer="Adam", compiled=True, learning_rates=(0.005, 0.02)),
 }
 _WEIGHT_NAMES = ("the embedding table", "the Dense kernel", "the Dense bias")
 _ADAM = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}  # Keras' defaults
@@ -539,8 +614,8 @@ def _judge_returned_loss(returned, case, before, afters, name):
             "(Exercise 4) and what train_step hands it"
         )
     raise Fail(
-        f"the returned loss is not the mean loss of the batch under the model given to train_step, "
-        f"before the update (the {name}); check that compute_loss passes (Exercise 4)"
+        f"the returned loss is not the batch's mean loss under the model given, before the update (the {name}); "
+        "check that compute_loss passes (Exercise 4)"
     )
 
 
@@ -568,8 +643,8 @@ def _judge_train_step(d, inputs):
         for now, then, expected, what in zip(moved, before, afters[0], _WEIGHT_NAMES, strict=True):
             if np.allclose(now, then) and not np.allclose(expected, then):
                 raise Fail(
-                    f"only some of the weights changed: {what} did not (the {name}); take the gradients of "
-                    "all the model's trainable variables and apply them all"
+                    f"only some of the weights changed: {what} did not (the {name}); every trainable "
+                    "variable of the model should get its gradient"
                 )
 
         if _moved_like(moved, _steps_after(kind, -lr, before, grads, squares)):
@@ -599,72 +674,263 @@ Q5 = Question(
     hints=[
         "Under a tf.GradientTape: logits = model(x, training=True), then the mean of compute_loss(y, logits).",
         "tape.gradient(loss, model.trainable_variables), then optimizer.apply_gradients(zip(grads, ...)).",
-        "Return the loss you computed before the update.",
+        (
+            "Return the loss computed before the update; TensorFlow's guide 'Writing a training loop from "
+            "scratch' walks through such a step."
+        ),
     ],
 )
 
 
 # q6 -- the generation loop ----------------------------------------------------------------------
+# Model A, random weights, runs greedily (a temperature near 0) from two start strings; the judge
+# follows the characters the answer produced and fails at the first one that is clearly not the most
+# likely after the start string and the characters before it. A random LSTM can forget its past so
+# fast that a loop which loses the state follows the same path as the right one, so the draw runs the
+# right loop and each known mistake (_LOOP_MISTAKES) in NumPy and redraws the model until every
+# mistake leaves the path within _GEN_HORIZON characters by at least _GEN_MARGIN in logits, with no
+# near tie (< _GEN_TIE) on the way that float32 could break the other way, and no two mistakes give
+# the same text (so that the hint names the mistake). About 1 draw in 4 qualifies.
+# Model B: a Dense layer with no kernel and a bias that favours three characters, so that every step
+# draws from the same known distribution, whatever the state: its samples judge the temperature.
 
-_GEN_EMBEDDING_DIM, _GEN_RNN_UNITS = 8, 16  # the sizes of the judge's small models
+_GEN_EMBEDDING_DIM, _GEN_RNN_UNITS, _GEN_LENGTH = 8, 16, 20  # the judge's small models and greedy runs
+_GEN_HORIZON = 10  # every known mistake leaves the most likely path within this many characters ...
+_GEN_MARGIN = 0.3  # ... by at least this much in logits
+_GEN_TIE = 0.005  # closer logits are a tie that float32 may break either way: no run the draw relies on has one
+_GEN_TOLERANCE = 1e-3  # a character this close to the largest logit counts as the most likely
+_GEN_TRIES = 400  # models drawn at most (each qualifies with p ~ 1/4)
+
+# the known ways to lose the state, each with what its hint says
+_LOOP_MISTAKES = {
+    "state not carried": "each step starts again from the state after the start string, so the state is not carried",
+    "state reset every step": "the state goes back to zeros at every step, so the LSTM forgets the text so far",
+    "state reset after priming": "the state goes back to zeros after the start string, so the priming is lost",
+    "no priming": "the start string never goes through the LSTM, so the state is not primed",
+    "last start character only": "only the last character of the start string primes the state",
+    "first start character skipped": "the first character of the start string does not prime the state",
+    "last start character twice": "the last character of the start string goes through the LSTM twice",
+}
+
+
+def _lstm_step(weights, token, state):
+    """One step of Keras' LSTM cell (gate order i, f, c, o) on one token, in float64."""
+    hidden, cell = state
+    gates = weights["embeddings"][token] @ weights["lstm_kernel"] + hidden @ weights["lstm_recurrent"]
+    input_gate, forget_gate, candidate, output_gate = np.split(gates + weights["lstm_bias"], 4)
+    cell = sigmoid(forget_gate) * cell + sigmoid(input_gate) * np.tanh(candidate)
+    return sigmoid(output_gate) * np.tanh(cell), cell
+
+
+def _float64(weights) -> dict:
+    return {name: np.asarray(value, dtype="float64") for name, value in weights.items()}
+
+
+def _greedy_run(weights, start, length, loop="right"):
+    """The tokens a greedy generation loop gives from the tokens ``start``: the right loop, or one of
+    _LOOP_MISTAKES; and at each step the gap between the two largest logits."""
+    zero = (np.zeros(_GEN_RNN_UNITS), np.zeros(_GEN_RNN_UNITS))
+    primed = {
+        "no priming": [],
+        "last start character only": start[-1:],
+        "first start character skipped": start[1:],
+        "last start character twice": [*start, start[-1]],
+    }.get(loop, start)
+    state = zero
+    for token in primed:
+        state = _lstm_step(weights, token, state)
+    hidden = state[0]
+    if loop == "state reset after priming":
+        state = zero
+    after_priming = state
+    tokens, gaps = [], []
+    for _ in range(length):
+        logits = hidden @ weights["dense_kernel"] + weights["dense_bias"]
+        second, first = np.sort(logits)[-2:]
+        tokens.append(int(np.argmax(logits)))
+        gaps.append(first - second)
+        state = _lstm_step(
+            weights, tokens[-1], {"state not carried": after_priming, "state reset every step": zero}.get(loop, state)
+        )
+        hidden = state[0]
+    return tokens, np.array(gaps)
+
+
+def _leaves_path(weights, start, tokens):
+    """(position, by how much in logits) of the first token that is clearly not the most likely after
+    the start and the tokens before it; None if every token is."""
+    state = (np.zeros(_GEN_RNN_UNITS), np.zeros(_GEN_RNN_UNITS))
+    for token in start:
+        state = _lstm_step(weights, token, state)
+    for position, token in enumerate(tokens):
+        logits = state[0] @ weights["dense_kernel"] + weights["dense_bias"]
+        if logits[token] < logits.max() - _GEN_TOLERANCE:
+            return position, float(logits.max() - logits[token])
+        state = _lstm_step(weights, token, state)
+    return None
+
+
+def _steady(tokens, gaps) -> list[int]:
+    """The tokens of a run up to its first near tie (where float32 may go the other way)."""
+    ties = np.flatnonzero(gaps < _GEN_TIE)
+    return tokens[: ties[0]] if len(ties) else tokens
+
+
+def _mistake_runs(weights, starts, length) -> dict[str, list[list[int]]]:
+    """Each known mistake's greedy tokens from each start, up to its first near tie."""
+    return {loop: [_steady(*_greedy_run(weights, start, length, loop)) for start in starts] for loop in _LOOP_MISTAKES}
+
+
+def _same_start(a, b) -> bool:
+    common = min(len(a), len(b))
+    return a[:common] == b[:common]
+
+
+def _separates(weights, starts, length) -> bool:
+    """Every known mistake leaves the most likely path early and clearly, the right loop never comes
+    near a tie, and no two mistakes give the same tokens from every start."""
+    for start in starts:
+        if _greedy_run(weights, start, length)[1].min() < _GEN_TIE:
+            return False
+        for loop in _LOOP_MISTAKES:
+            tokens, gaps = _greedy_run(weights, start, length, loop)
+            left = _leaves_path(weights, start, tokens)
+            if left is None or left[0] >= _GEN_HORIZON or left[1] < _GEN_MARGIN or gaps[: left[0] + 1].min() < _GEN_TIE:
+                return False
+    runs = _mistake_runs(weights, starts, length)
+    names = list(runs)
+    return not any(
+        all(_same_start(a, b) for a, b in zip(runs[first], runs[second], strict=True))
+        for i, first in enumerate(names)
+        for second in names[i + 1 :]
+    )
 
 
 def _draw_generation(rng) -> dict:
-    """Model A: random weights, for greedy runs from two start strings (the state must be carried
-    and the start string primed). Model B: a Dense layer with no kernel and a bias that favours
-    three characters, so every step draws from the same known distribution."""
-    vocab_size = len(corpus_vocabulary())
+    """Model A: random weights (a wide Dense layer, a forget gate that leans open) that tell every
+    known loop mistake from the right loop; its start strings. Model B: see above."""
+    vocab = corpus_vocabulary()
+    vocab_size = len(vocab)
     shapes = _lstm_weight_shapes(vocab_size, _GEN_EMBEDDING_DIM, _GEN_RNN_UNITS)
-    model_a = {name: (0.8 * rng.standard_normal(shape)).astype("float32") for name, shape in shapes.items()}
+    for _ in range(_GEN_TRIES):
+        model_a = {name: rng.standard_normal(shape).astype("float32") for name, shape in shapes.items()}
+        model_a["dense_kernel"] *= 3
+        model_a["lstm_bias"][_GEN_RNN_UNITS : 2 * _GEN_RNN_UNITS] += 1
+        starts = [rng.integers(0, vocab_size, size=int(length)).tolist() for length in rng.integers(2, 6, 2)]
+        if _separates(_float64(model_a), starts, _GEN_LENGTH):
+            break
+    else:  # pragma: no cover - each try qualifies with p ~ 1/4
+        raise RuntimeError("no generation model told the loop mistakes apart")
     model_b = {name: np.zeros(shape, "float32") for name, shape in shapes.items()}
     favourites = rng.choice(vocab_size, size=3, replace=False)
     model_b["dense_bias"][:] = -12.0
     model_b["dense_bias"][favourites] = [3.0, 1.5, 0.0]
-    starts = [
-        "".join(np.asarray(corpus_vocabulary())[rng.integers(0, vocab_size, size=int(length))])
-        for length in rng.integers(2, 6, 2)
-    ]
     return {
         "model_a": model_a,
         "model_b": model_b,
-        "starts": starts,
+        "starts": ["".join(vocab[i] for i in start) for start in starts],
         "favourites": favourites.astype("int64"),
-        "length": 20,
+        "length": _GEN_LENGTH,
     }
 
 
+def _generated(text: str, start: str, length: int) -> str:
+    """The generated characters of generate_text's result, which is the start string and then them."""
+    if len(text) == len(start) + length and text.startswith(start):
+        return text[len(start) :]
+    if len(text) == length and not text.startswith(start):
+        raise Fail(
+            f"generate_text gives only the {length} generated characters; step 3 returns the start string "
+            "followed by them"
+        )
+    if len(text) == len(start) + length:
+        raise Fail(f"the text does not begin with the start string {start!r}; step 3 returns it first")
+    chars = "character" if len(text) == 1 else "characters"
+    raise Fail(
+        f"from {start!r} with length {length} generate_text gives {len(text)} {chars}; return the start "
+        f"string followed by {length} generated characters"
+    )
+
+
+def _judge_samples(texts, inputs, index):
+    """Model B's samples at each temperature: how often each favourite character came."""
+    bias = inputs["model_b"]["dense_bias"].astype("float64")
+    favourites = inputs["favourites"]
+    seen = []
+    for text in texts:
+        counts = np.bincount([index[char] for char in text], minlength=len(bias))
+        seen.append(counts[favourites] / len(text))
+
+    def fits(distribution) -> bool:
+        """The samples came as often as ``distribution(temperature)`` says at every temperature."""
+        for temperature, text, share in zip(SAMPLING_TEMPERATURES, texts, seen, strict=True):
+            probs = distribution(temperature)[favourites]
+            if np.any(np.abs(share - probs) > 4.5 * np.sqrt(probs * (1 - probs) / len(text)) + 1e-9):
+                return False
+        return True
+
+    if fits(lambda t: softmax(bias / t)):
+        return
+    if all(share[0] == 1 for share in seen):
+        raise Fail(
+            "at temperatures 1 and 2.5 generate_text always gives the most likely character; do not take the "
+            "largest: draw at random, as the probabilities say"
+        )
+    if fits(lambda t: softmax(bias)):
+        raise Fail(
+            "the temperature changes nothing: at 2.5 the characters come as often as at 1 (step 2 says what "
+            "the temperature does)"
+        )
+    if fits(lambda t: softmax(bias * t)):
+        raise Fail(
+            "a higher temperature makes the text more predictable here, not more adventurous: the logits are "
+            "multiplied by the temperature, not divided"
+        )
+    if fits(lambda t: softmax(softmax(bias / t))):
+        raise Fail(
+            "the characters come almost evenly: the draw gets probabilities where it expects logits (it "
+            "applies the softmax itself)"
+        )
+    for temperature, text, share in zip(SAMPLING_TEMPERATURES, texts, seen, strict=True):
+        probs = softmax(bias / temperature)[favourites]
+        off = np.abs(share - probs) > 4.5 * np.sqrt(probs * (1 - probs) / len(text)) + 1e-9
+        if np.any(off):
+            k = int(np.argmax(off))
+            raise Fail(
+                f"at temperature {temperature} a character with probability {probs[k]:.2f} came "
+                f"{share[k]:.2f} of the time; draw from the logits divided by the temperature"
+            )
+
+
+def _judge_greedy(texts, inputs, index):
+    """Model A's greedy runs: every character the most likely one; a known mistake named."""
+    weights = _float64(inputs["model_a"])
+    starts = [[index[char] for char in start] for start in inputs["starts"]]
+    runs = [[index[char] for char in text] for text in texts]
+    left = [_leaves_path(weights, start, tokens) for start, tokens in zip(starts, runs, strict=True)]
+    if all(where is None for where in left):
+        return
+    mistakes = _mistake_runs(weights, starts, inputs["length"])
+    named = [loop for loop, made in mistakes.items() if all(map(_same_start, made, runs))]
+    k = next(i for i, where in enumerate(left) if where is not None)
+    cause = (
+        _LOOP_MISTAKES[named[0]]
+        if named
+        else "each character should be the most likely one after the start string and those before it"
+    )
+    raise Fail(f"from {inputs['starts'][k]!r} the text goes astray at character {left[k][0] + 1}: {cause}")
+
+
 def _judge_generation(d, inputs):
-    vocab = corpus_vocabulary()
-    index = {char: i for i, char in enumerate(vocab)}
-    for start, text in zip(inputs["starts"], d["greedy"], strict=True):
-        tokens = [index[char] for char in start]
-        for position, char in enumerate(text):
-            logits = _reference_logits(inputs["model_a"], np.array([tokens]))[0, -1]
-            best = int(np.argmax(logits))
-            got = index.get(char)
-            if got is None:
-                raise Fail(
-                    f"generate_text produced {char!r}, which is not in the vocabulary; map indices with idx2char"
-                )
-            if got != best and logits[got] < logits.max() - 1e-3:  # a near tie may go either way
-                raise Fail(
-                    f"at a temperature near 0 the text should follow the most likely character each time; from "
-                    f"{start!r} it goes astray at character {position + 1}: prime the state with the whole start "
-                    "string, then feed each sampled character back with the state"
-                )
-            tokens.append(got)
-    logits = inputs["model_b"]["dense_bias"].astype("float64")
-    for temperature, text in zip(SAMPLING_TEMPERATURES, d["samples"], strict=True):
-        probs = softmax(logits / temperature)
-        counts = np.bincount([index[char] for char in text if char in index], minlength=len(vocab))
-        for favourite in inputs["favourites"]:
-            prob, seen = probs[favourite], counts[favourite] / len(text)
-            if abs(seen - prob) > 4.5 * math.sqrt(prob * (1 - prob) / len(text)) + 1e-9:
-                raise Fail(
-                    f"at temperature {temperature} a character with probability {prob:.2f} came {seen:.2f} of "
-                    "the time; sample from the logits divided by the temperature (tf.random.categorical), do "
-                    "not take the largest"
-                )
+    index = {char: i for i, char in enumerate(corpus_vocabulary())}
+    length = inputs["length"]
+    greedy = [_generated(text, start, length) for start, text in zip(inputs["starts"], d["greedy"], strict=True)]
+    samples = ["".join(_generated(text, SAMPLE_START, SAMPLE_LENGTH) for text in texts) for texts in d["samples"]]
+    for char in "".join(greedy + samples):
+        if char not in index:
+            raise Fail(f"generate_text produced {char!r}, which is not in the vocabulary; map indices with idx2char")
+    _judge_samples(samples, inputs, index)
+    _judge_greedy(greedy, inputs, index)
 
 
 Q6 = Question(
@@ -674,10 +940,15 @@ Q6 = Question(
     judge=_judge_generation,
     draw=_draw_generation,
     hints=[
-        "Prime: feed every start character through the embedding and lstm.cell, carrying the state.",
-        "Each step: logits = dense(h) / temperature, draw with tf.random.categorical, then feed that "
-        "character back in with the state.",
-        "Return start_string + the generated characters (idx2char turns an index back into a character).",
+        "Prime first: every character of the start string goes through the LSTM, one step at a time.",
+        (
+            "The temperature divides the logits before the draw; tf.random.categorical draws from logits "
+            "(its documentation gives the shapes it takes and returns)."
+        ),
+        (
+            "The state [h, c] is the LSTM's memory of the text: carry it through every step (see "
+            "keras.layers.LSTMCell), and return the start string with the new text."
+        ),
     ],
 )
 

@@ -281,10 +281,12 @@ lab.q5.check(train_step)
 # %% [markdown]
 # The loop compiles your step with `tf.function`: the first call traces it into a graph and
 # every later call runs that graph, so the thousands of steps run without Python overhead. (So
-# the step keeps to TensorFlow operations: `.numpy()` or `float()` of a tensor cannot run inside
-# a graph.) Adam keeps two variables of its own for every weight; `optimizer.build` creates them
-# before the compiled step runs, since a compiled step should not create variables. A
-# checkpoint (`.weights.h5`) is written every 100 steps.
+# the step keeps to TensorFlow operations: while the graph is traced a tensor has no value yet,
+# so `.numpy()`, or a NumPy function given a tensor, fails there. AutoGraph turns some Python
+# into TensorFlow operations as it traces, `float(loss)` among it, but not these.) Adam keeps two
+# variables of its own for every weight; `optimizer.build` creates them before the compiled step
+# runs, since a compiled step should not create variables. A checkpoint (`.weights.h5`) is
+# written every 100 steps.
 #
 # **The recipe.** A student waits for a good tune, not for a fast step, so the settings above are
 # chosen for what a CPU does well. MIT's course trains a 1024-unit LSTM on batches of 8 for 3000
@@ -350,10 +352,13 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_
     start_ids = vectorize_string("X")
 
 # %% [markdown]
-# Calling the model on a sequence starts the LSTM from a zero state every time (Keras 3 has no
-# `reset_states()` on a model and no stateful model to carry it between calls). To generate
-# one character at a time, use the model's three layers directly and carry the LSTM's state
-# `[h, c]` yourself: `lstm.cell` takes one step.
+# Calling this model on a sequence starts the LSTM from a zero state every time: its LSTM is not
+# stateful, so that one training batch does not carry over into the next. Keras 3 can carry the
+# state between calls too: a copy built on `keras.Input(batch_shape=(1, None))` with
+# `LSTM(..., stateful=True)` keeps it, and the layer's `reset_state()` (or `reset_states()`)
+# sets it back to zeros; a model has no `reset_states()`. Here you carry the state yourself,
+# which shows what the LSTM does: use the model's three layers directly and pass the LSTM's
+# state `[h, c]` from step to step; `lstm.cell` takes one step.
 
 # %%
 if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_step, exercise="Exercises 1 to 5"):
@@ -470,7 +475,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_
 # | Keras 2 / `tf.keras` code | Keras 3 |
 # |---|---|
 # | `self.add_weight("W", shape=...)` (name first, positionally) | `self.add_weight(name="W", shape=...)`: `shape` comes first now, so name it |
-# | `LSTM(..., stateful=True)` with `batch_input_shape=[1, None]`, then `model.reset_states()` | no `batch_input_shape`; declare `keras.Input(batch_shape=(1, None))` if you need a fixed batch. There is no `model.reset_states()`: carry the state yourself with `lstm.cell` as in Exercise 6 (or call the layer with `initial_state=` and `return_state=True`) |
+# | `LSTM(..., stateful=True)` with `batch_input_shape=[1, None]`, then `model.reset_states()` | no `batch_input_shape`: start with `keras.Input(batch_shape=(1, None))`, and `LSTM(..., stateful=True)` carries its state between calls as before; a model has no `reset_states()`, so reset the layer: `lstm.reset_state()` (`reset_states()` works too). Or carry the state yourself with `lstm.cell` as in Exercise 6 (or build the layer with `return_state=True` and call it with `initial_state=`) |
 # | `Dense(..., input_shape=(784,))` as the first layer | `keras.Input((784,))` first, or let the first call build the model |
 # | `layer.call(x)` | `layer(x)`: it builds the layer on first use and handles masks and training mode |
 # | `model.save_weights("ckpt")` (TensorFlow checkpoint) | `model.save_weights("name.weights.h5")`: the file name must end in `.weights.h5` |

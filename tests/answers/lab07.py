@@ -442,7 +442,7 @@ def _gen_mit_style(model, start_string, length, temperature=1.0):
 
 
 def _gen_numpy_choice(model, start_string, length, temperature=1.0):
-    """Softmax and np.random.choice instead of tf.random.categorical; returns only the new text."""
+    """Softmax and np.random.choice instead of tf.random.categorical."""
     embedding, lstm, dense = model.layers
     state = [tf.zeros([1, lstm.units])] * 2
     for char in start_string:
@@ -453,7 +453,54 @@ def _gen_numpy_choice(model, start_string, length, temperature=1.0):
         i = int(np.random.choice(len(p), p=p / p.sum()))
         text += VOCAB[i]
         h, state = lstm.cell(embedding(tf.constant([i])), state)
+    return start_string + text
+
+
+def _gen_new_text_only(model, start_string, length, temperature=1.0):
+    """Right loop, but returns only the generated characters (step 3 asks for the start string too)."""
+    return _gen_solution(model, start_string, length, temperature)[len(start_string) :]
+
+
+def _gen_stateful_copy(model, start_string, length, temperature=1.0):
+    """Keras 3's stateful LSTM: a copy of the model for a batch of one that carries its state between calls."""
+    embedding, lstm, dense = model.layers
+    generator = keras.Sequential(
+        [
+            keras.Input(batch_shape=(1, None), dtype="int32"),
+            keras.layers.Embedding(embedding.input_dim, embedding.output_dim),
+            keras.layers.LSTM(lstm.units, return_sequences=True, stateful=True),
+            keras.layers.Dense(dense.units),
+        ]
+    )
+    generator.set_weights(model.get_weights())
+    generator.layers[1].reset_state()
+    logits = generator(np.array([[CHAR2IDX[c] for c in start_string]]))[:, -1, :]
+    text = start_string
+    for _ in range(length):
+        next_id = int(tf.random.categorical(logits / temperature, num_samples=1)[0, 0])
+        text += IDX2CHAR[next_id]
+        logits = generator(np.array([[next_id]]))[:, -1, :]
     return text
+
+
+def _gen_log_softmax(model, start_string, length, temperature=1.0):
+    """Logits through log_softmax before the draw (the same distribution); the state from get_initial_state."""
+    embedding, lstm, dense = model.layers
+    state = lstm.cell.get_initial_state(batch_size=1)
+    ids = [CHAR2IDX[c] for c in start_string]
+    for i in ids:
+        output, state = lstm.cell(embedding(tf.constant([i])), state)
+    result = list(start_string)
+    for _ in range(length):
+        scaled = tf.nn.log_softmax(dense(output) / temperature)
+        next_id = tf.random.categorical(scaled, 1)
+        result.append(str(idx2char_lookup(int(next_id[0][0]))))
+        output, state = lstm.cell(embedding(tf.reshape(next_id, [1])), state)
+    return "".join(result)
+
+
+def idx2char_lookup(i):
+    return IDX2CHAR[i]
 
 
 def _gen_initial_state(model, start_string, length, temperature=1.0):
@@ -486,19 +533,37 @@ def _gen_argmax(model, start_string, length, temperature=1.0):
     return start_string + "".join(out)
 
 
-def _gen_variant(prime_all=True, temperature_used=True, carry_state=True, multiply=False, reset_each=False):
+def _gen_variant(
+    prime_all=True,
+    temperature_used=True,
+    carry_state=True,
+    multiply=False,
+    reset_each=False,
+    reset_after_priming=False,
+    skip_first=False,
+    feed_last_again=False,
+    probabilities=False,
+):
     def generate(model, start_string, length, temperature=1.0):
         embedding, lstm, dense = model.layers
         zero = [tf.zeros([1, lstm.units])] * 2
         state = zero
         chars = start_string if prime_all else start_string[-1:]
+        if skip_first:
+            chars = start_string[1:]
         for char in chars:
             h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+        if feed_last_again:
+            h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[start_string[-1]]])), state)
+        if reset_after_priming:
+            state = zero
         out = []
         for _ in range(length):
             logits = dense(h)
             if temperature_used:
                 logits = logits * temperature if multiply else logits / temperature
+            if probabilities:
+                logits = tf.nn.softmax(logits)
             i = int(tf.random.categorical(logits, 1)[0, 0])
             out.append(VOCAB[i])
             h, new_state = lstm.cell(embedding(tf.constant([i])), zero if reset_each else state)
@@ -506,6 +571,60 @@ def _gen_variant(prime_all=True, temperature_used=True, carry_state=True, multip
         return start_string + "".join(out)
 
     return generate
+
+
+def _gen_no_priming(model, start_string, length, temperature=1.0):
+    """Starts from a zero state and a zero output: the start string never goes through the LSTM."""
+    embedding, lstm, dense = model.layers
+    h = tf.zeros([1, lstm.units])
+    state = [h, tf.zeros([1, lstm.units])]
+    text = start_string
+    for _ in range(length):
+        next_id = tf.random.categorical(dense(h) / temperature, num_samples=1)[:, 0]
+        text += IDX2CHAR[int(next_id[0])]
+        h, state = lstm.cell(embedding(next_id), state)
+    return text
+
+
+def _gen_state_thrown_away(model, start_string, length, temperature=1.0):
+    """Primes right, then each step throws away the state the cell returns."""
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units]), tf.zeros([1, lstm.units])]
+    for char in start_string:
+        h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+    generated = []
+    for _ in range(length):
+        next_id = tf.random.categorical(dense(h) / temperature, num_samples=1)[:, 0]
+        generated.append(IDX2CHAR[int(next_id[0])])
+        h, _ = lstm.cell(embedding(next_id), state)
+    return start_string + "".join(generated)
+
+
+def _gen_model_per_char(model, start_string, length, temperature=1.0):
+    """Primes with the model on the start string, then calls the model on one character at a time (each
+    call starts from a zero state)."""
+    logits = model(tf.constant([[CHAR2IDX[c] for c in start_string]]))[:, -1, :]
+    text = start_string
+    for _ in range(length):
+        next_id = int(tf.random.categorical(logits / temperature, 1)[0, 0])
+        text += IDX2CHAR[next_id]
+        logits = model(tf.constant([[next_id]]))[:, -1, :]
+    return text
+
+
+def _gen_temperature_after_softmax(model, start_string, length, temperature=1.0):
+    """Divides the probabilities by the temperature (which the normalisation undoes)."""
+    embedding, lstm, dense = model.layers
+    state = [tf.zeros([1, lstm.units])] * 2
+    for char in start_string:
+        h, state = lstm.cell(embedding(tf.constant([CHAR2IDX[char]])), state)
+    text = start_string
+    for _ in range(length):
+        p = tf.nn.softmax(dense(h)[0]).numpy().astype("float64") / temperature
+        i = int(np.random.choice(len(p), p=p / p.sum()))
+        text += VOCAB[i]
+        h, state = lstm.cell(embedding(tf.constant([i])), state)
+    return text
 
 
 def _gen_off_by_one(model, start_string, length, temperature=1.0):
@@ -519,6 +638,84 @@ def _gen_list(model, start_string, length, temperature=1.0):
 def _gen_untouched(model, start_string, length, temperature=1.0): ...  # TODO
 
 
+def _vectorize_loop(string):
+    indices = []
+    for char in string:
+        indices.append(CHAR2IDX[char])
+    return np.array(indices)
+
+
+def _vectorize_skipping(keep):
+    """The indices of the characters ``keep`` lets through (a loop that drops whitespace)."""
+    return lambda string: np.array([CHAR2IDX[c] for c in keep(string)], dtype=int)
+
+
+def _step_new_optimizer(model, optimizer, x, y):
+    """A new Adam on every call instead of the optimizer passed in."""
+    adam = keras.optimizers.Adam(learning_rate=0.01)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(compute_loss(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    adam.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return loss
+
+
+def _step_returns_float(model, optimizer, x, y):
+    """float() of the loss (AutoGraph turns it into a cast when the loop compiles the step)."""
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(compute_loss(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return float(loss)
+
+
+def _step_numpy_mean(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        per_step = compute_loss(y, model(x, training=True))
+        loss = tf.reduce_mean(per_step)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return np.mean(per_step)
+
+
+def _step_scaled_gradients(model, optimizer, x, y):
+    """Each gradient times a Python float (the embedding table's gradient is sparse)."""
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(compute_loss(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip([g * 1.0 for g in grads], model.trainable_variables, strict=True))
+    return loss
+
+
+@tf.function
+def _step_compiled_without_optimizer(model, x, y):
+    """Compiled with tf.function, but takes the optimizer from the model (no optimizer argument)."""
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(compute_loss(y, model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    model.optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return loss
+
+
+def _model_with_states(vocab_size, embedding_dim, rnn_units):
+    """A functional model that also gives the LSTM's final state."""
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(vocab_size, embedding_dim)(inputs)
+    sequence, h, c = keras.layers.LSTM(rnn_units, return_sequences=True, return_state=True)(x)
+    return keras.Model(inputs, [keras.layers.Dense(vocab_size)(sequence), h, c])
+
+
+def _model_stateful_for_one(vocab_size, embedding_dim, rnn_units):
+    return keras.Sequential(
+        [
+            keras.Input(batch_shape=(1, None)),
+            keras.layers.Embedding(vocab_size, embedding_dim),
+            keras.layers.LSTM(rnn_units, return_sequences=True, stateful=True),
+            keras.layers.Dense(vocab_size),
+        ]
+    )
+
+
 CASES = {
     "q1": [
         right("list comprehension", lambda: lambda string: np.array([CHAR2IDX[c] for c in string])),
@@ -530,6 +727,25 @@ CASES = {
         ),
         right("np.vectorize", lambda: lambda string: np.vectorize(CHAR2IDX.get)(np.array(list(string)))),
         right("vocab.index, uint8", lambda: lambda string: np.array([VOCAB.index(c) for c in string], dtype=np.uint8)),
+        right("a for loop appending to a list", lambda: _vectorize_loop),
+        wrong("skips spaces", lambda: _vectorize_skipping(lambda s: s.replace(" ", "")), says="spaces or newlines"),
+        wrong(
+            "skips newlines",
+            lambda: _vectorize_skipping(lambda s: [c for c in s if c != "\n"]),
+            says="spaces or newlines",
+        ),
+        wrong("split() and join", lambda: _vectorize_skipping(lambda s: "".join(s.split())), says="spaces or newlines"),
+        wrong("strip() first", lambda: _vectorize_skipping(str.strip), says="spaces or newlines"),
+        wrong(
+            "rstrip of the newlines first",
+            lambda: _vectorize_skipping(lambda s: s.rstrip("\n")),
+            says="spaces or newlines",
+        ),
+        wrong(
+            "skips whitespace with isspace",
+            lambda: _vectorize_skipping(lambda s: [c for c in s if not c.isspace()]),
+            says="spaces or newlines",
+        ),
         wrong("returns a list", lambda: lambda string: [CHAR2IDX[c] for c in string], says="returns a list"),
         wrong(
             "returns a tensor", lambda: lambda string: tf.constant([CHAR2IDX[c] for c in string]), says="NumPy array"
@@ -689,6 +905,8 @@ CASES = {
             lambda: _model(EMB, lambda v, e, u: keras.layers.LSTM(u, return_sequences=True, stateful=True), DENSE),
             says="cannot run on a batch",
         ),
+        wrong("stateful LSTM for a batch of one", lambda: _model_stateful_for_one, says="cannot run"),
+        wrong("also gives the LSTM's state", lambda: _model_with_states, says="one tensor of scores"),
         wrong(
             "hard_sigmoid gates",
             lambda: _model(
@@ -721,7 +939,31 @@ CASES = {
         right("one-hot categorical cross-entropy", lambda: loss_one_hot),
         right("by hand with log_softmax", lambda: loss_by_hand),
         right("flattened steps", lambda: loss_flat),
-        wrong("from_logits forgotten", lambda: lambda y, z: scce(y, z), says="from_logits=True"),
+        right(
+            "keras.ops with keywords",
+            lambda: lambda y, z: keras.ops.sparse_categorical_crossentropy(target=y, output=z, from_logits=True),
+        ),
+        wrong(
+            "sum over the steps, mean over the batch",
+            lambda: lambda y, z: tf.reduce_mean(tf.reduce_sum(scce(y, z, from_logits=True), axis=1)),
+            says="each sequence",
+        ),
+        wrong(
+            "mean over the steps, sum over the batch",
+            lambda: lambda y, z: tf.reduce_sum(tf.reduce_mean(scce(y, z, from_logits=True), axis=1)),
+            says="at each step",
+        ),
+        wrong(
+            "one-hot cross-entropy without from_logits",
+            lambda: lambda y, z: keras.losses.categorical_crossentropy(tf.one_hot(y, tf.shape(z)[-1]), z),
+            says="for probabilities",
+        ),
+        wrong(
+            "minus the log of the label's logit",
+            lambda: lambda y, z: -tf.math.log(tf.gather(z, y, batch_dims=2)),
+            says="NaN",
+        ),
+        wrong("from_logits forgotten", lambda: lambda y, z: scce(y, z), says="for probabilities"),
         wrong(
             "softmax applied twice",
             lambda: lambda y, z: scce(y, tf.nn.softmax(z), from_logits=True),
@@ -767,6 +1009,15 @@ CASES = {
         right("a loss object", lambda: _step_loss_object),
         right("decorated with @tf.function", lambda: _step_compiled),
         right("optimizer.apply(grads, variables)", lambda: _step_apply),
+        right("returns float(loss)", lambda: _step_returns_float),
+        wrong("a new Adam on every call", lambda: _step_new_optimizer, says="creates a new variable"),
+        wrong("returns np.mean of the losses", lambda: _step_numpy_mean, says="NumPy"),
+        wrong("gradients times a Python float", lambda: _step_scaled_gradients, says="sparse gradient"),
+        wrong(
+            "a tf.function without the optimizer argument",
+            lambda: _step_compiled_without_optimizer,
+            says="cannot be called",
+        ),
         wrong("loss after the update", lambda: _make_step(loss_after=True), says="after the update"),
         wrong("uphill", lambda: _make_step(sign=-1.0), says="uphill"),
         wrong("no update", lambda: _make_step(apply=False), says="did not change"),
@@ -792,14 +1043,35 @@ CASES = {
     "q6": [
         right("the solution: lstm.cell with the state", lambda: _gen_solution),
         right("MIT style: the whole text through the model each step", lambda: _gen_mit_style),
-        right("softmax and np.random.choice, new text only", lambda: _gen_numpy_choice),
+        right("softmax and np.random.choice", lambda: _gen_numpy_choice),
         right("primes all but the last, feeds the last in the loop", lambda: _gen_initial_state),
+        right("Keras 3 stateful copy for a batch of one, reset_state()", lambda: _gen_stateful_copy),
+        right("log_softmax before the draw, get_initial_state", lambda: _gen_log_softmax),
         wrong("argmax, no sampling", lambda: _gen_argmax, says="do not take the largest"),
         wrong("temperature ignored", lambda: _gen_variant(temperature_used=False), says="temperature"),
+        wrong(
+            "temperature ignored: changes nothing", lambda: _gen_variant(temperature_used=False), says="changes nothing"
+        ),
         wrong("logits times the temperature", lambda: _gen_variant(multiply=True), says="temperature"),
+        wrong("logits times the temperature: multiplied", lambda: _gen_variant(multiply=True), says="multiplied"),
+        wrong("temperature divides the probabilities", lambda: _gen_temperature_after_softmax, says="changes nothing"),
+        wrong(
+            "probabilities into tf.random.categorical", lambda: _gen_variant(probabilities=True), says="probabilities"
+        ),
         wrong("primes with the last character only", lambda: _gen_variant(prime_all=False), says="goes astray"),
+        wrong(
+            "primes with the last character only: named", lambda: _gen_variant(prime_all=False), says="only the last"
+        ),
         wrong("state not carried", lambda: _gen_variant(carry_state=False), says="goes astray"),
+        wrong("state not carried: named", lambda: _gen_variant(carry_state=False), says="not carried"),
+        wrong("the state the cell returns thrown away", lambda: _gen_state_thrown_away, says="not carried"),
         wrong("state reset every step", lambda: _gen_variant(reset_each=True), says="goes astray"),
+        wrong("the model called on one character at a time", lambda: _gen_model_per_char, says="every step"),
+        wrong("state reset after priming", lambda: _gen_variant(reset_after_priming=True), says="after the start"),
+        wrong("no priming", lambda: _gen_no_priming, says="not primed"),
+        wrong("first start character skipped", lambda: _gen_variant(skip_first=True), says="first character"),
+        wrong("last start character fed twice", lambda: _gen_variant(feed_last_again=True), says="twice"),
+        wrong("new text only, no start string", lambda: _gen_new_text_only, says="start string"),
         wrong("one character short", lambda: _gen_off_by_one, says="characters"),
         wrong("a list of characters", lambda: _gen_list, says="string"),
         untouched(lambda: _gen_untouched),
