@@ -190,9 +190,10 @@ def _run(args, paths, settings) -> int:
     """Grade what this run is to grade (everything, one shard or one student), then write the
     gradebook and exports, or for a shard its signed manifest."""
     from .grading.gradebook import stored_results
+    from .grading.naming import submission_ids
     from .grading.plan import plain
     from .grading.roster import Roster, RosterError, compile_pattern, match
-    from .grading.runner import grade_all, submission_ids
+    from .grading.runner import grade_all
     from .grading.shards import parse_shard, shard_of, write_manifest
     from .grading.signing import BadKey, load_key
 

@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 from labtools.grading import probe, sandbox
-from labtools.grading.runner import EventReader, Settings, _tree_rss, grade_all, load_bundle, submission_ids
+from labtools.grading.naming import submission_ids
+from labtools.grading.processes import tree_rss
+from labtools.grading.runner import EventReader, Settings, grade_all, load_bundle
 from labtools.grading.signing import mac
 from labtools.grading.submission import Unreadable, answer_ids, extract_answers, read_notebook
 from labtools.labs import CATALOGUE
@@ -141,7 +143,7 @@ def test_memory_of_a_process_tree_still_counts_when_one_process_vanishes():
                 raise psutil.ZombieProcess(1)
             return types.SimpleNamespace(rss=self.rss)
 
-    assert _tree_rss(Proc(100, [Proc(None), Proc(50)]), psutil) == 150
+    assert tree_rss(Proc(100, [Proc(None), Proc(50)])) == 150
 
 
 def test_submission_ids_are_unique_and_safe(tmp_path):

@@ -153,7 +153,7 @@ def compile_pattern(text: str | None) -> re.Pattern | None:
 def match(paths: list[Path], roster: Roster, pattern: re.Pattern | None = None, column: str = "id") -> Plan:
     """The plan for a roster: a row per student in roster order (the latest of their
     submissions, or ``missing``), then a row per submission that matches no student."""
-    from .runner import _safe, submission_ids
+    from .naming import safe_id, submission_ids
 
     lookup: dict[str, int] = {}
     for i, value in enumerate(roster.values(column)):
@@ -178,7 +178,7 @@ def match(paths: list[Path], roster: Roster, pattern: re.Pattern | None = None, 
             claims.setdefault(owner, []).append(path)
     rows, superseded, used = [], [], set()
     for i, student in enumerate(roster.students):
-        sid = _safe(student.id)
+        sid = safe_id(student.id)
         if sid in used:
             raise RosterError(f"the roster {roster.path.name}: student ids that differ only in odd characters: {sid}")
         used.add(sid)

@@ -37,6 +37,9 @@ from ..labs import info as lab_info
 from ..labs import load_lab
 from . import limits, probe
 from .files import write_atomic
+from .naming import submission_ids
+from .processes import kill_tree, tree_cpu_seconds, tree_rss
+from .processes import tree as process_tree
 from .report import write_gradebook
 from .results import QuestionResult, SubmissionResult
 from .submission import Unreadable, answer_ids, compose, extract_answers, read_submission
@@ -90,26 +93,6 @@ def load_bundle(lab: str, root: Path | None = None) -> dict:
             f"no grading bundle for lab {meta.number} at {path}; run `labtools generate {meta.number}`"
         )
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def submission_ids(paths: list[Path]) -> dict[Path, str]:
-    """A readable, unique id per file: its stem, with the folder name added when stems clash."""
-    stems: dict[str, int] = {}
-    for p in paths:
-        stems[p.stem] = stems.get(p.stem, 0) + 1
-    ids, used = {}, set()
-    for p in paths:
-        base = p.stem if stems[p.stem] == 1 else f"{p.parent.name}__{p.stem}"
-        sid, k = _safe(base), 2
-        while sid in used:
-            sid, k = f"{_safe(base)}-{k}", k + 1
-        used.add(sid)
-        ids[p] = sid
-    return ids
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80] or "submission"
 
 
 # -- one submission ---------------------------------------------------------------------------
@@ -361,7 +344,6 @@ def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = No
     usage, and the shared folder's size where it is not a tmpfs of its own."""
     from .limits import shared_usage
     from .sandbox import tmpfs_usage
-    from .worker import tree_cpu_seconds
 
     if cgroup is not None:
         cgroup.add(proc.pid)  # the worker also joins it itself, before it starts the kernel
@@ -389,10 +371,10 @@ def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = No
         if tree_cpu_seconds(parent) > cpu_limit:
             _kill_tree(parent, psutil, cgroup)
             return "timeout"
-        tree = _tree(parent, psutil)
+        tree = process_tree(parent)
         used = shared_usage(conn) if conn is not None else 0
         if polled:
-            used += _tree_rss(parent, psutil) + tmpfs_usage([p.pid for p in tree])
+            used += tree_rss(parent) + tmpfs_usage([p.pid for p in tree])
         status = enforced() or ("process limit" if len(tree) > settings.max_processes else None)
         status = status or ("memory limit" if used > limit else None)
         if status:
@@ -404,35 +386,9 @@ def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = No
     return status
 
 
-def _tree(parent, psutil) -> list:
-    """A process and all its descendants (just the process if they cannot be listed)."""
-    try:
-        return [parent, *parent.children(recursive=True)]
-    except psutil.Error:
-        return [parent]
-
-
-def _tree_rss(parent, psutil) -> int:
-    """Resident memory of a process and all its descendants; a process that vanishes or is a
-    zombie between the listing and the reading counts as zero, the others still count."""
-    total = 0
-    for p in _tree(parent, psutil):
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
 def _kill_tree(parent, psutil, cgroup=None) -> None:
     """Kill the worker and its descendants, then whatever else is left in its cgroup."""
-    procs = _tree(parent, psutil)
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=5)
+    kill_tree(parent, wait=5)
     if cgroup is not None:
         cgroup.kill(timeout=5)
 

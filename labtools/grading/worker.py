@@ -38,6 +38,7 @@ from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 
 from .probe import MIME, PAYLOAD_MAX, read_payload
+from .processes import kill_tree, tree_cpu_seconds
 from .signing import mac
 
 SETUP_ALLOWANCE_S = 180  # CPU seconds for the setup cell and the grader's cells, whatever --cell-cpu says
@@ -53,25 +54,6 @@ def _output_size(content: dict) -> int:
         return len(content["text"])
     data = content.get("data") or {}
     return sum(len(v) if isinstance(v, str) else 64 for v in data.values()) + len(str(content.get("traceback", "")))
-
-
-def tree_cpu_seconds(root) -> float:
-    """CPU time (user + system) used so far by a process, its descendants and the children they
-    have reaped; a process that vanishes while being read counts as zero."""
-    import psutil
-
-    try:
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        procs = [root]
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-        except psutil.Error:
-            pass
-    return total
 
 
 class GradingClient(NotebookClient):
@@ -130,7 +112,7 @@ class GradingClient(NotebookClient):
                 await ensure_async(self.km.interrupt_kernel())  # type: ignore[union-attr]
             elif cell_index in self.cpu_stopped and used > cpu_limit + grace:
                 self.cpu_killed = True  # it ignored the interrupt and goes on burning
-                _kill(kernel)
+                kill_tree(kernel)
                 return
             elif not stopped and now - began > wall and used - samples[0][1] < 0.05 * IDLE_WINDOW_S:
                 self.idle_stopped[cell_index] = wall
@@ -138,7 +120,7 @@ class GradingClient(NotebookClient):
                 await ensure_async(self.km.interrupt_kernel())  # type: ignore[union-attr]
             elif cell_index in self.idle_stopped and now - idle_since > grace:
                 self.idle_killed = True  # the interrupt was not answered (a kernel its own code broke)
-                _kill(kernel)
+                kill_tree(kernel)
                 return
 
     def output(self, outs, msg, display_id, cell_index):
@@ -195,20 +177,6 @@ def _kernel_spec(private: Path, conn: Path, sandboxed: bool, isolate: bool) -> s
     )
     os.environ["JUPYTER_PATH"] = str(private / ".jupyter") + os.pathsep + os.environ.get("JUPYTER_PATH", "")
     return "labtools-grader"
-
-
-def _kill(root) -> None:
-    import psutil
-
-    try:
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        procs = [root]
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
 
 
 def _die_with_parent() -> None:
