@@ -219,9 +219,7 @@ DISPLAYS = [
 
 
 # The Colab-like case joins the other tests of that venv in one worker (conftest.py groups by the
-# fixtures a test names; this one asks for colab_python at run time). It has stalled twice under
-# xdist (307 s beside another worker's Colab-like kernel; 607 s inside this group, with the venv
-# already built) and then passed: the cause is not found yet.
+# fixtures a test names; this one asks for colab_python at run time).
 COLAB_LIKE = pytest.param("Colab-like", marks=[pytest.mark.colab, pytest.mark.xdist_group("colab_python")])
 
 
