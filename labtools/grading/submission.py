@@ -163,10 +163,11 @@ def parse_notebook(raw: bytes) -> dict:
         raise Unreadable(f"not a Jupyter notebook ({_first_line(exc)})") from None
     if isinstance(data, (dict, list)) and _too_deep(data, MAX_DEPTH):
         raise Unreadable(f"not a Jupyter notebook (its JSON is nested more than {MAX_DEPTH} levels deep)")
-    try:
-        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
-    except Exception as exc:
-        raise Unreadable(f"not a Jupyter notebook ({_first_line(exc)})") from None
+    # from the parsed JSON, not nbformat.reads: its validation logs the submission's own text
+    # (escape codes, lone surrogates) to the grader's terminal; the checks below are the grader's own
+    if not isinstance(data, dict):
+        raise Unreadable(f"not a Jupyter notebook (its JSON is a {type(data).__name__}, not an object)")
+    nb = nbformat.from_dict(data)
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
         version = nb.get("nbformat") if isinstance(nb, dict) else "?"
         raise Unreadable(
