@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_course_grading import fake_grade_one
 
 from labtools.cli import main
 from labtools.grading import runner, shards
@@ -402,17 +403,9 @@ def test_gradescope_grades_a_regular_notebook_over_a_symlink(tmp_path):
 # -- the terminal: every name printed is printable ---------------------------------------------
 
 
-def fake_grade_one(path, sid, settings):
-    data = Path(path).read_bytes()
-    marks = json.loads(data)["marks"]
-    result = SubmissionResult(id=sid, file=str(path), lab="02", sha256=hashlib.sha256(data).hexdigest())
-    for (qid, q), m in zip(LAB.questions.items(), marks, strict=True):
-        result.questions[qid] = QuestionResult(q.title, "PASS" if m == q.points else "FAIL", m, q.points, "")
-    return result.finish(LAB.max_points, 0.0).to_dict()
-
-
 @pytest.fixture
 def fake_grader(monkeypatch):
+    """tests/test_course_grading.py's stand-in grader: a "submission" is {"marks": [q1, q2, q3, q4]}."""
     monkeypatch.setattr(runner, "grade_one", fake_grade_one)
 
 
