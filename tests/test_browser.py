@@ -441,10 +441,15 @@ def _lab06_widgets(page: Page) -> None:
     _set_slider(slider, str(n_test + 100))  # past the end: the slider stops at the last test image
     _wait(lambda: readout.text == str(n_test - 1), 15, "the explorer to reach the last test image")
     last = _wait(lambda: (src := _plot(area)) != first and src, 30, "the plot of the last image")
-    area.find_element(By.CSS_SELECTOR, ".widget-checkbox input").click()  # mistakes only
-    _wait(lambda: _plot(area) != last, 30, "the plot to show a mistake")
     n_mistakes = int(re.search(r"(\d+) mistakes among", cell.text)[1])
+    assert 2 <= n_mistakes < n_test, f"{n_mistakes} mistakes among {n_test}: the model did not train"
+    area.find_element(By.CSS_SELECTOR, ".widget-checkbox input").click()  # mistakes only
     _wait(lambda: readout.text == str(n_mistakes - 1), 15, "the slider to cover the mistakes only")
+    # The last image may itself be a mistake (it depends on the run), and then the plot need not
+    # change; the mistake before the last one is always another image than the last test image.
+    _set_slider(slider, str(n_mistakes - 2))
+    _wait(lambda: readout.text == str(n_mistakes - 2), 15, "the slider to step back one mistake")
+    _wait(lambda: _plot(area) != last, 30, "the plot to show a mistake")
     page.shot("lab06_explorer")
 
 
