@@ -13,6 +13,7 @@ models with the judge's weights and data.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 
@@ -300,11 +301,24 @@ def _extract_training(model, history, given):
 
 # q5 -- one step of a hand-written training loop -------------------------------------------------
 
-# name: (optimiser, hidden layer?, run through tf.function as the lab's loop does, learning rates)
+
+class TrainStepCase(NamedTuple):
+    """One call of the student's train_step: the Keras optimiser it gets, whether the model has a
+    hidden layer, whether it runs through tf.function as the lab's loop does, and the [low, high)
+    range of its learning rate."""
+
+    optimizer: str
+    hidden: bool
+    compiled: bool
+    learning_rates: tuple[float, float]
+
+
 TRAIN_STEP_CASES = {
-    "softmax regression": ("SGD", False, False, (0.1, 0.6)),
-    "two-layer network": ("SGD", True, True, (0.01, 0.1)),
-    "softmax regression with RMSprop": ("RMSprop", False, False, (0.001, 0.01)),
+    "softmax regression": TrainStepCase("SGD", hidden=False, compiled=False, learning_rates=(0.1, 0.6)),
+    "two-layer network": TrainStepCase("SGD", hidden=True, compiled=True, learning_rates=(0.01, 0.1)),
+    "softmax regression with RMSprop": TrainStepCase(
+        "RMSprop", hidden=False, compiled=False, learning_rates=(0.001, 0.01)
+    ),
 }
 
 
@@ -379,7 +393,7 @@ def _step_failure(exc: BaseException, compiled: bool) -> Fail:
 
 def _extract_train_step(train_step, given):
     return {
-        name: _one_step(train_step, case, TRAIN_STEP_CASES[name][0], TRAIN_STEP_CASES[name][2])
+        name: _one_step(train_step, case, TRAIN_STEP_CASES[name].optimizer, TRAIN_STEP_CASES[name].compiled)
         for name, case in given.items()
     }
 

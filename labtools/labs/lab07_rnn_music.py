@@ -19,7 +19,8 @@ from ..checking import Fail, Lab, Question
 from ..judging import expect_close, expect_float_dtype
 from ..kernel.lab07_rnn_music import EXERCISES as KERNEL
 from ..kernel.lab07_rnn_music import SAMPLE_LENGTH, SAMPLE_START, SAMPLING_TEMPERATURES
-from ..reference import ACTIVATIONS, sigmoid, softmax
+from ..reference import ACTIVATIONS, FIRST_STEPS, adam_first_step, lstm_sequence, lstm_step, softmax
+from ..training_step import StepCase, judge_returned_loss, judge_weights, same_loss
 
 
 @lru_cache(maxsize=1)
@@ -43,19 +44,12 @@ def _lstm_weight_shapes(vocab_size: int, embedding_dim: int, rnn_units: int) -> 
 
 
 def _reference_logits(weights, tokens):
-    """Embedding -> LSTM(return_sequences=True) -> Dense logits, in float64 (Keras's gate order i, f, c, o)."""
+    """Embedding -> LSTM(return_sequences=True) -> Dense logits, in float64."""
     weights = {name: value.astype("float64") for name, value in weights.items()}
-    embedded = weights["embeddings"][tokens]
-    batch, steps, _ = embedded.shape
-    units = weights["lstm_recurrent"].shape[0]
-    hidden, cell, outputs = np.zeros((batch, units)), np.zeros((batch, units)), []
-    for step in range(steps):
-        gates = embedded[:, step] @ weights["lstm_kernel"] + hidden @ weights["lstm_recurrent"] + weights["lstm_bias"]
-        input_gate, forget_gate, candidate, output_gate = np.split(gates, 4, axis=-1)
-        cell = sigmoid(forget_gate) * cell + sigmoid(input_gate) * np.tanh(candidate)
-        hidden = sigmoid(output_gate) * np.tanh(cell)
-        outputs.append(hidden)
-    return np.stack(outputs, axis=1) @ weights["dense_kernel"] + weights["dense_bias"]
+    hidden = lstm_sequence(
+        weights["embeddings"][tokens], weights["lstm_kernel"], weights["lstm_recurrent"], weights["lstm_bias"]
+    )
+    return hidden @ weights["dense_kernel"] + weights["dense_bias"]
 
 
 # q1 -- vectorising text: three random strings of the vocabulary; the answer is their indices --------
@@ -498,7 +492,6 @@ _TRAIN_STEPS = {
     "compiled Adam step": _TrainStep(optimizer="Adam", compiled=True, learning_rates=(0.005, 0.02)),
 }
 _WEIGHT_NAMES = ("the embedding table", "the Dense kernel", "the Dense bias")
-_ADAM = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}  # Keras' defaults
 
 
 def _draw_train_steps(rng) -> dict:
@@ -549,120 +542,76 @@ def _step_reference(case, weights):
     return logits, per_step, grads, squares
 
 
-def _adam(weight, grad, grad_squared, lr):
-    """Keras' first Adam step: m = (1 - b1) g, v = (1 - b2) g2 (g2 = g² for a dense gradient)."""
-    beta_1, beta_2, epsilon = _ADAM["beta_1"], _ADAM["beta_2"], _ADAM["epsilon"]
-    alpha = lr * np.sqrt(1 - beta_2) / (1 - beta_1)
-    return weight - alpha * (1 - beta_1) * grad / (np.sqrt((1 - beta_2) * grad_squared) + epsilon)
-
-
-def _optimiser_step(kind, lr, weights, grads):
-    if kind == "Adam":
-        return [_adam(weight, grad, grad * grad, lr) for weight, grad in zip(weights, grads, strict=True)]
-    return [weight - lr * grad for weight, grad in zip(weights, grads, strict=True)]
-
-
 def _steps_after(kind, lr, weights, grads, squares):
     """The weights after one step, each way Keras may take it. The embedding table's gradient comes
     as tf.IndexedSlices, one slice per use of a row; Keras' Adam squares each slice before adding
     them up (v from the sum of squares, not the square of the sum), unless the step made the
     gradient dense. SGD is linear, so both ways agree."""
-    dense = _optimiser_step(kind, lr, weights, grads)
+    dense = [FIRST_STEPS[kind](weight, grad, lr) for weight, grad in zip(weights, grads, strict=True)]
     if kind != "Adam":
         return [dense]
-    return [dense, [_adam(weights[0], grads[0], squares, lr), *dense[1:]]]
+    return [dense, [adam_first_step(weights[0], grads[0], lr, grad_squared=squares), *dense[1:]]]
 
 
-def _near(got, want, tol=1e-4):
-    return bool(np.isclose(got, want, rtol=tol, atol=1e-6))
-
-
-def _judge_returned_loss(returned, case, before, afters, name):
-    logits, per_step, _, _ = _step_reference(case, before)
+def _diagnose_loss(got, case, logits, per_step):
+    """The hint for each known wrong loss of a sequence batch (the right one and the loss after
+    the update are the shared judge's)."""
     labels = case["y"].astype(int)
-    count = labels.size
-    if returned.size != 1:
+    if same_loss(got, per_step.sum()):
         raise Fail(
-            f"train_step returns {returned.size} values for a batch of {labels.shape[0]} sequences of "
-            f"{labels.shape[1]} characters; return the mean loss of the batch, one number"
-        )
-    got = float(returned.ravel()[0])
-    if _near(got, per_step.mean()):
-        return
-    if any(_near(got, _step_reference(case, after)[1].mean()) for after in afters):
-        raise Fail("train_step returns the loss after the update; return the loss computed before it")
-    if _near(got, per_step.sum()):
-        raise Fail(
-            f"the returned loss adds up the losses of all {count} characters; train on their mean "
+            f"the returned loss adds up the losses of all {labels.size} characters; train on their mean "
             "(check compute_loss too)"
         )
-    if _near(got, per_step[:, -1].mean()) or _near(got, per_step[:, -1].sum()):
+    if same_loss(got, per_step[:, -1].mean()) or same_loss(got, per_step[:, -1].sum()):
         raise Fail(
             "the returned loss is that of the last character of each sequence only; the model predicts the "
             "next character at every step, and each step counts"
         )
     as_probabilities = np.clip(logits, 1e-7, 1 - 1e-7)
     as_probabilities /= as_probabilities.sum(-1, keepdims=True)
-    if _near(got, -np.log(_picked(as_probabilities, labels)).mean()):
+    if same_loss(got, -np.log(_picked(as_probabilities, labels)).mean()):
         raise Fail(
             "the returned loss treats the model's outputs as probabilities, but they are logits (the last "
             "layer has no softmax); check compute_loss (Exercise 4)"
         )
-    if _near(got, -np.log(_picked(softmax(softmax(logits)), labels)).mean()):
+    if same_loss(got, -np.log(_picked(softmax(softmax(logits)), labels)).mean()):
         raise Fail(
             "the returned loss applies the softmax twice to the model's logits; check compute_loss "
             "(Exercise 4) and what train_step hands it"
         )
-    raise Fail(
-        f"the returned loss is not the batch's mean loss under the model given, before the update (the {name}); "
-        "check that compute_loss passes (Exercise 4)"
-    )
-
-
-def _moved_like(moved, candidates) -> bool:
-    """The weights after the step are one of the candidate lists of weights."""
-    return any(
-        all(np.allclose(got, want, rtol=1e-3, atol=1e-4) for got, want in zip(moved, wanted, strict=True))
-        for wanted in candidates
-    )
 
 
 def _judge_train_step(d, inputs):
     for name, case in inputs.items():
         kind = _TRAIN_STEPS[name].optimizer
-        got, lr = d[name], case["lr"]
+        got = d[name]
         before = [case[key].astype("float64") for key in ("embeddings", "kernel", "bias")]
-        _, _, grads, squares = _step_reference(case, before)
-        afters = _steps_after(kind, lr, before, grads, squares)
-        _judge_returned_loss(np.asarray(got["loss"], dtype="float64"), case, before, afters, name)
-        moved = [np.asarray(weight, dtype="float64") for weight in got["weights"]]
-        if len(moved) != len(before) or any(now.shape != then.shape for now, then in zip(moved, before, strict=True)):
-            raise Fail("the model's weights changed shape; update them with the optimizer")
-        if all(np.allclose(now, then) for now, then in zip(moved, before, strict=True)):
-            raise Fail(f"the weights did not change (the {name}); apply the gradients with the optimizer")
-        for now, then, expected, what in zip(moved, before, afters[0], _WEIGHT_NAMES, strict=True):
-            if np.allclose(now, then) and not np.allclose(expected, then):
-                raise Fail(
-                    f"only some of the weights changed: {what} did not (the {name}); every trainable "
-                    "variable of the model should get its gradient"
-                )
-
-        if _moved_like(moved, _steps_after(kind, -lr, before, grads, squares)):
-            raise Fail("the weights moved uphill; the optimizer subtracts the gradient for you")
-        if kind != "SGD" and _moved_like(moved, [_optimiser_step("SGD", lr, before, grads)]):
-            raise Fail(
-                "the weights moved by learning rate x gradient, not as the optimizer moves them; "
-                "let the optimizer do the update"
-            )
-        count = case["y"].size
-        if kind == "SGD" and _moved_like(moved, [_optimiser_step(kind, lr * count, before, grads)]):
-            raise Fail(
-                f"the weights moved as if by the gradient of the sum of the {count} characters' losses; take the "
-                "gradient of their mean, one number"
-            )
-        for i, (now, what) in enumerate(zip(moved, _WEIGHT_NAMES, strict=True)):
-            if not any(np.allclose(now, after[i], rtol=1e-3, atol=1e-4) for after in afters):
-                expect_close(f"{what} after one step (the {name})", now, afters[0][i], rtol=1e-3, atol=1e-4)
+        logits, per_step, grads, squares = _step_reference(case, before)
+        step = StepCase(
+            name=f"the {name}",
+            optimizer=kind,
+            lr=case["lr"],
+            before=before,
+            grads=grads,
+            weight_names=_WEIGHT_NAMES,
+            count=case["y"].size,
+            after=lambda lr, before=before, grads=grads, squares=squares, kind=kind: _steps_after(
+                kind, lr, before, grads, squares
+            ),
+        )
+        batch, steps = case["y"].shape
+        judge_returned_loss(
+            got["loss"],
+            step,
+            per_step.mean(),
+            [_step_reference(case, after)[1].mean() for after in step.after(step.lr)],
+            f"a batch of {batch} sequences of {steps} characters",
+            diagnose=lambda value, case=case, logits=logits, per_step=per_step: _diagnose_loss(
+                value, case, logits, per_step
+            ),
+            advice="check that compute_loss passes (Exercise 4)",
+        )
+        judge_weights(got["weights"], step)
 
 
 Q5 = Question(
@@ -714,12 +663,9 @@ _LOOP_MISTAKES = {
 
 
 def _lstm_step(weights, token, state):
-    """One step of Keras' LSTM cell (gate order i, f, c, o) on one token, in float64."""
-    hidden, cell = state
-    gates = weights["embeddings"][token] @ weights["lstm_kernel"] + hidden @ weights["lstm_recurrent"]
-    input_gate, forget_gate, candidate, output_gate = np.split(gates + weights["lstm_bias"], 4)
-    cell = sigmoid(forget_gate) * cell + sigmoid(input_gate) * np.tanh(candidate)
-    return sigmoid(output_gate) * np.tanh(cell), cell
+    """One step of the LSTM on one token, in float64."""
+    embedded = weights["embeddings"][token]
+    return lstm_step(embedded, state, weights["lstm_kernel"], weights["lstm_recurrent"], weights["lstm_bias"])
 
 
 def _float64(weights) -> dict:

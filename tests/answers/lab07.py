@@ -1034,7 +1034,7 @@ CASES = {
         wrong("returns None", lambda: _make_step(returns="none"), says="returns None"),
         wrong("returns the per-step losses", lambda: _make_step(returns="per step"), says="one number"),
         wrong("gradient of the per-step losses (their sum)", lambda: _per_step_gradient, says="gradient of their mean"),
-        wrong("learning rate x gradient by hand", lambda: _make_step(manual_lr=True), says="let the optimizer"),
+        wrong("learning rate x gradient by hand", lambda: _make_step(manual_lr=True), says="optimizer.apply_gradients"),
         wrong(".numpy() inside", lambda: _make_step(returns="numpy"), says="tf.function"),
         wrong("uses the notebook's model", _global_model_step, says="model and the optimizer passed"),
         wrong("uses the notebook's optimizer", _global_optimizer_step, says="model and the optimizer passed"),
