@@ -102,6 +102,8 @@ def describe(value: Any) -> str:
         return "a tf.Tensor"
     if isinstance(value, (tf.Tensor, tf.Variable)):
         return "an object that pretends to be a tensor"
+    if isinstance(value, tf.IndexedSlices):
+        return "a sparse gradient"
     known = {
         bool: "a boolean",
         str: "a string",
@@ -119,6 +121,12 @@ def describe(value: Any) -> str:
     name = f"{module}.{type(value).__name__}" if module in ("keras", "tensorflow") else type(value).__name__
     name = clean_message(name)[:60] or "object"
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def two_values(out: Any, what: str, names: str) -> None:
+    """Fail unless ``what`` returned a pair (a tuple or a list of two); ``names`` spells it: "(W, b)"."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise Fail(f"{what} returns {describe(out)}; return two values: {names}")
 
 
 def is_tensor(value: Any) -> bool:

@@ -19,6 +19,7 @@ from .calling import (
     run_layer,
     set_random_weights,
     tensor_facts,
+    two_values,
 )
 from .errors import Fail, NotAttempted, does_nothing
 from .exercise import Exercise, exercises
@@ -238,8 +239,7 @@ def _extract_collapse(collapse, given):
         first.set_weights([W1, b1])
         second.set_weights([W2, b2])
         out = call(collapse, "collapse(first, second)", first, second)
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise Fail(f"collapse(first, second) returns {describe(out)}; return two values: (W, b)")
+        two_values(out, "collapse(first, second)", "(W, b)")
         results.append({"W": _array_facts(out[0], "W"), "b": _array_facts(out[1], "b")})
     return {"results": results}
 

@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from .calling import call, tensor_facts
+from .calling import call, describe, tensor_facts, two_values
 from .errors import Fail, NotAttempted
 from .exercise import Exercise, exercises
 
@@ -170,17 +170,6 @@ def _taped_call(fn, name, *args, none_gradient, none="returns None; return the r
     return out, calls, watched
 
 
-def _type_with_article(value) -> str:
-    """``value``'s type with its article, in the student's words: "a string", "an int", "a tf.Tensor"."""
-    import tensorflow as tf
-
-    if isinstance(value, tf.IndexedSlices):
-        return "a sparse gradient"
-    kind = "tf.Tensor" if isinstance(value, tf.Tensor) else type(value).__name__
-    kind = {"str": "string", "ndarray": "NumPy array"}.get(kind, kind)
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
-
-
 def _one_number(value, name) -> float:
     """A single number from a tensor, NumPy value or Python number."""
     import tensorflow as tf
@@ -188,7 +177,7 @@ def _one_number(value, name) -> float:
     if isinstance(value, tf.Variable):
         value = value.read_value()
     if isinstance(value, (str, bytes, bool)):
-        raise Fail(f"{name} is {_type_with_article(value)}; return the gradient, a number")
+        raise Fail(f"{name} is {describe(value)}; return the gradient, a number")
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):
@@ -197,7 +186,7 @@ def _one_number(value, name) -> float:
         strings = (arr is not None and arr.dtype.kind in "SU") or (
             isinstance(value, tf.Tensor) and value.dtype == tf.string
         )
-        what = "holds strings" if strings else f"is {_type_with_article(value)}"
+        what = "holds strings" if strings else f"is {describe(value)}"
         raise Fail(f"{name} {what}; return the gradient, a number")
     if arr.size != 1:
         raise Fail(f"{name} holds {arr.size} numbers for a single x; return the one gradient")
@@ -382,7 +371,7 @@ def _history(out) -> np.ndarray:
         out = list(out)
     if not isinstance(out, (list, tuple)):
         raise Fail(
-            f"minimise returns {_type_with_article(out)}; return the list of x values: x before the first "
+            f"minimise returns {describe(out)}; return the list of x values: x before the first "
             "step and after every step"
         )
     if any(isinstance(v, tf.Variable) for v in out):
@@ -424,9 +413,7 @@ def _values(value, name) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype="float64")
     except (TypeError, ValueError, RuntimeError):
-        raise Fail(
-            f"{name} is {_type_with_article(value)}; return it as a tensor or a NumPy array of numbers"
-        ) from None
+        raise Fail(f"{name} is {describe(value)}; return it as a tensor or a NumPy array of numbers") from None
     return arr
 
 
@@ -443,8 +430,7 @@ def _extract_backprop(dense_gradients, given):
                 "dense_gradients asked a gradient tape; derive the gradients with the chain rule and compute "
                 "them with matrix operations"
             )
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise Fail(f"dense_gradients returns {_type_with_article(out)}; return two values: (dL_dW, dL_db)")
+        two_values(out, "dense_gradients", "(dL_dW, dL_db)")
         results.append({"dW": _values(out[0], "dL_dW"), "db": _values(out[1], "dL_db")})
     return {"results": results}
 

@@ -801,7 +801,7 @@ CASES = {
         wrong("the variable itself in the history", lambda: _descent(append=lambda x: x), says="variable x itself"),
         wrong("loss from a float", lambda: _descent_loss_from_float, says="is None"),
         wrong("forgot to return", lambda: _descent_forgot_return, says="returns None"),
-        wrong("only the final x", lambda: _descent_final_only, says="returns a float"),
+        wrong("only the final x", lambda: _descent_final_only, says="returns a single number"),
         wrong("the old check's setting", lambda: _descent_old_table, says="with x0="),
         wrong(
             "constant path",
