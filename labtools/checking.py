@@ -288,9 +288,8 @@ class _Hint:
 class Lab:
     """A lab's questions, reachable as attributes: ``lab.q1.check(answer)``."""
 
-    def __init__(self, number: str, title: str, questions: Sequence[Question]):
+    def __init__(self, number: str, questions: Sequence[Question]):
         self.number = number
-        self.title = title
         self.questions = {q.id: q for q in questions}
         if len(self.questions) != len(questions):
             raise ValueError(f"lab {number}: duplicate question ids")
@@ -308,6 +307,13 @@ class Lab:
 
     def __dir__(self):
         return list(super().__dir__()) + list(self.questions)
+
+    @property
+    def title(self) -> str:
+        """The lab's title, from the catalogue (:mod:`labtools.labs`); "Lab NN" for a lab it does not list."""
+        from .labs import CATALOGUE
+
+        return next((lab.title for lab in CATALOGUE if lab.number == self.number), f"Lab {self.number}")
 
     @property
     def max_points(self) -> float:

@@ -29,7 +29,7 @@ def _square_question():
 
 @pytest.fixture
 def lab():
-    return Lab("99", "Test lab", [_square_question()])
+    return Lab("99", [_square_question()])
 
 
 def test_right_answer_passes_and_earns_points(lab):
@@ -88,7 +88,7 @@ def _doubling_question():
 
 
 def test_a_judge_owns_its_inputs():
-    q = Lab("98", "Inputs", [_doubling_question()]).q1
+    q = Lab("98", [_doubling_question()]).q1
     assert q.evaluate(lambda v: 2 * v).status is Status.PASS
     assert q.evaluate(lambda v: v + v).status is Status.PASS
     table = {}  # a table of the inputs seen once cannot pass the next, fresh draw
@@ -110,7 +110,6 @@ def test_handed_inputs_are_copied_before_an_answer_can_touch_them():
 
     q = Lab(
         "97",
-        "Hand",
         [
             Question(
                 Exercise("q1", answers=["total"], extract=extract, hand=lambda d: d["a"]),
@@ -186,7 +185,7 @@ def test_unknown_question_names_the_real_ones(lab):
 def test_duplicate_question_ids_rejected():
     q = _square_question()
     with pytest.raises(ValueError):
-        Lab("98", "dup", [q, _square_question()])
+        Lab("98", [q, _square_question()])
 
 
 def test_helpers():

@@ -41,7 +41,7 @@ def _lab():
         points=1,
         judge=lambda d: None,
     )
-    return Lab("90", "Fresh", [q])
+    return Lab("90", [q])
 
 
 def test_a_check_after_a_failed_answer_cell_judges_nothing():

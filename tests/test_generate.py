@@ -59,7 +59,7 @@ def test_bad_markers_name_the_problem(src, message):
 
 def _toy_lab():
     exercise = Exercise("q1", answers=["x"], extract=lambda x: {})
-    return Lab("01", "Toy", [Question(exercise, title="One", points=1, judge=lambda d: None)])
+    return Lab("01", [Question(exercise, title="One", points=1, judge=lambda d: None)])
 
 
 def _write_source(tmp_path, body):

@@ -32,6 +32,14 @@ def test_the_source_and_its_generated_notebooks(info):
 
 
 @pytest.mark.parametrize("info", CATALOGUE, ids=IDS)
+def test_the_notebook_heading_is_the_catalogue_title(info):
+    source = ROOT / "notebooks" / "source" / f"{info.stem}.py"
+    heading = f"# # Lab {info.number} · {info.title}"
+    first = next((line for line in source.read_text(encoding="utf-8").splitlines() if line.startswith("# # ")), None)
+    assert first == heading, f"lab {info.number}: the first heading of {source.name} should read {heading[4:]!r}"
+
+
+@pytest.mark.parametrize("info", CATALOGUE, ids=IDS)
 def test_the_kernel_side_and_the_judge_side(info):
     kernel = ROOT / "labtools" / "kernel" / f"lab{info.number}_{info.slug}.py"
     judges = ROOT / "labtools" / "labs" / f"lab{info.number}_{info.slug}.py"

@@ -185,8 +185,6 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
 
     The composed notebook stays in a folder only the worker reads; the kernel shares just
     ``conn`` with it (connection file and sockets). Results come back on the worker's stdout."""
-    import psutil
-
     from .limits import make_shared, remove_shared
     from .sandbox import kernel_uid
 
@@ -214,7 +212,7 @@ def _execute(answers, settings: Settings, inputs: dict | None = None) -> Run:
         reader.start()
         proc.stdin.write(key.encode("ascii") + b"\n")
         proc.stdin.close()
-        status = _watch(proc, settings, psutil, cgroup, conn)
+        status = _watch(proc, settings, cgroup, conn)
         reader.join(timeout=5)  # the pipe closes with the worker; never wait past that
         return _run_of(status, list(reader.events), reader.overflow, settings)
     finally:
@@ -336,12 +334,14 @@ def thread_env(threads: int) -> dict[str, str]:
     return {"TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "OMP_NUM_THREADS": n}
 
 
-def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = None) -> str:
+def _watch(proc, settings: Settings, cgroup=None, conn: Path | None = None) -> str:
     """Wait for the worker, enforcing the submission's limits: CPU time, then the wall-clock
     backstop ("wall timeout"), processes and memory. In a cgroup (:mod:`.limits`) the operating
     system holds memory and tasks to their limits, and this notices when it did (an OOM kill, a
     refused process or thread); what no cgroup limits is polled: resident memory plus tmpfs
     usage, and the shared folder's size where it is not a tmpfs of its own."""
+    import psutil
+
     from .limits import shared_usage
     from .sandbox import tmpfs_usage
 
@@ -366,10 +366,10 @@ def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = No
         return enforced() or "ok"
     while proc.poll() is None:
         if time.monotonic() > deadline:
-            _kill_tree(parent, psutil, cgroup)
+            _kill_tree(parent, cgroup)
             return "wall timeout"
         if tree_cpu_seconds(parent) > cpu_limit:
-            _kill_tree(parent, psutil, cgroup)
+            _kill_tree(parent, cgroup)
             return "timeout"
         tree = process_tree(parent)
         used = shared_usage(conn) if conn is not None else 0
@@ -378,15 +378,15 @@ def _watch(proc, settings: Settings, psutil, cgroup=None, conn: Path | None = No
         status = enforced() or ("process limit" if len(tree) > settings.max_processes else None)
         status = status or ("memory limit" if used > limit else None)
         if status:
-            _kill_tree(parent, psutil, cgroup)
+            _kill_tree(parent, cgroup)
             return status
         time.sleep(0.2)
     status = enforced() or "ok"  # e.g. the OOM killer ended the kernel and the worker reported it
-    _kill_tree(parent, psutil, cgroup)  # a kernel left behind by a crashed worker
+    _kill_tree(parent, cgroup)  # a kernel left behind by a crashed worker
     return status
 
 
-def _kill_tree(parent, psutil, cgroup=None) -> None:
+def _kill_tree(parent, cgroup=None) -> None:
     """Kill the worker and its descendants, then whatever else is left in its cgroup."""
     kill_tree(parent, wait=5)
     if cgroup is not None:

@@ -1,4 +1,4 @@
-"""Lab 06 - A first neural network on MNIST: the kernel side of its checks (see
+"""Lab 06 - A first neural network: the kernel side of its checks (see
 :mod:`labtools.kernel`).
 
 Each exercise runs the student's code on the inputs the judge drew and returns what came out:

@@ -1,7 +1,8 @@
 """The catalogue of labs: number, file stem and title, in one place.
 
 Each lab's questions, points and checks live in ``labtools/labs/labNN_<slug>.py``, which
-defines ``LAB = Lab(number, title, [Question(...), ...])``.  Its notebook source is
+defines ``LAB = Lab(number, [Question(...), ...])``; its title is the catalogue's, and its
+notebook's first heading reads ``Lab NN · <title>``.  Its notebook source is
 ``notebooks/source/NN_<slug>.py``.
 """
 
@@ -31,10 +32,10 @@ class LabInfo:
 CATALOGUE = [
     LabInfo("01", "tensors", "Tensors"),
     LabInfo("02", "computation", "Computations and graphs"),
-    LabInfo("03", "layers", "Layers and Sequential models"),
-    LabInfo("04", "subclassing", "Subclassing models and the functional API"),
+    LabInfo("03", "layers", "Layers"),
+    LabInfo("04", "subclassing", "Models by subclassing"),
     LabInfo("05", "autodiff", "Automatic differentiation"),
-    LabInfo("06", "mnist", "Your first neural network: MNIST"),
+    LabInfo("06", "mnist", "A first neural network: handwritten digits"),
     LabInfo("07", "rnn_music", "Music generation with an LSTM"),
 ]
 

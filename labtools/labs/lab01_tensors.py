@@ -313,7 +313,6 @@ def _judge_naive_matmul(d, inputs):
 
 LAB = Lab(
     "01",
-    "Tensors",
     [
         Question(
             KERNEL["q1"],

@@ -161,7 +161,6 @@ def _judge_compiled(d, inputs):
 
 LAB = Lab(
     "02",
-    "Computations and graphs",
     [
         Question(
             KERNEL["q1"],

@@ -200,7 +200,6 @@ def _judge_collapse(d, inputs):
 
 LAB = Lab(
     "03",
-    "Layers",
     [
         Question(
             KERNEL["q1"],

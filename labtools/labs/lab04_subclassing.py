@@ -87,7 +87,6 @@ def _judge_choices(d):
 
 LAB = Lab(
     "04",
-    "Models by subclassing",
     [
         Question(
             KERNEL["q1"],

@@ -345,7 +345,6 @@ def _judge_backprop(d, inputs):
 
 LAB = Lab(
     "05",
-    "Automatic differentiation",
     [
         Question(
             KERNEL["q1"],

@@ -1,4 +1,4 @@
-"""Lab 06 - A first neural network on MNIST: questions, points, hints and judges (the kernel side
+"""Lab 06 - A first neural network: questions, points, hints and judges (the kernel side
 of its checks is :mod:`labtools.kernel.lab06_mnist`).
 
 Every check draws its own inputs (see :mod:`labtools.checking`) and judges what the answer does
@@ -473,7 +473,6 @@ def _judge_train_step(d, inputs):
 
 LAB = Lab(
     "06",
-    "A first neural network on MNIST",
     [
         Question(
             KERNEL["q1"],

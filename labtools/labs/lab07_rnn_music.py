@@ -899,4 +899,4 @@ Q6 = Question(
 )
 
 
-LAB = Lab("07", "Music generation with an LSTM", [Q1, Q2, Q3, Q4, Q5, Q6])
+LAB = Lab("07", [Q1, Q2, Q3, Q4, Q5, Q6])
