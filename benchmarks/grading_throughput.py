@@ -159,7 +159,7 @@ def main():
     parser.add_argument("--no-sandbox", action="store_true", help="grade without the bubblewrap sandbox")
     args = parser.parse_args()
     meta = info(args.lab)
-    solution = repo_root() / "notebooks" / "solutions" / f"{meta.number}_{meta.slug}.ipynb"
+    solution = repo_root() / "instructor" / "solutions" / f"{meta.number}_{meta.slug}.ipynb"
     bundle = load_bundle(meta.number)
     sandboxed = not args.no_sandbox
     if sandboxed:

@@ -7,7 +7,7 @@
 Each recipe trains on 92% of the 804 tunes for a wall-clock budget (``--budget`` seconds), or
 with ``--steps`` for its own number of steps (course 3000, lab 1000, fast 120; ``--steps N``: N),
 one recipe after the other in the same process. The lab's recipes are read from the lab's
-source, ``notebooks/source/07_rnn_music.py`` (its ``settings`` and its ``CosineDecay``), so the
+source, ``instructor/source/07_rnn_music.py`` (its ``settings`` and its ``CosineDecay``), so the
 benchmark measures what students run. The training clock stops
 while the model is measured, every ``--every`` seconds of training and at each mark:
 
@@ -38,7 +38,7 @@ from labtools import music
 from labtools.mit import load_training_data
 from labtools.runtime import import_tensorflow, seed_everything
 
-LAB_SOURCE = Path(__file__).resolve().parent.parent / "notebooks" / "source" / "07_rnn_music.py"
+LAB_SOURCE = Path(__file__).resolve().parent.parent / "instructor" / "source" / "07_rnn_music.py"
 HOLD_OUT_EVERY = 12  # every 12th tune is held out: 67 of 804
 SAMPLE_CHARS = 1000
 

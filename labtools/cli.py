@@ -1,8 +1,9 @@
 """The ``labtools`` command, all of it: ``labtools generate`` (notebooks and grading bundles from
 each lab's source), ``labtools badges`` (the same; badges are part of every generated notebook),
-``labtools grade`` (a folder of submissions into a gradebook and feedback; with a roster, Canvas
-and Moodle files; one shard of a class), ``labtools grade merge`` (the shards into one gradebook)
-and ``labtools gradescope`` (a lab's Gradescope autograder zip)."""
+``labtools release`` (what students get: their notebooks and the install line), ``labtools grade``
+(a folder of submissions into a gradebook and feedback; with a roster, Canvas and Moodle files;
+one shard of a class), ``labtools grade merge`` (the shards into one gradebook) and ``labtools
+gradescope`` (a lab's Gradescope autograder zip)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="labtools", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_generate(subparsers)
+    _add_release(subparsers)
     _add_grade(subparsers)
     _add_merge(subparsers)
     _add_gradescope(subparsers)
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _add_generate(subparsers) -> None:
     for name, extra in (("generate", ""), ("badges", " (the badges are part of every generated notebook)")):
-        p = subparsers.add_parser(name, help=f"regenerate notebooks and grading bundles from notebooks/source{extra}")
+        p = subparsers.add_parser(name, help=f"regenerate notebooks and grading bundles from instructor/source{extra}")
         p.add_argument("labs", nargs="*", metavar="NN", help="lab numbers (default: every lab with a source)")
         p.add_argument(
             "--check", action="store_true", help="write nothing; exit 1 if any generated file is out of date"
@@ -73,6 +75,32 @@ def _generate(args) -> int:
     print(f"Wrote {len(stale)} file(s)." if stale else "Nothing to do: everything is up to date.")
     for path in stale:
         print(f"  {path}")
+    return 0
+
+
+# -- labtools release -------------------------------------------------------------------------
+
+
+def _add_release(subparsers) -> None:
+    p = subparsers.add_parser(
+        "release", help="write what students get: their notebooks, the install line and how to open them"
+    )
+    p.add_argument("out", type=Path, help="a new or empty folder (or an earlier release to update)")
+    p.add_argument("labs", nargs="*", metavar="NN", help="lab numbers (default: every lab)")
+    p.add_argument("--course", default="TensorFlow and Keras labs", help="the release README's title")
+    p.set_defaults(func=_release)
+
+
+def _release(args) -> int:
+    from .generate import SourceError
+    from .release import ReleaseError, release
+
+    try:
+        written = release(args.out, args.labs or None, course=args.course)
+    except (ReleaseError, SourceError, KeyError) as exc:
+        print(f"labtools release: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {len(written)} file(s) to {args.out}: the student notebooks, requirements.txt, README.md.")
     return 0
 
 

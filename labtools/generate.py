@@ -1,11 +1,11 @@
 """Generate every notebook of a lab from its one source.
 
-A lab's source is ``notebooks/source/NN_slug.py``, a jupytext percent file holding the full
+A lab's source is ``instructor/source/NN_slug.py``, a jupytext percent file holding the full
 solution.  From it we write:
 
 * ``notebooks/NN_slug.ipynb``            the student notebook (answers replaced by ``# TODO``),
-* ``notebooks/solutions/NN_slug.ipynb``  the solution notebook,
-* ``notebooks/instructor/NN_slug.json``  the grading bundle: points, the student template and
+* ``instructor/solutions/NN_slug.ipynb``  the solution notebook,
+* ``instructor/bundles/NN_slug.json``  the grading bundle: points, the student template and
                                          the hidden tests (never given to students).
 
 Markers in the source (CONTRIBUTING.md, "Change a lab"; a new lab: "Add a lab"):

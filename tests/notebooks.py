@@ -9,7 +9,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"  # what students see
+SOLUTIONS = ROOT / "instructor" / "solutions"
 
 
 def execute(path: Path, timeout: int = 600, allow_error_names=()):

@@ -32,7 +32,7 @@ import urllib.request
 
 import pytest
 
-from notebooks import NOTEBOOKS, ROOT
+from notebooks import NOTEBOOKS, ROOT, SOLUTIONS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -43,6 +43,17 @@ pytestmark = [
 ]
 ARTIFACTS = ROOT / "_ci_artifacts" / "browser"
 LABS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _student_folder() -> str:
+    """The folder the README's first command opens JupyterLab on."""
+    first = re.search(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    opened = re.search(r"jupyter lab (\S+)", first[1]) if first else None
+    assert opened, "the README's first command should open JupyterLab on the students' folder"
+    return opened[1].rstrip("/")
+
+
+STUDENT_FOLDER = _student_folder()
 TOKEN = "labtools-browser-test"
 
 # One exercise per lab: its question and a wrong line for each of its TODO lines, in order.
@@ -167,19 +178,18 @@ def _wait(predicate, seconds: float, what: str, every: float = 0.25):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One JupyterLab server for all labs, serving copies of the student and solution notebooks."""
-    root = tmp_path_factory.mktemp("jupyterlab")
-    (root / "solutions").mkdir()
-    for name in LABS:
-        shutil.copy(NOTEBOOKS / name, root / name)
-        shutil.copy(NOTEBOOKS / "solutions" / name, root / "solutions" / name)
+    """One JupyterLab server for all labs, on a copy of the folder the README's first command
+    opens (what a student sees); its settings and log live beside that folder, not in it."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    root = home / "notebooks"
+    shutil.copytree(ROOT / STUDENT_FOLDER, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     port = _free_port()
     env = dict(os.environ, LABTOOLS_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("MPLBACKEND", None)  # the tests' Agg backend would hide the plots in the browser
-    settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
+    settings = home / ".settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')  # no news pop-up
-    log = (root / "jupyterlab.log").open("w")
+    log = (home / "jupyterlab.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -192,8 +202,8 @@ def server(tmp_path_factory):
             f"--ServerApp.root_dir={root}",
             f"--IdentityProvider.token={TOKEN}",
             "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.user_settings_dir={root / '.settings'}",
-            f"--LabApp.workspaces_dir={root / '.workspaces'}",  # no tabs restored from an earlier session
+            f"--LabApp.user_settings_dir={home / '.settings'}",
+            f"--LabApp.workspaces_dir={home / '.workspaces'}",  # no tabs restored from an earlier session
             "--ServerApp.allow_root=True",
         ],
         stdout=log,
@@ -327,7 +337,7 @@ def _answer_cell(cells: list[dict], qid: str) -> int:
 
 
 def _solution_cells(name: str) -> dict[str, str]:
-    nb = json.loads((NOTEBOOKS / "solutions" / name).read_text(encoding="utf-8"))
+    nb = json.loads((SOLUTIONS / name).read_text(encoding="utf-8"))
     return {
         c["metadata"]["labtools"]["answer"]: "".join(c["source"])
         for c in nb["cells"]
@@ -483,6 +493,33 @@ def _lab07_compose(page: Page) -> None:
     elif not text.startswith("0 of"):
         raise AssertionError(f"compose found valid tunes but shows no player: {text!r}")
     page.shot("lab07_compose")
+
+
+LISTING = """
+const done = arguments[arguments.length - 1];
+window.jupyterapp.serviceManager.contents.get('', {content: true})
+  .then(model => done(model.content.map(item => item.name).sort()), error => done(String(error)));
+"""
+
+
+def test_the_students_file_browser_holds_their_notebooks_only(browser):
+    """No solution, source or grading bundle is one click away from the folder students open."""
+    shown = browser.execute_async_script(LISTING)
+    assert shown == LABS, f"the folder the README opens ({STUDENT_FOLDER}/) shows {shown}; it should hold the labs only"
+    from selenium.webdriver.common.by import By
+
+    browser.execute_script("window.jupyterapp.commands.execute('filebrowser:activate');")
+    names = _wait(
+        lambda: (
+            sorted(item.text for item in browser.find_elements(By.CSS_SELECTOR, ".jp-DirListing-itemText"))
+            if all(item.text for item in browser.find_elements(By.CSS_SELECTOR, ".jp-DirListing-itemText"))
+            else None
+        ),
+        30,
+        "the file browser to list the folder",
+    )
+    browser.save_screenshot(str(ARTIFACTS / "file_browser.png"))
+    assert names == LABS, f"the file browser shows {names}"
 
 
 @pytest.mark.parametrize("name", LABS, ids=[n[:2] for n in LABS])

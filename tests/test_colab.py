@@ -33,10 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from notebooks import NOTEBOOKS, ROOT
+from notebooks import NOTEBOOKS, ROOT, SOLUTIONS
 
 PINS_FILE = Path(__file__).with_name("colab_runtime.txt")
-SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((SOLUTIONS).glob("[0-9][0-9]_*.ipynb"))
 
 
 def colab_pins() -> dict[str, str]:

@@ -32,6 +32,7 @@ from labtools.labs import load_lab
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+SOLUTIONS = ROOT / "instructor" / "solutions"
 LAB = load_lab("02")
 QIDS = list(LAB.questions)
 
@@ -311,7 +312,7 @@ def test_merge_refuses_tampered_missing_and_foreign_results(tmp_path, fake_grade
 def lab02_class(folder: Path) -> Path:
     """Three lab 02 submissions (right, untouched, one answer wrong), one per shard of 3, and a
     roster of four students (one submits nothing)."""
-    solution = (NOTEBOOKS / "solutions" / "02_computation.ipynb").read_text()
+    solution = (SOLUTIONS / "02_computation.ipynb").read_text()
     folder.mkdir()
     (folder / "s1.ipynb").write_text(solution)
     (folder / "s2.ipynb").write_text((NOTEBOOKS / "02_computation.ipynb").read_text())

@@ -63,7 +63,7 @@ def _toy_lab():
 
 
 def _write_source(tmp_path, body):
-    src = tmp_path / "notebooks" / "source"
+    src = tmp_path / "instructor" / "source"
     src.mkdir(parents=True, exist_ok=True)
     (src / "01_tensors.py").write_text(textwrap.dedent(body))
     return tmp_path
@@ -105,7 +105,7 @@ def test_generated_outputs_have_the_right_shape(tmp_path):
     assert solution_codes[1] == "x = 41 + 1"
     check_cell = next(c for c in g.bundle["template"]["cells"] if c["source"] == "lab.q1.check(x)")
     assert g.bundle["hidden_tests"] == [{"after": check_cell["id"], "code": 'grade("q1", x)'}]
-    assert student.metadata["labtools"]["generated_from"] == "notebooks/source/01_tensors.py"
+    assert student.metadata["labtools"]["generated_from"] == "instructor/source/01_tensors.py"
     assert g.bundle["questions"][0]["points"] == 1 and g.bundle["template"]["cells"][2]["id"] == "q1-answer"
 
 
@@ -155,8 +155,8 @@ def test_cli_check_reports_stale_file_and_writes_nothing(tmp_path, monkeypatch, 
     monkeypatch.setattr(generate, "load_lab", lambda n: _toy_lab())
     assert generate.run(["01"], check=True, root=root) == [
         "notebooks/01_tensors.ipynb",
-        "notebooks/solutions/01_tensors.ipynb",
-        "notebooks/instructor/01_tensors.json",
+        "instructor/solutions/01_tensors.ipynb",
+        "instructor/bundles/01_tensors.json",
     ]
     assert not (root / "notebooks" / "01_tensors.ipynb").exists()
     assert len(generate.run(["01"], root=root)) == 3

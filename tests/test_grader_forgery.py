@@ -18,7 +18,6 @@ from labtools.grading import sandbox
 from labtools.grading.runner import Settings, grade_all, load_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 RIGHT_Q1 = "total = tf.add(x, y)\nproduct = tf.multiply(x, y)\ndifference = tf.subtract(y, x)\n"
 LEAK = "total = tf.subtract(x, y)\n"  # a wrong q1: what an attack does when it finds a judge
 
@@ -102,7 +101,7 @@ EXPECTED = {  # submission: points for q1..q4
 
 
 def _write(folder: Path, name: str, base: str, source: str) -> None:
-    path = NOTEBOOKS / ("solutions/02_computation.ipynb" if base == "solution" else "02_computation.ipynb")
+    path = ROOT / ("instructor/solutions" if base == "solution" else "notebooks") / "02_computation.ipynb"
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.get("id") == "q1-answer":

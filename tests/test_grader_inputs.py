@@ -38,7 +38,7 @@ from labtools.grading.submission import (
 from labtools.labs import load_lab
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "notebooks" / "solutions" / "02_computation.ipynb"
+SOLUTION = ROOT / "instructor" / "solutions" / "02_computation.ipynb"
 LAB = load_lab("02")
 QUICK = 30  # seconds: anything slower than this has blocked
 

@@ -26,6 +26,7 @@ from labtools.labs import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+SOLUTIONS = ROOT / "instructor" / "solutions"
 
 
 # -- reading and composing ---------------------------------------------------------------------
@@ -50,7 +51,7 @@ def test_malformed_files_get_one_clear_line(tmp_path, content, says):
 
 
 def solution_cells(lab="02"):
-    nb = nbformat.read(NOTEBOOKS / "solutions" / f"{lab}_{_slug(lab)}.ipynb", 4)
+    nb = nbformat.read(SOLUTIONS / f"{lab}_{_slug(lab)}.ipynb", 4)
     return nb, {c.id: c for c in nb.cells}
 
 
@@ -186,8 +187,8 @@ SANDBOX_ATTACKS = {
         "if any(b'labtools.grading' in c or b'pytest' in c for c in found):\n    " + LEAK
     ),
     "read_repo": (
-        "import glob\nif glob.glob('{root}/notebooks/solutions/*.ipynb') "
-        "or glob.glob('{root}/notebooks/instructor/*'):\n"
+        "import glob\nif glob.glob('{root}/instructor/solutions/*.ipynb') "
+        "or glob.glob('{root}/instructor/bundles/*'):\n"
         "    " + LEAK
     ),
     "read_others": (
@@ -561,7 +562,7 @@ BUSY_LABS = {
     info.number
     for info in CATALOGUE
     if re.search(
-        r"^[^#\n]*(\.fit\(|def train_step\()", (ROOT / "notebooks" / "source" / f"{info.stem}.py").read_text(), re.M
+        r"^[^#\n]*(\.fit\(|def train_step\()", (ROOT / "instructor" / "source" / f"{info.stem}.py").read_text(), re.M
     )
 }
 
@@ -583,7 +584,7 @@ def test_solutions_get_full_marks_and_untouched_notebooks_zero(tmp_path, lab, bu
     slug = _slug(lab)
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "solution.ipynb").write_text((NOTEBOOKS / "solutions" / f"{lab}_{slug}.ipynb").read_text())
+    (folder / "solution.ipynb").write_text((SOLUTIONS / f"{lab}_{slug}.ipynb").read_text())
     (folder / "student.ipynb").write_text((NOTEBOOKS / f"{lab}_{slug}.ipynb").read_text())
     sandbox_or_skip()
     # the grader's default limits, which count CPU time, so the burners beside it cannot cost a point
@@ -610,7 +611,7 @@ def test_kill_9_of_the_grader_loses_nothing_and_leaves_no_kernel(tmp_path):
     folder, out = tmp_path / "in", tmp_path / "out"
     folder.mkdir()
     for name in ("a_solution", "b_solution"):
-        (folder / f"{name}.ipynb").write_text((NOTEBOOKS / "solutions" / "02_computation.ipynb").read_text())
+        (folder / f"{name}.ipynb").write_text((SOLUTIONS / "02_computation.ipynb").read_text())
     cmd = [sys.executable, "-m", "labtools.cli", "grade", "--lab", "02", str(folder), "--out", str(out), "--quiet"]
     runner = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240

@@ -17,14 +17,14 @@ IDS = [info.number for info in CATALOGUE]
 
 def test_every_lab_source_is_in_the_catalogue():
     stems = {info.stem for info in CATALOGUE}
-    for source in sorted((ROOT / "notebooks" / "source").glob("[0-9][0-9]_*.py")):
+    for source in sorted((ROOT / "instructor" / "source").glob("[0-9][0-9]_*.py")):
         assert source.stem in stems, f"{source.name}: add LabInfo(...) for it to CATALOGUE in labtools/labs/__init__.py"
 
 
 @pytest.mark.parametrize("info", CATALOGUE, ids=IDS)
 def test_the_source_and_its_generated_notebooks(info):
-    source = ROOT / "notebooks" / "source" / f"{info.stem}.py"
-    assert source.exists(), f"lab {info.number}: write its source, notebooks/source/{info.stem}.py"
+    source = ROOT / "instructor" / "source" / f"{info.stem}.py"
+    assert source.exists(), f"lab {info.number}: write its source, instructor/source/{info.stem}.py"
     for kind, path in outputs(info).items():
         assert path.exists(), (
             f"lab {info.number}: no {kind} at {path.relative_to(ROOT)}; run `labtools generate {info.number}`"
@@ -33,7 +33,7 @@ def test_the_source_and_its_generated_notebooks(info):
 
 @pytest.mark.parametrize("info", CATALOGUE, ids=IDS)
 def test_the_notebook_heading_is_the_catalogue_title(info):
-    source = ROOT / "notebooks" / "source" / f"{info.stem}.py"
+    source = ROOT / "instructor" / "source" / f"{info.stem}.py"
     heading = f"# # Lab {info.number} · {info.title}"
     first = next((line for line in source.read_text(encoding="utf-8").splitlines() if line.startswith("# # ")), None)
     assert first == heading, f"lab {info.number}: the first heading of {source.name} should read {heading[4:]!r}"

@@ -80,7 +80,7 @@ def test_gpu_workflow_runs_every_solution_notebook_in_full_settings_on_a_gpu_run
     job = _workflow("gpu-notebooks.yml")["jobs"]["full-settings"]
     assert "gpu" in job["runs-on"] and job["env"]["LABTOOLS_FAST"] == "0"
     runs = "\n".join(s.get("run", "") for s in job["steps"])
-    assert '".[gpu,dev]"' in runs and "pytest notebooks/solutions" in runs
+    assert '".[gpu,dev]"' in runs and "pytest instructor/solutions" in runs
     assert "gpu" in EXTRAS and any("and-cuda" in r for r in EXTRAS["gpu"])
 
 

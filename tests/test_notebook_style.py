@@ -11,7 +11,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-SOURCES = sorted((Path(__file__).resolve().parents[1] / "notebooks" / "source").glob("[0-9][0-9]_*.py"))
+SOURCES = sorted((Path(__file__).resolve().parents[1] / "instructor" / "source").glob("[0-9][0-9]_*.py"))
 SECTION = re.compile(r"^## (\d+)\.", re.MULTILINE)
 CHECK_CALL = "lab.{}.check("
 
@@ -38,7 +38,7 @@ def lab(request):
 
 
 def test_there_are_lab_sources():
-    assert SOURCES, "no notebooks/source/NN_*.py found"
+    assert SOURCES, "no instructor/source/NN_*.py found"
 
 
 def test_title_cell(lab):

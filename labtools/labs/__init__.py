@@ -3,7 +3,7 @@
 Each lab's questions, points and checks live in ``labtools/labs/labNN_<slug>.py``, which
 defines ``LAB = Lab(number, [Question(...), ...])``; its title is the catalogue's, and its
 notebook's first heading reads ``Lab NN · <title>``.  Its notebook source is
-``notebooks/source/NN_<slug>.py``.
+``instructor/source/NN_<slug>.py``.
 """
 
 from __future__ import annotations
