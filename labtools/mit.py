@@ -6,7 +6,7 @@ implemented on labtools, so MIT-style notebook code runs unchanged. Every spelli
     import labtools.lab1              # or: from labtools.lab1 import play_song
     from labtools.util import PeriodicPlotter, LossHistory
 
-Differences on purpose (also listed in the README): songs play through a built-in synthesiser
+Differences on purpose (also listed in docs/mit-names.md): songs play through a built-in synthesiser
 (no abc2midi/timidity); ``load_training_data`` returns all 804 tunes and prints nothing;
 ``extract_song_snippet`` returns only complete tunes and prints how many it found;
 ``play_generated_song`` says how many generated tunes are valid and shows players;

@@ -268,7 +268,7 @@ matrix = FakeTensor([[1, 2, 3], [4, 5, 6]])
         },
         [0, 0, 1, 1, 2, 1, 2, 2],
         undeserved=(
-            "known limitation (README, not isolated): "
+            "known limitation (docs/grading-security.md, not isolated): "
             "lab 01 q1: the exact-type test runs in the kernel; patching _is in the probe's private copy of "
             "labtools.kernel.calling (sys.modules) passes a duck-typed FakeTensor off as a tf.Tensor"
         ),
@@ -445,7 +445,7 @@ compiled = difference_of_squares
         },
         [1, 2, 2, 0],
         undeserved=(
-            "known limitation (README, not isolated): "
+            "known limitation (docs/grading-security.md, not isolated): "
             "lab 02 q4: extract runs in the student's kernel, so the probe's private copy of labtools.kernel "
             "can be found (sys.modules, gc) and its form checks skipped; only values on the secret inputs are enforced"
         ),
