@@ -1,5 +1,6 @@
 """The lab 07 time-to-quality benchmark reads the lab's recipe from the lab's source, so the
-figures in docs/students.md and docs/lab07-recipe.md describe what students run. Nothing here trains or imports TensorFlow."""
+figures in docs/lab07-recipe.md describe what students run. Nothing here trains or imports
+TensorFlow."""
 
 import sys
 from pathlib import Path
