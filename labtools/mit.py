@@ -41,7 +41,8 @@ def extract_song_snippet(text: str, quiet: bool = False) -> list[str]:
 
 
 def play_song(song: str):
-    """An audio player for one ABC tune, or None (with the reason printed) if it does not parse."""
+    """An audio player for one ABC tune, or None (with the reason printed) if it does not parse.
+    Beside it the player says how much of the tune it plays ("first 20 s of 64 s ...")."""
     report = music.check_tune(song)
     if not report.valid or report.tune is None:  # a valid report always has its tune
         print(f"Cannot play this tune: {report.reason}")
@@ -58,9 +59,7 @@ def play_generated_song(generated_text: str, max_songs: int = 3):
     shown = 0
     for r in reports:
         if r.valid and r.tune is not None and shown < max_songs:
-            length = r.tune.seconds()
-            played = f" (the player has the first {music.PLAYER_SECONDS:.0f})" if length > music.PLAYER_SECONDS else ""
-            print(f"  {r.title}: {len(r.tune.notes)} notes, {length:.0f} s{played}")
+            print(f"  {r.title}: {len(r.tune.notes)} notes")  # the player says how long, and if it is cut
             display(music.audio(r.tune))
             shown += 1
     return reports
@@ -177,7 +176,8 @@ def _fits(layer, x) -> bool:
 
 
 class PeriodicPlotter:
-    """A live line plot that redraws at most every ``sec`` seconds (MIT's ``util.PeriodicPlotter``)."""
+    """A live line plot that redraws at most every ``sec`` seconds (MIT's ``util.PeriodicPlotter``).
+    The first call draws at once, so the first step's loss shows as soon as it is known."""
 
     SCALES = (None, "semilogx", "semilogy", "loglog")
 
@@ -195,14 +195,15 @@ class PeriodicPlotter:
         from IPython.display import display
 
         fig, ax = plt.subplots(figsize=(5, 2.8))
+        marker = "o" if len(data) == 1 else None  # a line through one point would not show
         if self.scale == "semilogx":
-            ax.semilogx(data)
+            ax.semilogx(data, marker=marker)
         elif self.scale == "semilogy":
-            ax.semilogy(data)
+            ax.semilogy(data, marker=marker)
         elif self.scale == "loglog":
-            ax.loglog(data)
+            ax.loglog(data, marker=marker)
         else:
-            ax.plot(data)
+            ax.plot(data, marker=marker)
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel(self.ylabel)
         fig.tight_layout()

@@ -10,6 +10,7 @@ Chord symbols and decorations are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -494,13 +495,50 @@ def clip(samples: np.ndarray, seconds: float | None, rate: int = SAMPLE_RATE, fa
     return out
 
 
+def played_caption(played: float, length: float) -> str:
+    """What a player says beside itself: "all 12 s", or "first 20 s of 64 s (cut short ...)"."""
+    if round(played) >= round(length):
+        return f"all {length:.0f} s"
+    return f"first {played:.0f} s of {length:.0f} s (cut short to keep the notebook small)"
+
+
+@functools.cache
+def _player_class() -> type:
+    from IPython.display import Audio
+
+    class Player(Audio):
+        """An Audio player that says beside itself how long it plays and whether the tune was cut."""
+
+        played: float  # seconds of audio in the player
+        length: float  # seconds of the whole tune
+        caption: str
+
+        def _repr_html_(self):
+            return (
+                '<div style="display:flex;align-items:center;gap:10px;flex-wrap:wrap">'
+                f'{super()._repr_html_()}<span class="labtools-played">{self.caption}</span></div>'
+            )
+
+        def __repr__(self):
+            return f"<audio player: {self.caption}>"
+
+    return Player
+
+
 def audio(tune: Tune | str, quarter_bpm: float = 120.0, seconds: float | None = PLAYER_SECONDS):
-    """An ``IPython.display.Audio`` player for a tune (works in JupyterLab, Colab, Binder).
+    """An ``IPython.display.Audio`` player for a tune (works in JupyterLab, Colab, Binder), with a
+    caption beside it that says how much of the tune it plays ("first 20 s of 64 s ...").
 
     It plays the first ``seconds`` of the tune (``None``: all of it) as 8-bit, 8 kHz WAV, about
     11 kB of notebook per second of music.
     """
-    from IPython.display import Audio
-
-    samples = clip(synthesise(tune, quarter_bpm), seconds)
-    return Audio(data=to_wav_bytes(samples), rate=SAMPLE_RATE)
+    if isinstance(tune, str):
+        tune = parse_tune(tune)
+    samples = synthesise(tune, quarter_bpm)
+    length = tune.seconds(quarter_bpm)  # what the lab's plots and play_generated_song say
+    if seconds is not None and seconds < length:
+        samples = clip(samples, seconds)
+    player = _player_class()(data=to_wav_bytes(samples), rate=SAMPLE_RATE)
+    player.played, player.length = min(length, len(samples) / SAMPLE_RATE), length
+    player.caption = played_caption(player.played, length)
+    return player

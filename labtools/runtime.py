@@ -3,6 +3,7 @@ way to skip a cell whose exercise is not done yet."""
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import sys
@@ -65,6 +66,14 @@ def import_tensorflow():
     starts the CUDA platform, so the line is not logged later). A GPU, when there is one, is
     found as usual: nothing is hidden from TensorFlow, only its log lines from the student.
 
+    oneDNN's ``E... util.cc] oneDNN supports DT_INT32 only on platforms with AVX-512. Falling
+    back to the default Eigen-based implementation`` is logged as an ERROR, once per process, the
+    first time an op oneDNN would take over (a ``tf.transpose`` of integers, eagerly or in a
+    ``tf.function``) gets a type it does not handle, whatever the CPU: a note that TensorFlow's
+    own kernel runs instead, nothing a student can act on. It is spent here, with fd 2 muted
+    (see :func:`_spend_onednn_fallback_notice`), so a later int32 transpose prints nothing. Every
+    other ERROR still shows.
+
     Where TensorFlow is not installed, raises :class:`TensorFlowMissing` (an ImportError) whose
     one line says what to do.
     """
@@ -84,6 +93,7 @@ def import_tensorflow():
         import keras  # noqa: F401  (its import logs too)
 
         tf.config.list_physical_devices()  # starts the device platforms: CUDA's cuInit line, if any, goes here
+        _spend_onednn_fallback_notice(tf)  # ... and oneDNN's once-per-process DT_INT32 notice
     except ModuleNotFoundError as exc:
         if exc.name not in {"tensorflow", "keras"}:
             raise
@@ -98,6 +108,37 @@ def import_tensorflow():
     if missing is not None:
         _raise_missing_tensorflow(missing)
     return tf
+
+
+# tensorflow::DataTypeUnsupportedWarning(const DataType&) in libtensorflow_framework (Linux,
+# macOS): logs oneDNN's fallback notice under an absl::call_once, for whichever type comes first.
+_ONEDNN_NOTICE = "_ZN10tensorflow26DataTypeUnsupportedWarningERKNS_8DataTypeE"
+_DT_INT32 = 3  # tensorflow::DataType::DT_INT32
+
+
+def _spend_onednn_fallback_notice(tf) -> None:
+    """Log oneDNN's once-per-process "supports DT_INT32 only on platforms with AVX-512" notice
+    now, while :func:`import_tensorflow` has fd 2 muted, so that it never reaches a notebook.
+
+    It calls the function TensorFlow itself calls before it falls back to its Eigen kernel: no op
+    runs, so devices, threads and GPU memory are left unconfigured (``tf.config.threading`` and
+    ``set_memory_growth`` still work after the setup cell), and nothing is slower (turning oneDNN
+    off with ``TF_ENABLE_ONEDNN_OPTS=0`` would make the labs' training 2-5 times slower on CPU).
+    Where the library or the function is not there (Windows, another TensorFlow), does nothing.
+    """
+    import ctypes
+    import glob
+
+    try:
+        libs = sorted(glob.glob(os.path.join(tf.sysconfig.get_lib(), "libtensorflow_framework*")))
+        notice = getattr(ctypes.CDLL(libs[0]), _ONEDNN_NOTICE) if libs else None
+    except (AttributeError, OSError):
+        return
+    if notice is None:
+        return
+    notice.restype = None
+    notice.argtypes = [ctypes.POINTER(ctypes.c_int)]
+    notice(ctypes.byref(ctypes.c_int(_DT_INT32)))
 
 
 def seed_everything(seed: int = SEED) -> None:
@@ -178,10 +219,59 @@ def no_tqdm_monitor() -> None:
     tqdm.monitor_interval = 0
 
 
+def _write_summary(text: str, line_break: bool = True) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def compact_summaries() -> None:
+    """Make ``model.summary()`` print one block of plain text in Jupyter and Colab.
+
+    Keras 3 draws a summary with ``rich``, and in a notebook rich sends each of its prints (the
+    title, the table, each parameter count) as a separate HTML output: JupyterLab and Colab
+    then put a blank gap around each of the five or six pieces. Given a ``print_fn``, Keras
+    renders the same summary into one string instead (plain text, no colours); this makes that
+    the default wherever rich would render for Jupyter, and drops the empty HTML output rich
+    still shows when Keras's capture ends. In a terminal, or with a ``print_fn`` of the
+    caller's, a summary is unchanged. Calling it again does nothing.
+    """
+    import keras
+
+    summary = keras.Model.summary
+    if getattr(summary, "_labtools_compact", False):
+        return
+
+    @functools.wraps(summary)
+    def compact_summary(self, *args, **kwargs):
+        if len(args) >= 3 or kwargs.get("print_fn") is not None or not _rich_renders_html():
+            return summary(self, *args, **kwargs)
+        from IPython.utils.capture import capture_output
+
+        kwargs["print_fn"] = _write_summary
+        # rich, rendering for Jupyter, still displays an empty <pre> when Keras's capture ends
+        with capture_output(stdout=False, stderr=False, display=True) as shown:
+            result = summary(self, *args, **kwargs)
+        for output in shown.outputs:
+            if str(output.data.get("text/plain", "")).strip():
+                output.display()
+        return result
+
+    compact_summary._labtools_compact = True  # type: ignore[attr-defined]
+    keras.Model.summary = compact_summary
+
+
+def _rich_renders_html() -> bool:
+    try:
+        import rich.console
+    except ImportError:  # pragma: no cover - a dependency of Keras 3
+        return False
+    return bool(rich.console.Console().is_jupyter)
+
+
 def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
-    """The first line of every lab: quiet TensorFlow, seeds, no tqdm monitor thread; returns the
-    lab's questions. In a grading kernel (where the judges are not) it returns the questions as
-    the kernel sees them: they hand out the grader's inputs and check nothing."""
+    """The first line of every lab: quiet TensorFlow, seeds, no tqdm monitor thread, compact
+    ``model.summary()`` (:func:`compact_summaries`); returns the lab's questions. In a grading
+    kernel (where the judges are not) it returns the questions as the kernel sees them: they
+    hand out the grader's inputs and check nothing."""
     from .kernel import freshness, grading
 
     tf = import_tensorflow()
@@ -189,6 +279,7 @@ def start_lab(number: str, *, seed: int = SEED, quiet: bool = False):
 
     seed_everything(seed)
     no_tqdm_monitor()
+    compact_summaries()
     freshness.watch()  # a check after an answer cell that raised says so instead of judging the old value
     lab: Any
     if grading.grading():

@@ -51,13 +51,21 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None, labels=("traini
     """Training and validation curves from a ``History`` object (or its ``.history`` dict).
 
     ``labels`` names the two curves, e.g. ``("training", "test")`` when the validation data of
-    ``fit`` was the test set. Epochs are whole numbers on the x axis.
+    ``fit`` was the test set. Epochs are whole numbers on the x axis. It plots what the history
+    has and says in one line what it lacks (no epochs, a metric, the validation curves); with
+    nothing to plot it draws nothing and returns an empty list.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     logs = getattr(history, "history", history)
-    shown = [m for m in metrics if m in logs]
+    logs = logs if isinstance(logs, dict) else {}
+    shown = [m for m in metrics if _has(logs, m)]
+    missing = _missing(logs, metrics, shown)
+    if missing:
+        print(missing)
+    if not shown:
+        return []
     if ax is None:
         _, axes = plt.subplots(1, len(shown), figsize=(4.5 * len(shown), 3), squeeze=False)
         axes = axes[0]
@@ -66,11 +74,28 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None, labels=("traini
     for axis, metric in zip(axes, shown, strict=False):  # one given ax shows the first metric only
         epochs = range(1, len(logs[metric]) + 1)
         axis.plot(epochs, logs[metric], "o-", label=f"{labels[0]} {metric}")
-        if f"val_{metric}" in logs:
-            axis.plot(epochs, logs[f"val_{metric}"], "s--", label=f"{labels[1]} {metric}")
+        if _has(logs, f"val_{metric}"):
+            val = logs[f"val_{metric}"]
+            every = max(1, len(epochs) // len(val))  # fit(validation_freq=k) validates every k epochs
+            axis.plot(range(every, every * len(val) + 1, every), val, "s--", label=f"{labels[1]} {metric}")
         axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(metric)
         axis.legend()
     plt.tight_layout()
     return axes
+
+
+def _has(logs: dict, key: str) -> bool:
+    values = logs.get(key)
+    return values is not None and len(values) > 0
+
+
+def _missing(logs: dict, metrics, shown: list) -> str:
+    """One line on what a history lacks for :func:`plot_history`, or "" when it has everything."""
+    if not any(_has(logs, key) for key in logs):
+        return "Nothing to plot: the history has no epochs (did fit run with epochs=0?)."
+    lacking = [f"{m} (not among compile's metrics)" for m in metrics if m not in shown]
+    if any(not _has(logs, f"val_{m}") for m in shown):
+        lacking.append("validation curves (fit got no validation_data)")
+    return f"Not plotted: {'; '.join(lacking)}." if lacking else ""

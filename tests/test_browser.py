@@ -182,7 +182,9 @@ def server(tmp_path_factory):
     opens (what a student sees); its settings and log live beside that folder, not in it."""
     home = tmp_path_factory.mktemp("jupyterlab")
     root = home / "notebooks"
-    shutil.copytree(ROOT / STUDENT_FOLDER, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    # as a fresh clone has it: what a run of the labs leaves there (git ignores it) is not copied
+    ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "training_checkpoints", "*.weights.h5")
+    shutil.copytree(ROOT / STUDENT_FOLDER, root, ignore=ignored)
     port = _free_port()
     env = dict(os.environ, LABTOOLS_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("MPLBACKEND", None)  # the tests' Agg backend would hide the plots in the browser
@@ -284,11 +286,14 @@ class Page:
         )
         _wait(lambda: self.driver.execute_script(NOTEBOOK_READY, self.path), 120, f"{self.path} and its kernel")
 
-    def run_all(self, seconds: float = 240) -> None:
+    def run_all(self, seconds: float = 240, watch=None) -> None:
+        """Run All and wait for its end; ``watch()``, if given, is called at every poll meanwhile."""
         before = self.driver.execute_script(RUN_STATE, 0)["highest"]
         self.driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
 
         def over():
+            if watch is not None:
+                watch()
             state = self.driver.execute_script(RUN_STATE, before)
             if state["error"] >= 0:
                 return state
@@ -443,35 +448,124 @@ def _lab06_widgets(page: Page) -> None:
     slider = _slider(driver, "image")
     _assert_roomy(driver, slider, "image")
     page.show(slider)
-    area = slider.find_element(By.XPATH, "./ancestor::div[contains(@class,'widget-interact')]")
-    readout = slider.find_element(By.CSS_SELECTOR, ".widget-readout")
-    first = _wait(lambda: _plot(area), 30, "the explorer's plot")
     cell = slider.find_element(By.XPATH, "./ancestor::div[contains(@class,'jp-CodeCell')]")
+    view = cell.find_element(By.CSS_SELECTOR, ".widget-output")  # the explorer draws here only
+    readout = slider.find_element(By.CSS_SELECTOR, ".widget-readout")
+    tick = cell.find_element(By.CSS_SELECTOR, ".widget-checkbox input")  # mistakes only
     n_test = int(re.search(r"among (\d+) test images", cell.text)[1])
-    _set_slider(slider, str(n_test + 100))  # past the end: the slider stops at the last test image
-    _wait(lambda: readout.text == str(n_test - 1), 15, "the explorer to reach the last test image")
-    last = _wait(lambda: (src := _plot(area)) != first and src, 30, "the plot of the last image")
     n_mistakes = int(re.search(r"(\d+) mistakes among", cell.text)[1])
     assert 2 <= n_mistakes < n_test, f"{n_mistakes} mistakes among {n_test}: the model did not train"
-    area.find_element(By.CSS_SELECTOR, ".widget-checkbox input").click()  # mistakes only
-    _wait(lambda: readout.text == str(n_mistakes - 1), 15, "the slider to cover the mistakes only")
-    # The last image may itself be a mistake (it depends on the run), and then the plot need not
-    # change; the mistake before the last one is always another image than the last test image.
-    _set_slider(slider, str(n_mistakes - 2))
-    _wait(lambda: readout.text == str(n_mistakes - 2), 15, "the slider to step back one mistake")
-    _wait(lambda: _plot(area) != last, 30, "the plot to show a mistake")
+
+    def says(mistakes: bool) -> tuple[int, int | None] | None:
+        """The test image the explorer says it shows, and which mistake it is (None: all images);
+        None until the text, the slider and the checkbox agree."""
+        m = re.search(r"test image #(\d+)(?:, mistake #(\d+) among (\d+))?", view.text)
+        if not m or (m[2] is not None) != mistakes or tick.is_selected() != mistakes:
+            return None
+        if int(readout.text) != int(m[2] if mistakes else m[1]):
+            return None
+        assert not mistakes or int(m[3]) == n_mistakes, view.text
+        return int(m[1]), int(m[2]) if mistakes else None
+
+    def wait_for(value: int, what: str, mistakes: bool = False) -> tuple[int, int | None]:
+        _wait(lambda: readout.text == str(value), 15, what)
+        return _wait(lambda: says(mistakes), 30, f"the explorer to say which image it shows ({what})")
+
+    first = _wait(lambda: _plot(view), 30, "the explorer's plot")
+    assert wait_for(0, "the first test image") == (0, None)
+    _set_slider(slider, str(n_test + 100))  # past the end: the slider stops at the last test image
+    assert wait_for(n_test - 1, "the last test image") == (n_test - 1, None)
+    last = _wait(lambda: (src := _plot(view)) != first and src, 30, "the plot of the last image")
+    # Ticked at the last image, the slider covers the mistakes and goes to the last one: no mistake
+    # comes after the last image (which may itself be one: the run decides, so the text is checked).
+    tick.click()
+    end, _ = wait_for(n_mistakes - 1, "the slider to cover the mistakes, at the last one", mistakes=True)
+    _set_slider(slider, str(n_mistakes - 2))  # the mistake before: another image, another plot
+    before_end, _ = wait_for(n_mistakes - 2, "the slider to step back one mistake", mistakes=True)
+    assert before_end < end <= n_test - 1
+    _wait(lambda: _plot(view) != last, 30, "the plot to show another mistake")
+    _set_slider(slider, str(n_test))  # past the end: the slider stops at the last mistake
+    assert wait_for(n_mistakes - 1, "the slider to stop at the last mistake", mistakes=True) == (end, n_mistakes - 1)
+    page.shot("lab06_explorer_mistakes")
+    # Unticked at a mistake, the slider covers all test images again, at the image shown.
+    _set_slider(slider, "0")
+    image, _ = wait_for(0, "the first mistake", mistakes=True)
+    tick.click()
+    assert wait_for(image, "unticking to stay at the image shown") == (image, None)
+    # Ticked in the middle: the first mistake at or after the image shown, or the last mistake.
+    middle = n_test // 2
+    _set_slider(slider, str(middle))
+    wait_for(middle, "an image in the middle")
+    tick.click()
+    _wait(lambda: tick.is_selected() and "mistake #" in view.text, 30, "ticking in the middle")
+    shown, k = _wait(lambda: says(True), 30, "the explorer to say which mistake it shows")
+    assert shown >= middle or k == n_mistakes - 1, f"ticked at image {middle}, it went back to image {shown}"
+    if k and shown >= middle:  # ... and the mistake before it comes before the image that was shown
+        _set_slider(slider, str(k - 1))
+        earlier, _ = wait_for(k - 1, "the mistake before", mistakes=True)
+        assert earlier < middle, f"ticked at image {middle}, it skipped the mistake at image {earlier}"
+        _set_slider(slider, str(k))
+        wait_for(k, "the first mistake at or after the middle", mistakes=True)
     page.shot("lab06_explorer")
+
+
+def _assert_says_what_it_plays(driver, audio, length: float | None = None) -> None:
+    """What a tune's player says beside itself ("first 20 s of 64 s (cut short ...)" or "all
+    12 s") agrees with what the browser plays and, when given, with the tune's length."""
+    from selenium.webdriver.common.by import By
+
+    plays = _audio_plays(driver, audio)
+    assert plays > 0, "the player cannot play its tune"
+    output = audio.find_element(By.XPATH, "./ancestor::div[contains(@class,'jp-OutputArea-output')]")
+    said = re.search(r"(?:first (\d+) s of|all) (\d+) s", output.text)
+    assert said, f"the player does not say how much it plays: {output.text!r}"
+    if length is not None:
+        assert int(said[2]) == round(length), f"the player says {said[0]!r}; the tune lasts {length:.0f} s"
+    stated = float(said[1] or said[2])
+    assert abs(plays - stated) <= 0.5 + 0.5 * (said[1] is None), f"the player says {said[0]!r}, plays {plays:.1f} s"
+    assert said[1] is None or "cut" in output.text, "a player that plays part of a tune must say it is cut"
 
 
 def _lab07_player(page: Page) -> None:
     from selenium.webdriver.common.by import By
 
+    from labtools import music
+    from labtools.mit import load_training_data
+
     audio = _wait(lambda: page.driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output audio"), 30, "a player")
     page.show(audio[0])
     source = audio[0].find_element(By.TAG_NAME, "source").get_attribute("src")
     assert source.startswith("data:audio/wav;base64,")
-    assert 15 <= _audio_plays(page.driver, audio[0]) <= 21, "the player cannot play its tune"
+    assert 15 <= _audio_plays(page.driver, audio[0]) <= 21, "the player should play the first 20 s of its tune"
+    # the plot under the player says the tune's length too, from the same parse
+    _assert_says_what_it_plays(page.driver, audio[0], music.parse_tune(load_training_data()[0]).seconds())
     page.shot("lab07_player")
+
+
+# The training cell of lab 07 while it runs: whether its loss plot already shows (an image among
+# its outputs before the cell has finished, i.e. before its execution count is set).
+LIVE_PLOT = """
+const nb = window.jupyterapp.shell.currentWidget;
+const cell = nb.content.widgets.find(
+    w => w.model.type === 'code' && w.model.sharedModel.getSource().includes(arguments[0]));
+if (!cell || cell.model.executionCount !== null || !cell.outputArea.node.querySelector('img')) return false;
+nb.content.scrollToCell(cell, 'end').then(() => cell.outputArea.node.querySelector('img').scrollIntoView());
+return true;
+"""
+
+
+class _Lab07LiveLoss:
+    """Watches Run All of lab 07: its live loss plot shows while the loop still trains (its first
+    point as soon as the first step is done, not at the end); screenshot lab07_live_loss."""
+
+    def __init__(self, page: Page):
+        self.page, self.seen = page, False
+
+    def __call__(self) -> None:
+        if not self.seen and self.page.driver.execute_script(LIVE_PLOT, "labtools.PeriodicPlotter("):
+            self.seen = True
+            time.sleep(0.5)  # the scroll
+            self.page.shot("lab07_live_loss")
 
 
 def _lab07_compose(page: Page) -> None:
@@ -486,12 +580,19 @@ def _lab07_compose(page: Page) -> None:
     _set_slider(_slider(driver, "temperature"), "0.6")  # safer choices: more tunes that parse
     area.find_element(By.TAG_NAME, "button").click()  # Run Interact
     output = area.find_element(By.CSS_SELECTOR, ".widget-output")
-    text = _wait(lambda: "generated tunes are valid" in output.text and output.text, 60, "compose to write tunes")
+    # A model trained for 60 steps does not always write a tune that parses: then no player shows.
+    # The count comes before the player, so wait for both.
+    _wait(
+        lambda: (
+            "generated tunes are valid" in output.text
+            and (output.text.startswith("0 of") or output.find_elements(By.TAG_NAME, "audio"))
+        ),
+        60,
+        "compose to write tunes and show a player for a valid one",
+    )
     audio = output.find_elements(By.TAG_NAME, "audio")
-    if audio:  # a model trained for 60 steps does not always write a tune that parses
-        assert _audio_plays(driver, audio[0]) > 0, "the composed tune's player cannot play it"
-    elif not text.startswith("0 of"):
-        raise AssertionError(f"compose found valid tunes but shows no player: {text!r}")
+    if audio:
+        _assert_says_what_it_plays(driver, audio[0])
     page.shot("lab07_compose")
 
 
@@ -567,8 +668,11 @@ def test_lab_in_jupyterlab(browser, name):
                 old, new = SHORTER[number]
                 cell = next(c for c in cells if old in c["source"])
                 page.driver.execute_script(SET_SOURCE, cell["index"], cell["source"].replace(old, new))
-            page.run_all()
+            live = _Lab07LiveLoss(page) if number == "07" else None
+            page.run_all(watch=live)
             page.lap("run all with the solutions")
+            if live is not None:
+                assert live.seen, "lab 07's loss plot did not show while the training loop ran"
             _assert_ran_cleanly(page, attempted=True)
             (_lab06_widgets if number == "06" else _lab07_compose)(page)
             page.lap("widgets")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from notebooks import NOTEBOOKS, ROOT, SOLUTIONS
+from notebooks import NOTEBOOKS, ROOT, SOLUTIONS, noise
 
 PINS_FILE = Path(__file__).with_name("colab_runtime.txt")
 SOLUTIONS = sorted((SOLUTIONS).glob("[0-9][0-9]_*.ipynb"))
@@ -193,6 +193,8 @@ def test_solution_notebook_runs_under_colabs_versions(colab_python, path, tmp_pa
     assert not stderr, f"the setup cell showed a red stderr line: {stderr}"
     everything = "\n".join(_outputs(nb, "stderr") + _outputs(nb, "text/plain"))
     assert "cuInit" not in everything and "CUDA error" not in everything
+    seen = noise(nb, path.stem)  # log lines, NumPy reprs, summaries in pieces, blank gaps
+    assert not seen, "Run All shows what a student should not see:\n" + "\n".join(seen)
 
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     if "widgets." in source:

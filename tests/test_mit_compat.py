@@ -18,7 +18,10 @@ def test_songs_play_without_system_programs(tmp_path, capsys):
     songs = mdl.load_training_data()
     assert len(songs) == 804 and songs[0].startswith("X:1\nT:Alexander's")
     player = mdl.play_song(songs[0])
-    assert type(player).__name__ == "Audio" and player.data[:4] == b"RIFF"
+    from IPython.display import Audio
+
+    assert isinstance(player, Audio) and player.data[:4] == b"RIFF"
+    assert "first 20 s of 64 s" in player._repr_html_()  # what it plays, beside the player
     assert mdl.play_song("not a tune") is None
     assert "Cannot play" in capsys.readouterr().out
     basename = mdl.save_song_to_abc(songs[1], str(tmp_path / "tune"))  # MIT: the name without .abc
@@ -165,6 +168,18 @@ def test_periodic_plotter_redraws_at_most_every_sec(monkeypatch):
     assert len(shown) == 1
     plotter.plot([1, 2, 3], force=True)
     assert len(shown) == 2
+
+
+def test_periodic_plotter_shows_the_first_step_at_once(monkeypatch):
+    """The first call draws, and its one point shows (a line through one point would not)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda fig, display_id=None: shown.append(fig) or _Handle(shown))
+    mdl.PeriodicPlotter(sec=10).plot([4.4])
+    (line,) = shown[0].axes[0].get_lines()
+    assert len(line.get_xdata()) == 1 and line.get_marker() not in (None, "None", "", " ")
 
 
 class _Handle:

@@ -112,3 +112,15 @@ def test_a_player_stays_small(corpus):
     assert len(wav) < 170_000
     whole = music.audio(corpus[0], seconds=None).data
     assert len(whole) > 64 * music.SAMPLE_RATE
+
+
+def test_a_player_says_how_much_it_plays(corpus):
+    """Beside the player: the seconds it plays, the tune's length, and that it was cut."""
+    cut = music.audio(corpus[0])  # a 64 s tune
+    with wave.open(io.BytesIO(cut.data)) as w:
+        assert cut.played == w.getnframes() / w.getframerate() == music.PLAYER_SECONDS
+    assert cut.length == music.parse_tune(corpus[0]).seconds() == 64
+    assert "first 20 s of 64 s (cut short" in cut._repr_html_() and "<audio" in cut._repr_html_()
+    short = music.audio(HEAD.format(key="C") + "A8")  # 2 s
+    assert short.caption == "all 2 s" and short.played == short.length == 2
+    assert "all 64 s" in music.audio(corpus[0], seconds=None)._repr_html_()

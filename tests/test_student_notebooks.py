@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from labtools.checking import Status
-from notebooks import NOTEBOOKS, execute, texts
+from notebooks import NOTEBOOKS, execute, noise, texts
 
 STUDENT_NOTEBOOKS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 CHECK = re.compile(r"\blab\.q\w+\.check\(")
@@ -25,6 +25,8 @@ def test_student_notebook_runs_and_reports_not_attempted(path):
     assert "Ellipsis" not in shown, "an untouched '# TODO' cell displayed Ellipsis"
     stderr = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not stderr, f"a cell wrote to stderr: {stderr[0][:200]!r}"
+    seen = noise(nb, path.stem)  # log lines, NumPy reprs, summaries in pieces, blank gaps
+    assert not seen, "Run All shows what a student should not see:\n" + "\n".join(seen)
     code = [c for c in nb.cells if c.cell_type == "code"]
     for cell in code:
         if CHECK.search(cell.source):

@@ -83,7 +83,8 @@ print("cast:", tf.cast(uniform, tf.float32).dtype.name)
 
 # %% [markdown]
 # Slicing works as in NumPy: one `start:stop` per axis, `stop` excluded. The lab gives you `grid`,
-# a 4×6 table of whole numbers (new each time you run the cell).
+# a 4×6 table of random whole numbers, drawn the first time you run the cell: running it again
+# gives the same table, restarting the kernel a new one.
 
 # %%
 grid = lab.q3.inputs()
@@ -138,7 +139,8 @@ lab.q4.check(weights)
 # ## 4. NumPy and TensorFlow
 #
 # `np.asarray(t)` or `t.numpy()` turns a tensor into an array; TensorFlow functions accept
-# arrays and convert them. NumPy's default float is `float64`, TensorFlow's is `float32`.
+# arrays and convert them. NumPy's default float is `float64`, TensorFlow's is `float32`; a
+# converted array keeps its dtype, so `float64` stays `float64`.
 
 # %%
 arr = np.arange(6.0).reshape(2, 3)

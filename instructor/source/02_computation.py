@@ -31,9 +31,10 @@ print("tf.add:", tf.add(a, b).numpy(), "| a + b:", (a + b).numpy())
 print("tf.multiply:", tf.multiply(a, b).numpy(), "| a * b:", (a * b).numpy())
 
 # %% [markdown]
-# **Exercise 1.** The lab gives you two 2×2 matrices `x` and `y` (random numbers, new each time
-# you run the cell). Compute with TensorFlow functions: `total` = x plus y, `product` = their
-# **element-wise** product, `difference` = y minus x.
+# **Exercise 1.** The lab gives you two 2×2 matrices `x` and `y` (random numbers, drawn the first
+# time you run the cell and the same every time after, until you restart the kernel). Compute
+# with TensorFlow functions: `total` = x plus y, `product` = their **element-wise** product,
+# `difference` = y minus x.
 
 # %%
 x, y = lab.q1.inputs()

@@ -250,7 +250,9 @@ if labtools.needs(collapse, exercise="Exercise 6"):
     print("with a relu in between, the difference is     ", float(tf.reduce_max(tf.abs(with_relu - one_layer(x)))))
 
 # %% [markdown]
-# Which layer fits which data? A layer expects a tensor of a given rank (the batch axis first):
+# Which layer fits which data? `LSTM` and `Conv2D` need a tensor of a given rank (the batch axis
+# first) and refuse any other; `Dense` acts on the last axis of any tensor, so on a sequence it
+# scores every step (Lab 07 uses that), but its natural input is a table:
 #
 # | data | tensor shape | layers |
 # |---|---|---|

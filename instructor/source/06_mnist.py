@@ -118,8 +118,9 @@ lab.q2.check(model)
 #
 # **Cross-entropy** scores a probability vector against the true class y: the loss of one image
 # is −ln p_y, minus the log of the probability the model gave the right digit. Certain and right
-# (p_y = 1) costs 0; p_y = 0.5 costs 0.69; certain and wrong costs without limit. An untrained
-# model spreads its bets, about 1/10 on each digit, so its loss starts near −ln(1/10) = ln 10 ≈ 2.30:
+# (p_y = 1) costs 0; p_y = 0.5 costs 0.69; certain and wrong costs without limit (Keras clips p_y
+# at 10⁻⁷ first, so its loss stops at −ln 10⁻⁷ ≈ 16.1). An untrained model spreads its bets,
+# about 1/10 on each digit, so its loss starts near −ln(1/10) = ln 10 ≈ 2.30:
 # a first sanity check of any classifier (a loss far above ln N at the start means a bug).
 # "Sparse" means the labels are integers (3) rather than one-hot vectors ([0, 0, 0, 1, 0, …]).
 #
@@ -193,13 +194,11 @@ lab.q4.check(model, history)
 
 # %%
 if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
-    labtools.plot_history(history)
+    labtools.plot_history(history)  # plots what the history has, and says in one line what it lacks
     plt.show()
     val_accuracy = getattr(history, "history", {}).get("val_accuracy")
     if val_accuracy:
         print("validation accuracy by epoch:", ", ".join(f"{v:.3f}" for v in val_accuracy))
-    else:
-        print("SKIPPED: history has no validation accuracy (fit got no validation_data, or compile no accuracy).")
 
 # %% [markdown]
 # Read the validation curve: if it was still rising at the last epoch, more training helps; once
@@ -322,9 +321,12 @@ if labtools.needs(prepare, train_step, exercise="Exercises 1 and 5"):
 # images it gets wrong; many are hard for people too.
 
 # %%
-def show_digit(index=0, mistakes_only=False):
-    pool = mistakes if mistakes_only and len(mistakes) else np.arange(len(y_test))
-    i = int(pool[min(index, len(pool) - 1)])
+from IPython.display import display
+
+
+def show_digit(i, where=""):
+    """Test image i beside the probabilities the model gives each digit for it."""
+    print(f"test image #{i}{where}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(6, 2.4), gridspec_kw={"width_ratios": [1, 2]})
     left.imshow(test_images[i], cmap="gray_r")
     left.axis("off")
@@ -338,9 +340,30 @@ def show_digit(index=0, mistakes_only=False):
     plt.show()
 
 
+def redraw(change=None):
+    """Draw the image the slider points at (among all test images, or among the mistakes) into the
+    explorer's own output, `view`, so that the plot cannot land anywhere else."""
+    if mistakes_only.value:
+        i, where = int(mistakes[index.value]), f", mistake #{index.value} among {len(mistakes)}"
+    else:
+        i, where = index.value, ""
+    with view:
+        view.clear_output(wait=True)
+        show_digit(i, where)
+
+
 def fit_slider(change):
-    """Ticking *mistakes only* makes the slider cover the mistakes; unticking, all test images."""
-    index.max = (len(mistakes) if change["new"] and len(mistakes) else len(y_test)) - 1
+    """Ticking *mistakes only* makes the slider cover the mistakes, from the first one at or after
+    the image shown; unticking makes it cover all test images again, at the image shown."""
+    before = index.value
+    if change["new"]:  # the slider pointed at a test image
+        index.value = min(int(np.searchsorted(mistakes, before)), len(mistakes) - 1)
+        index.max = len(mistakes) - 1
+    else:  # the slider pointed at a mistake
+        index.max = len(y_test) - 1
+        index.value = int(mistakes[before])
+    if index.value == before:  # a slider that moves redraws; one that stays must redraw too
+        redraw()
 
 
 if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise="Exercises 1 to 4"):
@@ -349,9 +372,12 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise=
     print(f"{len(mistakes)} mistakes among {len(y_test)} test images")
     index = widgets.IntSlider(0, 0, len(y_test) - 1, description="image",
                               layout=widgets.Layout(width="560px"))
-    mistakes_only = widgets.Checkbox(False, description="mistakes only")
+    mistakes_only = widgets.Checkbox(False, description="mistakes only", disabled=not len(mistakes))
+    view = widgets.Output()
+    index.observe(redraw, "value")
     mistakes_only.observe(fit_slider, "value")
-    _ = widgets.interact(show_digit, index=index, mistakes_only=mistakes_only)
+    display(widgets.VBox([index, mistakes_only, view]))
+    redraw()
 
 # %% [markdown]
 # ## Summary

@@ -282,11 +282,12 @@ lab.q5.check(train_step)
 # The loop compiles your step with `tf.function`: the first call traces it into a graph and
 # every later call runs that graph, so the thousands of steps run without Python overhead. (So
 # the step keeps to TensorFlow operations: while the graph is traced a tensor has no value yet,
-# so `.numpy()`, or a NumPy function given a tensor, fails there. AutoGraph turns some Python
-# into TensorFlow operations as it traces, `float(loss)` among it, but not these.) Adam keeps two
-# variables of its own for every weight; `optimizer.build` creates them before the compiled step
-# runs, since a compiled step should not create variables. A checkpoint (`.weights.h5`) is
-# written every 100 steps.
+# so `.numpy()`, or a NumPy function given a tensor, fails there. AutoGraph does turn some Python
+# into TensorFlow operations as it traces: there `float(loss)` becomes `tf.cast(loss, tf.float32)`,
+# a tensor, not a Python number.) Adam keeps two variables of its own for every weight;
+# `optimizer.build` creates them before the compiled step runs, so the step never creates one:
+# `tf.function` allows that on its first call only. A checkpoint (`.weights.h5`) is written
+# every 100 steps.
 #
 # **The recipe.** A student waits for a good tune, not for a fast step, so the settings above are
 # chosen for what a CPU does well. MIT's course trains a 1024-unit LSTM on batches of 8 for 3000
@@ -319,9 +320,9 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_
     for i in (bar := tqdm(range(settings["steps"]), desc="training")):
         x_batch, y_batch = get_batch(vectorized_songs, settings["seq_length"], settings["batch_size"])
         history.append(float(step(x_batch, y_batch)))
+        plotter.plot(history)  # the first step at once, then at most every 10 s
         if i % 25 == 0:
             bar.set_postfix(loss=f"{history[-1]:.3f}", refresh=False)
-            plotter.plot(history)
         if (i + 1) % 100 == 0 or i + 1 == settings["steps"]:  # every 100 steps, and the last
             model.save_weights(checkpoint_dir / f"step_{i + 1:05d}.weights.h5")
     plotter.plot(history, force=True)
@@ -367,7 +368,7 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_
     h, state = lstm.cell(embedding(tf.constant([char2idx["X"]])), state)  # one step on "X"
     logits = dense(h)
     print("logits", tuple(logits.shape), "| most likely next characters:",
-          [idx2char[i] for i in tf.argsort(logits[0], direction="DESCENDING")[:5].numpy()])
+          idx2char[tf.argsort(logits[0], direction="DESCENDING")[:5].numpy()].tolist())
 
 # %% [markdown]
 # **Exercise 6.** Write `generate_text(model, start_string, length, temperature=1.0)`:
