@@ -57,12 +57,16 @@ class Status(str, Enum):
     PASS = "PASS"
     FAIL = "FAIL"
     NOT_ATTEMPTED = "NOT ATTEMPTED"
+    RECORDED = "RECORDED"  # a written answer is there; a person grades it (labtools.written)
+    MANUAL = "MANUAL"  # a written answer a person grades, not yet seen by the check or the grader
 
 
 _STYLE = {
     Status.PASS: ("#1b7f3b", "#e8f5ec", "\u2714"),
     Status.FAIL: ("#b3261e", "#fdecea", "\u2718"),
     Status.NOT_ATTEMPTED: ("#6b6b6b", "#f1f1f1", "\u2026"),
+    Status.RECORDED: ("#1f5fa8", "#eaf1fb", "\u270e"),
+    Status.MANUAL: ("#1f5fa8", "#eaf1fb", "\u270e"),
 }
 
 
@@ -346,9 +350,12 @@ class Progress:
         return status.value if status else NOT_CHECKED
 
     def _note(self) -> str:
+        notes = []
         if any(s is None for _, s in self.rows):
-            return f"{NOT_CHECKED}: its check cell has not run yet."
-        return ""
+            notes.append(f"{NOT_CHECKED}: its check cell has not run yet.")
+        if any(s in (Status.RECORDED, Status.MANUAL) for _, s in self.rows):
+            notes.append("RECORDED: a written answer; your instructor grades it, so its points are not counted here.")
+        return " ".join(notes)
 
     def __str__(self) -> str:
         lines = [f"Lab {self.lab.number} {self.lab.title}: {_fmt(self.earned)}/{_fmt(self.lab.max_points)} points"]

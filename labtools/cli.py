@@ -2,8 +2,9 @@
 each lab's source), ``labtools badges`` (the same; badges are part of every generated notebook),
 ``labtools release`` (what students get: their notebooks and the install line), ``labtools grade``
 (a folder of submissions into a gradebook and feedback; with a roster, Canvas and Moodle files;
-one shard of a class), ``labtools grade merge`` (the shards into one gradebook) and ``labtools
-gradescope`` (a lab's Gradescope autograder zip)."""
+one shard of a class), ``labtools grade merge`` (the shards into one gradebook), ``labtools
+gradescope`` (a lab's Gradescope autograder zip) and ``labtools review`` (a local page to grade
+written answers into ``OUT/manual.csv``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     _add_grade(subparsers)
     _add_merge(subparsers)
     _add_gradescope(subparsers)
+    _add_review(subparsers)
+    _add_report(subparsers)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["grade", "merge"]:  # `grade` takes paths, so `grade merge` is its own command
         argv = ["grade-merge", *argv[2:]]
@@ -123,6 +126,7 @@ def _add_grade(subparsers) -> None:
         "--threads", type=int, default=0, help="TensorFlow threads per kernel (default: the cores divided by -j)"
     )
     p.add_argument("--memory-mb", type=int, default=4096, help="memory a submission may use (default 4096)")
+    _add_similarity(p)
     p.add_argument(
         "--allow-network", action="store_true", help="with --no-sandbox: do not cut submissions off the network"
     )
@@ -178,6 +182,7 @@ def _grade(args) -> int:
         memory_mb=args.memory_mb,
         isolate_network=isolate,
         sandbox=sandboxed,
+        similarity=args.similarity,
     )
     return _run(args, paths, settings)
 
@@ -293,15 +298,23 @@ def _say_unmatched(plan) -> None:
 
 def _publish(plan, results: dict, settings, assignment: str | None) -> int:
     from .grading.gradebook import publish
+    from .grading.manual import FILENAME as MANUAL_CSV
     from .grading.report import summary_table
 
     rows, problems = publish(plan, results, settings, assignment)
     for problem in problems:
+        if problem.startswith(MANUAL_CSV):  # a line of manual.csv that was not counted; the file is kept as it is
+            print(f"labtools grade: {_printable(problem)}", file=sys.stderr)
+            continue
         where = _printable(settings.out / "results")
         print(
             f"labtools grade: could not write {_printable(problem)}; the results are kept in {where}", file=sys.stderr
         )
     print(summary_table(rows, settings.lab))
+    from .grading.class_report import printed_summary
+
+    for line in printed_summary(settings.out):
+        print(line)
     out = settings.out
     print(f"gradebook: {_printable(out / 'grades.csv')} and grades.json; feedback in {_printable(out / 'feedback')}")
     if plan.roster:
@@ -320,6 +333,7 @@ def _add_merge(subparsers) -> None:
     p.add_argument(
         "--key-file", type=Path, help="file holding the shards' shared key (default: $LABTOOLS_GRADING_KEY_FILE)"
     )
+    _add_similarity(p)
     p.set_defaults(func=_merge)
 
 
@@ -341,8 +355,71 @@ def _merge(args) -> int:
             print(f"labtools grade merge: {_printable(problem)}", file=sys.stderr)
         print(f"labtools grade merge: refused ({len(exc.problems)} problem(s)); nothing written", file=sys.stderr)
         return 1
-    settings = Settings(lab=kept.pop("lab"), bundle={}, out=args.out, **kept)
+    settings = Settings(lab=kept.pop("lab"), bundle={}, out=args.out, similarity=args.similarity, **kept)
     return _publish(plan, results, settings, args.assignment)
+
+
+def _add_review(subparsers) -> None:
+    p = subparsers.add_parser("review", help="a local page to grade written answers (into OUT/manual.csv)")
+    p.add_argument("out", type=Path, metavar="OUT", help="a graded folder (the --out of `labtools grade`)")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--grader", metavar="NAME", default="", help="your name in manual.csv (default: your user name)")
+    p.set_defaults(func=_review)
+
+
+def _review(args) -> int:
+    from .grading.review import serve
+
+    if not (args.out / "results").is_dir():
+        return _fail(
+            "review", f"{_printable(args.out)} has no results/ folder; give the --out folder of `labtools grade`"
+        )
+    try:
+        return serve(args.out, args.port, args.grader)
+    except OSError as exc:
+        return _fail("review", f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); try another --port")
+
+
+def _add_similarity(p) -> None:
+    p.add_argument(
+        "--similarity",
+        type=_share,
+        default=0.8,
+        metavar="SHARE",
+        help="report.html lists pairs of submissions whose answers are at least this alike, 0 to 1 (default 0.8; "
+        "0: no comparison); never changes a grade",
+    )
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share from 0 to 1, e.g. 0.8")
+    return value
+
+
+def _add_report(subparsers) -> None:
+    p = subparsers.add_parser("report", help="write OUT/report.html again: what the class got wrong, similar pairs")
+    p.add_argument("out", type=Path, metavar="OUT", help="a graded folder (the --out of `labtools grade`)")
+    _add_similarity(p)
+    p.set_defaults(func=_report)
+
+
+def _report(args) -> int:
+    from .grading.class_report import printed_summary, rewrite
+
+    try:
+        problems = rewrite(args.out, args.similarity)
+    except ValueError as exc:
+        return _fail("report", exc)
+    if problems:
+        return _fail("report", f"could not write {problems[0]}")
+    for line in printed_summary(args.out):
+        print(line)
+    return 0
 
 
 def _add_gradescope(subparsers) -> None:

@@ -16,6 +16,10 @@ Markers in the source (CONTRIBUTING.md, "Change a lab"; a new lab: "Add a lab"):
   (``pass  # TODO: your code here`` outside a function or class, so that no ``Ellipsis`` is shown).
 * ``# %% answer="q3"``: the cell holds the answer to question q3 (required on every cell with
   a marker; the grader takes exactly these cells from a submission).
+* ``# %% [markdown] answer="q7"``: the answer cell of written question q7 (a
+  :class:`~labtools.written.Written` in the lab's module). It holds the model answer: the
+  solution keeps it, the student sees ``*Write your answer here.*``. Its check cell
+  ``lab.q7.check()`` gets no hidden test (a person grades it; docs/written-answers.md).
 * ``# %% tags=["setup"]``: the standard set-up lines are put in front of this cell.
 * Hidden tests are generated: each check cell ``lab.q3.check(layer)`` gives the grader's
   ``grade("q3", layer)`` right after it. ``# %% tags=["hidden-tests"]`` marks an instructor-only
@@ -40,6 +44,8 @@ from . import paths, repo
 from .checking import Lab
 from .gradecall import grade_calls
 from .labs import CATALOGUE, LabInfo, info, load_lab
+from .written import PLACEHOLDER as WRITTEN_PLACEHOLDER
+from .written import Written
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _LINE_SOLUTION = re.compile(r"^(?P<indent>\s*)(?P<body>.*?)\s*#\s*SOLUTION\s*$")
@@ -270,7 +276,7 @@ def select_hidden_tests(hidden: list[dict], explicit: set[str], lab: Lab, where:
     question; every question must end up graded."""
     kept = [{"after": h["after"], "code": h["code"]} for h in hidden if h.get("explicit") or h["qid"] not in explicit]
     tested = {qid for h in kept for qid, _ in grade_calls(h["code"])}
-    missing = [q for q in lab.questions if q not in tested]
+    missing = [q for q, question in lab.questions.items() if q not in tested and not isinstance(question, Written)]
     if missing:
         raise SourceError(f"{where}: no check cell or hidden test grades question(s) {missing}")
     return kept
@@ -285,6 +291,7 @@ def _bundle(lab_info: LabInfo, lab: Lab, hidden: list[dict], student: dict) -> d
         "max_points": lab.max_points,
         "questions": [
             {"id": q.id, "title": q.title, "points": q.points, "answers": list(q.answers)}
+            | ({"written": True} if isinstance(q, Written) else {})
             for q in lab.questions.values()
         ],
         "hidden_tests": hidden,
@@ -302,10 +309,13 @@ def generate_lab(number: str, root: Path | None = None, lab=None) -> Generated:
     build = _Build(lab_info, lab or load_lab(lab_info.number), str(path.relative_to(root)))
     for index, cell in enumerate(source_nb.cells):
         if cell.cell_type == "markdown":
-            build.markdown(cell)
+            build.markdown(cell, f"{build.rel}, cell {index + 1}")
         elif cell.cell_type == "code":
             build.code(cell, f"{build.rel}, cell {index + 1}")
     hidden = select_hidden_tests(build.hidden, build.explicit, build.lab, build.rel)
+    unanswered = [q for q in written_ids(build.lab) if q not in build.answer_counts]
+    if unanswered:
+        raise SourceError(f'{build.rel}: written question(s) {unanswered} need a # %% [markdown] answer="qN" cell')
     return Generated(build.student, build.solution, _bundle(lab_info, build.lab, hidden, build.student))
 
 
@@ -322,14 +332,39 @@ class _Build:
         self.used_ids: set[str] = set()
         self.last_id: str | None = None
 
-    def markdown(self, cell) -> None:
+    def markdown(self, cell, where: str) -> None:
         import nbformat
 
+        answer = cell.metadata.get("answer")
+        if answer:
+            self.written_answer(cell, answer, where)
+            return
         text = cell.source.replace("<!-- badges -->", repo.badges_markdown(f"notebooks/{self.lab_info.stem}.ipynb"))
         cell_id = stable_id("md", cell.source, self.used_ids)
         for nb in (self.student, self.solution):
             new = nbformat.v4.new_markdown_cell(text)
             new.id = cell_id
+            nb.cells.append(new)
+        self.last_id = cell_id
+
+    def written_answer(self, cell, answer: str, where: str) -> None:
+        """A written question's answer cell: the model answer in the solution, the placeholder in
+        the student notebook (so in the bundle's template), id ``qN-answer`` in both."""
+        import nbformat
+
+        if not isinstance(self.lab.questions.get(answer), Written):
+            raise SourceError(f'{where}: answer="{answer}" on a Markdown cell names no written question of the lab')
+        if answer in self.answer_counts:
+            raise SourceError(f"{where}: written question {answer} has a second answer cell")
+        if not cell.source.strip():
+            raise SourceError(f"{where}: the answer cell of {answer} holds no model answer")
+        self.answer_counts[answer] = 1
+        cell_id = f"{answer}-answer"
+        self.used_ids.add(cell_id)
+        for nb, text in ((self.student, WRITTEN_PLACEHOLDER), (self.solution, cell.source)):
+            new = nbformat.v4.new_markdown_cell(text)
+            new.id = cell_id
+            new.metadata["labtools"] = {"answer": answer}
             nb.cells.append(new)
         self.last_id = cell_id
 
@@ -345,12 +380,17 @@ class _Build:
             return
         number = self.lab_info.number
         student_text, solution_text = _code_versions(cell.source, where, answer, tags, self.lab, number)
+        if answer and isinstance(self.lab.questions.get(answer), Written):
+            raise SourceError(
+                f'{where}: {answer} is a written question; its answer cell is # %% [markdown] answer="{answer}"'
+            )
         if answer:
             k = self.answer_counts[answer] = self.answer_counts.get(answer, 0) + 1
             cell_id = f"{answer}-answer" + (f"-{k}" if k > 1 else "")
         else:
             cell_id = stable_id("code", cell.source, self.used_ids)
-            self.hidden += _generated_tests(cell.source, cell_id, where, self.lab, number)
+            tests = _generated_tests(cell.source, cell_id, where, self.lab, number)
+            self.hidden += [t for t in tests if not isinstance(self.lab.questions[t["qid"]], Written)]
         for nb, code in ((self.student, student_text), (self.solution, solution_text)):
             new = nbformat.v4.new_code_cell(code)
             new.id = cell_id
@@ -360,6 +400,10 @@ class _Build:
                 new.metadata["tags"] = tags
             nb.cells.append(new)
         self.last_id = cell_id
+
+
+def written_ids(lab: Lab) -> list[str]:
+    return [qid for qid, q in lab.questions.items() if isinstance(q, Written)]
 
 
 def output_paths(lab_info: LabInfo, root: Path) -> dict[str, Path]:

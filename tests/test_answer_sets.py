@@ -128,7 +128,7 @@ def test_verdict_holds_on_every_draw(lab, qid, case, request):
 
 @pytest.mark.parametrize("lab", sorted(SETS))
 def test_every_question_has_a_broad_answer_set(lab):
-    questions = load_lab(lab).questions
+    questions = {q: v for q, v in load_lab(lab).questions.items() if not v.exercise.written}  # a person grades those
     cases = SETS[lab]
     assert set(cases) == set(questions), f"lab {lab}: answer sets for {sorted(cases)}, questions {sorted(questions)}"
     for qid, qcases in cases.items():

@@ -123,6 +123,10 @@ for (const i of arguments[0]) nb.content.widgets[i].model.outputs.clear();
   }
 })().then(() => done(true), e => done(String(e)));
 """
+SAVE = """
+const done = arguments[arguments.length - 1];
+window.jupyterapp.commands.execute('docmanager:save').then(() => done(true), error => done(String(error)));
+"""
 SET_SOURCE = """
 const nb = window.jupyterapp.shell.currentWidget;
 nb.content.widgets[arguments[0]].model.sharedModel.setSource(arguments[1]);
@@ -229,9 +233,8 @@ def server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    """One headless Chromium with JupyterLab open; each lab opens its notebook in it."""
+def headless_chromium(window: str, *flags: str, browser_log: bool = False):
+    """A headless Chromium driven by selenium, with the flags every browser test uses."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -242,16 +245,23 @@ def browser(server):
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
-        "--disable-quic",
         "--no-first-run",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required",
-        "--window-size=1400,1000",
+        f"--window-size={window}",
+        *flags,
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if browser_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """One headless Chromium with JupyterLab open; each lab opens its notebook in it."""
+    driver = headless_chromium("1400,1000", "--disable-quic", "--autoplay-policy=no-user-gesture-required")
     driver.set_script_timeout(60)
     driver.get(f"{server}/lab?token={TOKEN}")
     _wait(lambda: driver.execute_script("return Boolean(window.jupyterapp)"), 90, "JupyterLab")
@@ -354,12 +364,16 @@ def _assert_ran_cleanly(page: Page, attempted: bool = False) -> list[dict]:
     cells = page.cells()
     code = [c for c in cells if c["type"] == "code"]
     assert all(c["count"] is not None for c in code), "Run All left cells unrun"
+    markdown = [c for c in cells if c["type"] == "markdown"]
+    written = {c["metadata"]["answer"] for c in markdown if (c["metadata"] or {}).get("answer")}
     for c in code:
         assert c["stderr"] == 0, f"{page.path}: a stderr box under\n{c['source']}\n{c['text']}"
         assert "Traceback" not in c["text"] and "Ellipsis" not in c["text"], c["source"]
         if "lab.q" in c["source"] and ".check(" in c["source"]:
-            verdict = "PASS" if attempted else "NOT ATTEMPTED"
+            qid = re.search(r"lab\.(q\d+)\.check\(", c["source"])[1]
+            verdict = ("RECORDED" if qid in written else "PASS") if attempted else "NOT ATTEMPTED"
             assert verdict in c["text"] and c["boxes"], f"{page.path}: no {verdict} box under {c['source']!r}"
+            assert qid not in written or "PASS" not in c["text"], f"{page.path}: a written answer got PASS"
     assert "points" in code[-1]["text"], f"{page.path}: the last cell shows no progress table"
     return cells
 
@@ -664,6 +678,8 @@ def test_lab_in_jupyterlab(browser, name):
         if number in ("06", "07"):
             for qid, source in _solution_cells(name).items():
                 page.driver.execute_script(SET_SOURCE, _answer_cell(cells, qid), source)
+            # a written answer is read from the saved notebook, as a student's check reads it
+            page.driver.execute_async_script(SAVE)
             if number in SHORTER:
                 old, new = SHORTER[number]
                 cell = next(c for c in cells if old in c["source"])

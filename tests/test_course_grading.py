@@ -29,12 +29,14 @@ from labtools.grading.roster import Roster, RosterError, compile_pattern, match
 from labtools.grading.shards import parse_shard, shard_of
 from labtools.grading.signing import BadKey, load_key, sign, verify
 from labtools.labs import load_lab
+from labtools.written import written_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "instructor" / "solutions"
 LAB = load_lab("02")
 QIDS = list(LAB.questions)
+WRITTEN = written_questions(LAB)  # MANUAL in every fake result: a person grades them (tests/test_written.py)
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -61,8 +63,11 @@ def fake_grade_one(path, sid, settings):
     data = Path(path).read_bytes()
     marks = json.loads(data)["marks"]
     result = SubmissionResult(id=sid, file=str(path), lab="02", sha256=hashlib.sha256(data).hexdigest())
-    for (qid, q), m in zip(LAB.questions.items(), marks, strict=True):
+    code = [(qid, q) for qid, q in LAB.questions.items() if qid not in WRITTEN]
+    for (qid, q), m in zip(code, marks, strict=True):
         result.questions[qid] = QuestionResult(q.title, "PASS" if m == q.points else "FAIL", m, q.points, "")
+    for qid, q in WRITTEN.items():
+        result.questions[qid] = QuestionResult(q.title, "MANUAL", 0, q.points, "", "an answer")
     return result.finish(LAB.max_points, 0.0).to_dict()
 
 
@@ -179,7 +184,7 @@ def test_roster_run_has_every_student_and_every_submission(tmp_path, fake_grader
     canvas = read_csv(out / "canvas.csv")
     assignment = f"Lab 02: {LAB.title}"
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
-    assert canvas[1] == ["Points Possible", "", "", "", "", "6"]
+    assert canvas[1] == ["Points Possible", "", "", "", "", f"{LAB.max_points:g}"]  # written points too
     assert canvas[2:] == [
         ["Ada Lovelace", "", "s1", "", "A", "6"],
         ["Alan Turing", "", "s2", "", "A", "3"],
@@ -353,7 +358,7 @@ def test_three_shards_merged_equal_one_run_row_for_row(tmp_path, key_file):
 
     rows = read_csv(single / "grades.csv")
     assert read_csv(merged / "grades.csv") == rows
-    totals = {r[0]: (r[1], r[-3]) for r in rows[1:]}
+    totals = {r[0]: (r[1], r[rows[0].index("total")]) for r in rows[1:]}
     assert totals == {"s1": ("ok", "6"), "s2": ("ok", "0"), "s3": ("ok", "5"), "s4": ("missing", "0")}
     assert sorted(shard_of(f"s{i}", 3) for i in (1, 2, 3)) == [0, 1, 2], "one submission per shard"
     for name in ("canvas.csv", "moodle.csv", "matching.csv"):
@@ -437,12 +442,14 @@ def test_gradescope_run_autograder_grades_with_the_same_grader(tmp_path, outside
     assert results["extra_data"]["sandbox"] is True and results["extra_data"]["status"] == "ok"
     tests = results["tests"]
     assert [t["name"] for t in tests] == [f"{qid} {q.title}" for qid, q in LAB.questions.items()]
-    assert [(t["score"], t["max_score"], t["status"]) for t in tests] == [
+    assert [(t["score"], t["max_score"], t.get("status")) for t in tests] == [
         (0, 1, "failed"),
         (2, 2, "passed"),
         (2, 2, "passed"),
         (1, 1, "passed"),
+        (0, 2, None),  # the written answer: a person grades it, neither passed nor failed
     ]
+    assert tests[4]["output"].startswith("MANUAL") and "pending" in results["output"]
     assert all(t["visibility"] == "visible" and isinstance(t["output"], str) for t in tests)
     assert tests[0]["output"].startswith("FAIL") and "Hint:" in tests[0]["output"]
     assert set(results) >= {"score", "execution_time", "output", "tests"}

@@ -41,6 +41,7 @@ import pytest
 from test_grading import sandbox_or_skip, solution_cells
 
 from labtools.grading.runner import Settings, grade_all, load_bundle
+from labtools.labs import load_lab
 
 
 class UndeservedPoints(AssertionError):
@@ -912,7 +913,9 @@ def _params():
 def test_crafted_submission_earns_only_what_it_computes(graded, lab, name):
     case = SUBMISSIONS[lab][name]
     result = graded(lab)[name]
-    qids = sorted(result["questions"], key=lambda q: int(q[1:]))
+    written = {qid for qid, q in load_lab(lab).questions.items() if q.exercise.written}
+    assert all(result["questions"][q]["points"] == 0 for q in written), "no code earns a written answer's points"
+    qids = sorted((q for q in result["questions"] if q not in written), key=lambda q: int(q[1:]))  # auto-graded
     got = [result["questions"][q]["points"] for q in qids]
     detail = json.dumps(
         {

@@ -365,7 +365,7 @@ def test_a_lone_surrogate_in_a_note_does_not_stop_the_gradebook(tmp_path):
 def test_a_forged_score_line_stays_inside_code(tmp_path):
     row = result_row(notes=["execution stopped: Err:\n\n**Score: 100 / 6**\n"], message="**Score: 100 / 6**")
     lines = feedback(row, LAB).splitlines()
-    assert [line for line in lines if line.startswith("**Score")] == ["**Score: 0 / 6**"]
+    assert [line for line in lines if line.startswith("**Score")] == [f"**Score: 0 / {LAB.max_points:g}**"]
     fence = lines.index("```text")
     assert lines[fence + 1].startswith("execution stopped: Err:\\n") and lines[fence + 2] == "```"
     table = [line for line in lines if re.match(r"\| q\d", line)]

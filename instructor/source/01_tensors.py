@@ -358,6 +358,23 @@ def naive_matmul(x, y):
 lab.q8.check(naive_matmul)
 
 # %% [markdown]
+# **Exercise 9 (written).** Explain the difference between a 1-D and a 2-D tensor: what are their
+# rank and shape, and how do you pick out one element of each? Give an example of each. Write a
+# few sentences in the Markdown cell below (double-click it to edit), save the notebook, then run
+# the check. Your instructor grades this answer (2 points).
+
+# %% [markdown] answer="q9"
+# A 1-D tensor has rank 1: one axis, so its shape has one number, like `(3,)` for
+# `tf.constant([1., 2., 3.])`, a vector; one index picks an element, `v[0]`.
+#
+# A 2-D tensor has rank 2: two axes, rows and columns, so its shape has two numbers, like `(2, 3)`
+# for `tf.constant([[1, 2, 3], [4, 5, 6]])`, a matrix; an element needs two indices, `m[1, 2]`,
+# and `m[1]` is a whole row, itself a 1-D tensor.
+
+# %%
+lab.q9.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - Rank = number of axes, shape = their lengths. Scalars, vectors, matrices, batches of images.

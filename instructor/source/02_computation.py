@@ -186,6 +186,25 @@ if concrete is not None:
     print("operations in the graph:", sorted({op.type for op in concrete.graph.get_operations()}))
 
 # %% [markdown]
+# **Exercise 5 (written).** Explain the difference between running TensorFlow eagerly and running
+# a `tf.function` as a graph. When would you use each, and when does a `tf.function` trace again?
+# Write a few sentences in the Markdown cell below (double-click it to edit), save the notebook,
+# then run the check. Your instructor grades this answer (2 points).
+
+# %% [markdown] answer="q5"
+# Eagerly, each operation runs as soon as Python reaches it and returns a value you can print, so
+# the code is easy to write and debug.
+#
+# `tf.function` traces the Python function once into a graph of operations and then runs that
+# graph: faster (no Python between operations, whole-graph optimisations) and it can be saved and
+# run without Python. It traces again for a new input signature, e.g. every new Python number or a
+# new shape or dtype, unless an `input_signature` fixes it. Debug eagerly; wrap the finished step
+# (a training step) in `tf.function` for speed.
+
+# %%
+lab.q5.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - `tf.add`, `tf.subtract`, `tf.multiply` (and `+ - *`) act element-wise and return new tensors.

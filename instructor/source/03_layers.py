@@ -259,7 +259,26 @@ if labtools.needs(collapse, exercise="Exercise 6"):
 # | vectors of features (a table) | `(batch, features)` | `Dense` |
 # | sequences (text, audio, time series) | `(batch, time, features)` | `LSTM`, `GRU`, `Conv1D` |
 # | images | `(batch, height, width, channels)` | `Conv2D` (then `Flatten` or pooling before `Dense`) |
+
+# %% [markdown]
+# **Exercise 7 (written).** What is `Dense` and what is `Sequential`? Explain with examples. Write
+# a few sentences in the Markdown cell below (double-click it to edit), save the notebook, then
+# run the check. Your instructor grades this answer (2 points).
+
+# %% [markdown] answer="q7"
+# `keras.layers.Dense` is one fully connected layer: it holds a weight matrix `W` and a bias `b`
+# and computes `activation(x @ W + b)`, every output connected to every input. `Dense(3,
+# activation="relu")` on inputs with 4 features has a `(4, 3)` kernel and 3 biases.
 #
+# `keras.Sequential` is a model that is a stack of layers, each feeding the next in order:
+# `keras.Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")])` turns the
+# inputs into 64 features and then into 10 class probabilities. Dense is a building block;
+# Sequential puts blocks in a line.
+
+# %%
+lab.q7.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - `Dense(units, activation, use_bias, ...)` computes g(x W + b); the activation is what makes

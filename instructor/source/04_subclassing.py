@@ -158,6 +158,24 @@ api_choice["plot_graph"] = "functional"  # SOLUTION
 lab.q4.check(api_choice)
 
 # %% [markdown]
+# **Exercise 5 (written).** What is a subclass in TensorFlow and how do you specify custom
+# behaviour with it? Write a few sentences in the Markdown cell below (double-click it to edit),
+# save the notebook, then run the check. Your instructor grades this answer (2 points).
+
+# %% [markdown] answer="q5"
+# A subclass is your own class derived from `keras.Model` (or `keras.layers.Layer`): it inherits
+# training, saving and weight tracking, and you write two methods. `__init__` creates the layers
+# and stores them on `self` (so their weights are tracked); `call(self, inputs)` says what the
+# model computes with them.
+#
+# Custom behaviour is plain Python in `call`: for example an extra argument, `call(self, inputs,
+# isidentity=False)`, that returns the inputs unchanged when it is true and the Dense layer's
+# output otherwise, like Keras' own `training=` argument in Dropout.
+
+# %%
+lab.q5.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - Subclass `keras.Model` to write the forward pass in Python: layers in `__init__`, computation

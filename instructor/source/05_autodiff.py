@@ -480,6 +480,25 @@ if labtools.needs(dense_gradients, exercise="Exercise 6"):
           "| dL/db", float(tf.reduce_max(tf.abs(tape_b - mine_b))))
 
 # %% [markdown]
+# **Exercise 7 (written).** Explain how automatic differentiation works in TensorFlow: what does
+# `tf.GradientTape` record, and how does `tape.gradient` use it? Write a few sentences in the
+# Markdown cell below (double-click it to edit), save the notebook, then run the check. Your
+# instructor grades this answer (2 points).
+
+# %% [markdown] answer="q7"
+# Inside `with tf.GradientTape() as tape:` TensorFlow records every operation run on watched
+# values (trainable variables, or tensors after `tape.watch`), with its inputs and outputs.
+#
+# `tape.gradient(loss, sources)` then goes through that record backwards, from the loss to the
+# sources: each operation has a known derivative, and the chain rule multiplies and adds them
+# (reverse-mode differentiation, backpropagation), giving the gradient of the loss for every
+# source in one pass. A tape answers once unless it is persistent, and nested tapes give second
+# derivatives.
+
+# %%
+lab.q7.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - `tf.GradientTape` records operations; `tape.gradient(target, sources)` plays them backwards.

@@ -380,6 +380,24 @@ if labtools.needs(prepare, getattr(model, "optimizer", None), history, exercise=
     redraw()
 
 # %% [markdown]
+# **Exercise 6 (written).** What is overfitting, and how does the validation split show it? What
+# would you do when you see it? Write a few sentences in the Markdown cell below (double-click it
+# to edit), save the notebook, then run the check. Your instructor grades this answer (2 points).
+
+# %% [markdown] answer="q6"
+# Overfitting is when the model learns the training images themselves, noise and all, instead of
+# what makes a digit: the training loss keeps falling while the loss on images it has not seen
+# stops falling and rises.
+#
+# The validation split holds back part of the training data that the model never trains on; `fit`
+# measures it after every epoch, so the gap between training and validation loss shows overfitting
+# as it starts. Then stop at the epoch with the best validation loss (early stopping), or use a
+# smaller model, regularisation or more data.
+
+# %%
+lab.q6.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - A classification data set has samples, labels and classes, split into training and test sets.

@@ -456,6 +456,23 @@ if labtools.needs(vectorize_string, get_batch, build_model, compute_loss, train_
                                                          description="length", **wide))
 
 # %% [markdown]
+# **Exercise 7 (written).** Why does `generate_text` carry the LSTM's state `[h, c]` from one
+# character to the next instead of starting each step afresh? Write a few sentences in the
+# Markdown cell below (double-click it to edit), save the notebook, then run the check. Your
+# instructor grades this answer (2 points).
+
+# %% [markdown] answer="q7"
+# The state `[h, c]` is the LSTM's memory: it summarises every character the model has read or
+# generated so far, the key, the metre, the bar it is in.
+#
+# Sampling feeds one character at a time, so carrying the state lets each step use all of that
+# context at the cost of one step (no need to rerun the whole text). Starting afresh would make
+# every character depend only on the one before it, and the tune would lose its structure.
+
+# %%
+lab.q7.check()
+
+# %% [markdown]
 # ## Summary
 #
 # - Text becomes numbers through a vocabulary; batches are random windows with targets one step ahead.

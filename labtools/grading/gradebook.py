@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..labs import load_lab
 from . import lms
+from .class_report import publish_report
 from .files import write_atomic
 from .plan import Plan, assemble
 from .report import write_gradebook
@@ -23,10 +24,12 @@ def publish(
     plan: Plan, results: dict[str, dict], settings, assignment: str | None = None
 ) -> tuple[list[dict], list[str]]:
     """Write the gradebook (and, with a roster, canvas.csv, moodle.csv and matching.csv) to
-    ``settings.out``; returns the rows in gradebook order and the files that could not be written."""
+    ``settings.out``, with the grades of ``OUT/manual.csv`` folded in; returns the rows in
+    gradebook order (folded) and the problems: files that could not be written, and each
+    manual.csv line that was not counted (one line each, "manual.csv line N: ...")."""
     lab = load_lab(settings.lab)
-    rows = assemble(plan, results, lab)
-    problems = write_gradebook(rows, settings)
+    rows, problems = with_manual(assemble(plan, results, lab), settings)
+    problems += write_gradebook(rows, settings)
     if plan.roster:
         name = assignment or default_assignment(lab)
         files = {
@@ -39,7 +42,22 @@ def publish(
                 write_atomic(settings.out / filename, text)
             except OSError as exc:
                 problems.append(f"{settings.out / filename}: {exc.strerror or exc}")
+    problems += publish_report(rows, settings)  # report.html: what the class got wrong, similar pairs
     return rows, problems
+
+
+def with_manual(rows: list[dict], settings) -> tuple[list[dict], list[str]]:
+    """``rows`` with the written questions' grades from ``settings.out/manual.csv`` folded in
+    (:func:`.manual.fold`: new dicts; ``results/<id>.json`` is never changed), and the lines of
+    manual.csv that were not counted. Nothing is regraded."""
+    from ..written import written_questions
+    from .manual import fold, read_manual
+
+    written = {qid: float(q.points) for qid, q in written_questions(load_lab(settings.lab)).items()}
+    if not written:
+        return rows, []
+    grades, problems = read_manual(settings.out, {r["id"]: r for r in rows}, written)
+    return [fold(r, grades) for r in rows], problems
 
 
 def stored_results(results_dir: Path, ids: list[str], key: bytes | None) -> tuple[dict[str, dict], list[str]]:

@@ -143,20 +143,23 @@ def results_json(result: dict, lab, seconds: float, note: str = "", extra: dict 
     for qid, q in lab.questions.items():
         v = result.get("questions", {}).get(qid, {"status": "NOT ATTEMPTED", "points": 0, "message": ""})
         text = v.get("message", "")
-        if v["status"] != "PASS" and q.hints:
+        if v["status"] not in ("PASS", "MANUAL", "GRADED") and q.hints:
             text = (text + " " if text else "") + f"Hint: {q.hints[0]}"
-        tests.append(
-            {
-                "name": f"{qid} {q.title}",
-                "score": v["points"],
-                "max_score": q.points,
-                "status": "passed" if v["status"] == "PASS" else "failed",
-                "output": printable(f"{v['status']}. {text}".strip()),
-                "output_format": "text",
-                "visibility": "visible",
-            }
-        )
+        test = {
+            "name": f"{qid} {q.title}",
+            "score": v["points"],
+            "max_score": q.points,
+            "status": "passed" if v["status"] == "PASS" else "failed",
+            "output": printable(f"{v['status']}. {text}".strip()),
+            "output_format": "text",
+            "visibility": "visible",
+        }
+        if v["status"] in ("MANUAL", "GRADED"):  # a written answer: a person grades it, nothing passed or failed
+            del test["status"]
+        tests.append(test)
     lines = [f"Lab {lab.number} {lab.title}: {result.get('total', 0):g} / {lab.max_points:g} points."]
+    if result.get("pending", 0):
+        lines.append(f"{result['pending']:g} points are pending: your instructor grades the written answers.")
     if result.get("status", "ok") != "ok":
         lines.append(f"Grading status: {result['status']}.")
     lines += [note] if note else []

@@ -39,7 +39,7 @@ def write_gradebook(results: list[dict], settings) -> list[str]:
     out = settings.out
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", "status", *qids, "total", "max", "file"])
+    writer.writerow(["id", "status", *qids, "total", "pending", "max", "file"])
     for r in results:
         points = [_fmt(r.get("questions", {}).get(q, {}).get("points", 0)) for q in qids]
         writer.writerow(
@@ -48,6 +48,7 @@ def write_gradebook(results: list[dict], settings) -> list[str]:
                 printable(r["status"]),
                 *points,
                 _fmt(r.get("total", 0)),
+                _fmt(r.get("pending", 0)),
                 _fmt(r.get("max", lab.max_points)),
                 printable(r.get("file", "")),
             ]
@@ -109,6 +110,8 @@ def feedback(result: dict, lab) -> str:
         f"**Score: {_fmt(result.get('total', 0))} / {_fmt(result.get('max', lab.max_points))}**",
         "",
     ]
+    if result.get("pending", 0):
+        lines += [f"{_fmt(result['pending'])} points are pending: your instructor grades the written answers.", ""]
     if result["status"] != "ok":
         lines += [f"Grading status: **{printable(result['status'])}**.", ""]
     notes = [str(n) for n in result.get("notes", [])]
@@ -118,7 +121,9 @@ def feedback(result: dict, lab) -> str:
     for qid, q in lab.questions.items():
         v = result.get("questions", {}).get(qid, {"status": "NOT ATTEMPTED", "points": 0, "message": ""})
         hint = _code(v.get("message", ""), table=True)
-        if v["status"] != "PASS" and q.hints:
+        if v.get("status") == "GRADED" and hint:
+            hint = "Grader: " + hint
+        if v["status"] not in ("PASS", "GRADED", "MANUAL") and q.hints:
             hint = (hint + " " if hint else "") + f"Hint: {q.hints[0]}".replace("|", "\\|")
         lines.append(
             f"| {qid} {q.title} | {printable(v['status'])} | {_fmt(v['points'])} / {_fmt(q.points)} | {hint} |"
@@ -131,7 +136,7 @@ def summarise(results: list[dict], lab) -> dict:
     per_q = {}
     for qid in lab.questions:
         states = [r.get("questions", {}).get(qid, {}).get("status", "NOT ATTEMPTED") for r in results]
-        per_q[qid] = {s: states.count(s) for s in ("PASS", "FAIL", "NOT ATTEMPTED")}
+        per_q[qid] = {s: states.count(s) for s in ("PASS", "FAIL", "NOT ATTEMPTED", "MANUAL", "GRADED")}
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
@@ -140,6 +145,7 @@ def summarise(results: list[dict], lab) -> dict:
         "mean": round(statistics.mean(totals), 2) if totals else 0,
         "median": statistics.median(totals) if totals else 0,
         "max_points": lab.max_points,
+        "pending": round(sum(float(r.get("pending", 0) or 0) for r in results), 3),
         "questions": per_q,
         "statuses": statuses,
     }
@@ -156,5 +162,11 @@ def summary_table(results: list[dict], lab_number: str) -> str:
     ]
     for qid, q in lab.questions.items():
         c = s["questions"][qid]
-        lines.append(f"{qid + ' ' + q.title:<40.40} {c['PASS']:>5} {c['FAIL']:>5} {c['NOT ATTEMPTED']:>5}")
+        written = f"   written: {c['MANUAL']} to grade, {c['GRADED']} graded" if c["MANUAL"] or c["GRADED"] else ""
+        lines.append(f"{qid + ' ' + q.title:<40.40} {c['PASS']:>5} {c['FAIL']:>5} {c['NOT ATTEMPTED']:>5}{written}")
+    if s["pending"]:
+        lines.append(
+            f"pending: {s['pending']:g} points of written answers wait for a grader (enter them in manual.csv, "
+            "or with labtools review)"
+        )
     return "\n".join(lines)

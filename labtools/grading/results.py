@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass, field
 @dataclass
 class QuestionResult:
     title: str
-    status: str  # PASS, FAIL or NOT ATTEMPTED
+    status: str  # PASS, FAIL or NOT ATTEMPTED; a written question MANUAL (a person grades it), then GRADED
     points: float
     max: float
-    message: str = ""  # the hint (at most 300 characters)
+    message: str = ""  # the hint (at most 300 characters); a grader's comment for GRADED
+    answer: str = ""  # a written question's text (printable, at most 10,000 characters; labtools.written)
 
 
 @dataclass
@@ -26,6 +27,7 @@ class SubmissionResult:
     questions: dict[str, QuestionResult] = field(default_factory=dict)
     total: float = 0.0
     max: float = 0.0
+    pending: float = 0.0  # the points of its MANUAL questions, waiting for a person
     seconds: float = 0.0
     isolated: bool = False
     sandboxed: bool = False
@@ -33,6 +35,7 @@ class SubmissionResult:
     def finish(self, max_points: float, seconds: float) -> SubmissionResult:
         self.total = round(sum(q.points for q in self.questions.values()), 3)
         self.max = max_points
+        self.pending = round(sum(q.max for q in self.questions.values() if q.status == "MANUAL"), 3)
         self.seconds = round(seconds, 1)
         return self
 

@@ -35,6 +35,7 @@ from ..checking import Status
 from ..kernel.grading import GRADING_ENV
 from ..labs import info as lab_info
 from ..labs import load_lab
+from ..written import written_questions
 from . import limits, probe
 from .files import write_atomic
 from .naming import submission_ids
@@ -42,7 +43,7 @@ from .processes import kill_tree, tree_cpu_seconds, tree_rss
 from .processes import tree as process_tree
 from .report import write_gradebook
 from .results import QuestionResult, SubmissionResult
-from .submission import Unreadable, answer_ids, compose, extract_answers, read_submission
+from .submission import Unreadable, answer_ids, compose, extract_answers, read_submission, written_answers
 
 WALL_FACTOR = 3  # wall-clock backstops are this many times the CPU limits
 
@@ -62,6 +63,7 @@ class Settings:
     threads: int = 0  # TensorFlow/OpenMP threads per kernel; 0: the machine's cores shared among the jobs
     cell_wall_timeout: float = 0  # 0: WALL_FACTOR x cell_timeout
     submission_wall_timeout: float = 0  # 0: WALL_FACTOR x submission_timeout
+    similarity: float = 0.8  # report.html lists pairs of submissions this alike (0: no comparison)
 
     def kernel_threads(self) -> int:
         return self.threads or max(1, (os.cpu_count() or 1) // max(1, self.jobs))
@@ -107,10 +109,13 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     # the judges' inputs, drawn here from a secret seed; the kernel gets each in its own cell only
     rng = np.random.default_rng(secrets.randbits(128))
     inputs = {qid: q.fresh_inputs(rng) for qid, q in lab.questions.items() if q.draw is not None}
+    written = written_questions(lab)
+    texts: dict[str, str | None] = {}
     try:
         result.sha256, nb = read_submission(path)  # one bounded read: the digest is of what was graded
         answers = extract_answers(nb, answer_ids(settings.bundle["template"]))
-        result.notes += answers.notes
+        texts, text_notes = written_answers(nb, list(written))  # read here, never run: a person grades them
+        result.notes += answers.notes + text_notes
         run = _execute(answers, settings, inputs)  # once: a submission that waits is not run twice
         events, result.status = run.events, run.status
     except Unreadable as exc:
@@ -124,6 +129,14 @@ def grade_one(path: Path, sid: str, settings: Settings) -> dict:
     result.sandboxed = any(e.get("sandboxed") for e in starts)
     missing_answers = {n.split(":")[0] for n in result.notes if "missing" in n or "changed to" in n}
     for qid, q in lab.questions.items():
+        if qid in written:
+            text = texts.get(qid)
+            verdict = written[qid].graded(text)
+            answer = text if verdict.status is Status.MANUAL and text is not None else ""
+            result.questions[qid] = QuestionResult(
+                q.title, verdict.status.value, 0.0, q.points, verdict.message[:300], answer
+            )
+            continue
         verdict = _verdict(q, payloads.get(qid), qid in missing_answers, result.status, inputs.get(qid), whys.get(qid))
         result.questions[qid] = QuestionResult(
             q.title, verdict.status.value, verdict.points, q.points, verdict.message[:300]
@@ -514,9 +527,18 @@ def grade_all(
             bar.update(1)
     bar.close()
     ordered = [done[sid] for sid in ids.values()]
-    for problem in write_gradebook(ordered, settings) if write else ():
-        where = printable(results_dir)
-        print(f"labtools grade: could not write {printable(problem)}; the results are kept in {where}", file=sys.stderr)
+    if write:
+        from .gradebook import with_manual
+
+        rows, manual_problems = with_manual(ordered, settings)
+        for line in manual_problems:
+            print(f"labtools grade: {printable(line)}", file=sys.stderr)
+        for problem in write_gradebook(rows, settings):
+            where = printable(results_dir)
+            print(
+                f"labtools grade: could not write {printable(problem)}; the results are kept in {where}",
+                file=sys.stderr,
+            )
     return ordered
 
 

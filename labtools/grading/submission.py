@@ -235,7 +235,37 @@ def extract_answers(nb: dict, answer_ids: list[str]) -> Answers:
 
 
 def answer_ids(template: dict) -> list[str]:
-    return [c["id"] for c in template["cells"] if _ANSWER_ID.match(c.get("id", ""))]
+    """The ids of the template's code answer cells (a written question's Markdown answer cell is
+    read by :func:`written_answers`, never run)."""
+    return [c["id"] for c in template["cells"] if _ANSWER_ID.match(c.get("id", "")) and c.get("cell_type") == "code"]
+
+
+def written_answers(nb: dict, qids: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    """The text of each written question's Markdown answer cell, made safe to store (printable,
+    at most ``written.MAX_CHARS`` characters; :func:`labtools.written.clean_answer`), None where
+    there is none; and the notes, one line each."""
+    from ..written import MAX_CHARS, cell_text, clean_answer, is_answer_cell
+
+    texts: dict[str, str | None] = {}
+    notes: list[str] = []
+    cells = [c for c in nb.get("cells", []) if isinstance(c, dict)]
+    for qid in qids:
+        found = [c for c in cells if is_answer_cell(c, qid)]
+        if not found:
+            texts[qid] = None
+            notes.append(f"{qid}: the written answer's Markdown cell is missing; graded as not attempted")
+            continue
+        if len(found) > 1:
+            notes.append(f"{qid}: the written answer cell appears {len(found)} times; the last one is kept")
+        raw = cell_text(found[-1])
+        if raw is None:
+            texts[qid] = None
+            notes.append(f"{qid}: the written answer cell's source is not text; graded as not attempted")
+            continue
+        texts[qid], cut = clean_answer(raw)
+        if cut:
+            notes.append(f"{qid}: the written answer is longer than {MAX_CHARS} characters; the rest was not kept")
+    return texts, notes
 
 
 def compose(bundle: dict, answers: Answers, nonce: str, lab, inputs: dict | None = None) -> nbformat.NotebookNode:

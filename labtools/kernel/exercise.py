@@ -23,13 +23,16 @@ class Exercise:
     ``extract`` runs the student's code and returns plain data; it never judges.
     ``hand(inputs)`` turns the inputs into the notebook's values (``x, W, b = lab.q5.inputs()``).
     ``none_is_an_answer`` names answers whose None is a real (wrong) result, e.g. a gradient the
-    tape could not compute: ``extract`` gets them and tells NOT ATTEMPTED from FAIL itself."""
+    tape could not compute: ``extract`` gets them and tells NOT ATTEMPTED from FAIL itself.
+    ``written``: a written question (:func:`written`), answered in a Markdown cell that a person
+    grades; the kernel side knows only that, never its rubric."""
 
     id: str
     answers: Sequence[str]
     extract: Callable[..., dict]
     hand: Callable[[dict], Any] | None = None
     none_is_an_answer: Sequence[str] = ()
+    written: bool = False
 
     @property
     def uses_inputs(self) -> bool:
@@ -55,6 +58,16 @@ class Exercise:
             raise
         except Exception as exc:  # the student's code broke: one line, no traceback
             raise raised("running your answer", exc) from None
+
+
+def _no_code(*answers: Any) -> dict:
+    raise NotAttempted("a written answer is read from its Markdown cell, not from code")
+
+
+def written(qid: str) -> Exercise:
+    """A written question's kernel side: no variables, nothing to run (its answer is the text of
+    the Markdown cell ``qid-answer``, read by the check and by the grader, never by this side)."""
+    return Exercise(qid, answers=(), extract=_no_code, written=True)
 
 
 def exercises(*declared: Exercise) -> dict[str, Exercise]:

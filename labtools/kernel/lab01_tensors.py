@@ -12,7 +12,7 @@ import numpy as np
 
 from .calling import call, describe, tensor_facts
 from .errors import Fail
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 
 
 def _facts(value, name: str, what: str = "build it with TensorFlow (tf.constant, tf.zeros, ...)") -> dict:
@@ -286,4 +286,5 @@ EXERCISES = exercises(
     Exercise("q6", answers=["flat", "columns"], extract=_extract_flat, hand=_hand_pictures),
     Exercise("q7", answers=["rotate"], extract=_extract_rotate),
     Exercise("q8", answers=["naive_matmul"], extract=_extract_naive_matmul),
+    written("q9"),
 )

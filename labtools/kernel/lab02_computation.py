@@ -9,7 +9,7 @@ import numpy as np
 
 from .calling import call, describe, is_tf_function, tensor_facts
 from .errors import Fail
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 
 
 def _call_on_pairs(fn, name, given):
@@ -99,4 +99,5 @@ EXERCISES = exercises(
     Exercise("q2", answers=["func"], extract=_extract_func),
     Exercise("q3", answers=["difference_of_squares"], extract=_extract_squares),
     Exercise("q4", answers=["compiled"], extract=_extract_compiled),
+    written("q5"),
 )

@@ -22,7 +22,7 @@ from .calling import (
     two_values,
 )
 from .errors import Fail, NotAttempted, does_nothing
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 
 # q1 -- a Dense layer and its arguments ----------------------------------------------------------
 # An activation is named by what it does on a small probe (labtools.kernel.calling.activation_name);
@@ -251,4 +251,5 @@ EXERCISES = exercises(
     Exercise("q4", answers=["n_params"], extract=_extract_count),
     Exercise("q5", answers=["naive_dense"], extract=_extract_naive_dense),
     Exercise("q6", answers=["collapse"], extract=_extract_collapse),
+    written("q7"),
 )

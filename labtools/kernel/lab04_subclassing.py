@@ -12,7 +12,7 @@ import re
 
 from .calling import call, dense_cases, describe, model_copy, probe_dense, run_layer, to_array
 from .errors import Fail, NotAttempted, does_nothing
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 
 
 def _model_class(cls, name):
@@ -165,4 +165,5 @@ EXERCISES = exercises(
     Exercise("q2", answers=["IdentityModel"], extract=_extract_identity),
     Exercise("q3", answers=["functional_model"], extract=_extract_functional),
     Exercise("q4", answers=["api_choice"], extract=_extract_choices),
+    written("q5"),
 )

@@ -23,7 +23,7 @@ import numpy as np
 
 from .calling import call, describe, tensor_facts, two_values
 from .errors import Fail, NotAttempted
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 
 _TAPE_METHODS = ("gradient", "jacobian", "batch_jacobian")
 
@@ -454,4 +454,5 @@ EXERCISES = exercises(
     ),
     Exercise("q5", answers=["minimise"], extract=_extract_descent),
     Exercise("q6", answers=["dense_gradients"], extract=_extract_backprop),
+    written("q7"),
 )

@@ -19,7 +19,7 @@ import numpy as np
 
 from .calling import activation_name, call, describe, is_tensor, kernel_and_bias, to_array
 from .errors import Fail, NotAttempted, clean_message, does_nothing
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 from .settings import fast_mode, keras_mnist_cache
 
 # q1 -- preprocessing ----------------------------------------------------------------------------
@@ -404,4 +404,5 @@ EXERCISES = exercises(
     Exercise("q3", answers=["model"], extract=_extract_compile),
     Exercise("q4", answers=["model", "history"], extract=_extract_training, none_is_an_answer=["history"]),
     Exercise("q5", answers=["train_step"], extract=_extract_train_step),
+    written("q6"),
 )

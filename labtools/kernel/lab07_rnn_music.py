@@ -15,7 +15,7 @@ import numpy as np
 
 from .calling import call, describe, tensor_facts, to_array
 from .errors import Fail, NotAttempted, clean_message
-from .exercise import Exercise, exercises
+from .exercise import Exercise, exercises, written
 
 MESSAGE_LIMIT = 159  # characters of a hint: one line, under 160
 
@@ -392,4 +392,5 @@ EXERCISES = exercises(
     Exercise("q4", answers=["compute_loss"], extract=_plain_fails(_extract_loss)),
     Exercise("q5", answers=["train_step"], extract=_plain_fails(_extract_train_step)),
     Exercise("q6", answers=["generate_text"], extract=_plain_fails(_extract_generation)),
+    written("q7"),
 )

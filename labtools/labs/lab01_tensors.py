@@ -16,6 +16,7 @@ import numpy as np
 from ..checking import Fail, Lab, NotAttempted, Question
 from ..judging import expect_close, expect_shape
 from ..kernel.lab01_tensors import EXERCISES as KERNEL
+from ..written import Criterion, Written
 
 
 def _expect_rank(name: str, shape, rank: int, what: str) -> None:
@@ -401,6 +402,19 @@ LAB = Lab(
                 "Entry (i, j) sums x[i, k] * y[k, j] over k: three nested loops, or two loops and a sum over k.",
                 "The shape rule of section 9 says when the product is defined; when it is not, raise the "
                 "exception the exercise names yourself (see Python's raise statement).",
+            ],
+        ),
+        Written(
+            KERNEL["q9"],
+            title="Rank and shape",
+            points=2,
+            rubric=[
+                Criterion("says rank is the number of axes (1 for a vector, 2 for a matrix)", 1),
+                Criterion(
+                    "relates the shape to the rank with an example of each, e.g. (3,) and (2, 3), and how elements "
+                    "are indexed",
+                    1,
+                ),
             ],
         ),
     ],

@@ -12,6 +12,7 @@ import numpy as np
 from ..checking import Fail, Lab, Question
 from ..judging import expect_close
 from ..kernel.lab02_computation import EXERCISES as KERNEL
+from ..written import Criterion, Written
 
 
 def _float32(v) -> np.ndarray:
@@ -202,6 +203,23 @@ LAB = Lab(
                 "tf.function(f) returns a compiled version of f; it must still give a² - b².",
                 "A Python number is part of the signature, a tensor is not: every new float traces again.",
                 "See input_signature in the tf.function docs: one tf.TensorSpec (shape and dtype) per argument.",
+            ],
+        ),
+        Written(
+            KERNEL["q5"],
+            title="Graphs and eager execution",
+            points=2,
+            rubric=[
+                Criterion(
+                    "says eager code runs each operation at once, as Python, while tf.function traces it into a "
+                    "graph first",
+                    1,
+                ),
+                Criterion(
+                    "names a trade-off: graphs run faster and can be saved, eager is easier to debug; and when a "
+                    "function is retraced",
+                    1,
+                ),
             ],
         ),
     ],

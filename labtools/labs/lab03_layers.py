@@ -17,6 +17,7 @@ from ..judging import draw_dense_cases, expect_close, expect_dense_outputs, expe
 from ..kernel.lab03_layers import EXERCISES as KERNEL
 from ..kernel.lab03_layers import WIDE_PROBE, collapse_cases, naive_cases, stack_arrays
 from ..reference import ACTIVATIONS, relu, sigmoid, softmax
+from ..written import Criterion, Written
 
 
 def _count(n: int, thing: str) -> str:
@@ -264,6 +265,23 @@ LAB = Lab(
             hints=[
                 "Write second(first(x)) out: (x W1 + b1) W2 + b2, and multiply it out.",
                 "Collect what multiplies x (that is W) and what is left over (that is b).",
+            ],
+        ),
+        Written(
+            KERNEL["q7"],
+            title="Dense and Sequential",
+            points=2,
+            rubric=[
+                Criterion(
+                    "Dense: one fully connected layer computing activation(x W + b), with an example such as "
+                    "Dense(3, activation='relu')",
+                    1,
+                ),
+                Criterion(
+                    "Sequential: a model that stacks layers in order, each feeding the next, with an example of two "
+                    "layers",
+                    1,
+                ),
             ],
         ),
     ],

@@ -14,6 +14,7 @@ from ..checking import Fail, Lab, Question
 from ..judging import dense_cases, draw_dense_cases, expect_dense_outputs
 from ..kernel.lab04_subclassing import CHOICES
 from ..kernel.lab04_subclassing import EXERCISES as KERNEL
+from ..written import Criterion, Written
 
 # q1 -- a subclassed model -----------------------------------------------------------------------
 
@@ -130,6 +131,21 @@ LAB = Lab(
             hints=[
                 "Sequential: one straight path. Functional: any graph of layers, known in advance.",
                 "Subclassing: arbitrary Python in call(), at the cost of no inspectable graph.",
+            ],
+        ),
+        Written(
+            KERNEL["q5"],
+            title="Subclassing",
+            points=2,
+            rubric=[
+                Criterion(
+                    "a subclass of keras.Model (or Layer) whose layers are made in __init__ and used in call()", 1
+                ),
+                Criterion(
+                    "custom behaviour: arbitrary Python in call(), e.g. a call argument such as isidentity or "
+                    "training that changes the output",
+                    1,
+                ),
             ],
         ),
     ],

@@ -22,6 +22,7 @@ import numpy as np
 from ..checking import Fail, Lab, Question
 from ..kernel.lab05_autodiff import EXERCISES as KERNEL
 from ..kernel.lab05_autodiff import descent_settings
+from ..written import Criterion, Written
 
 MARK_RANGE = (1.1, 1.4)  # the factor the kernel side puts on every gradient the tape returns
 SEPARATION = 0.05  # a known mistake must differ from the right answer by this much (relative)
@@ -417,6 +418,21 @@ LAB = Lab(
                 "L averages (z - y)² over every entry of z, so dL/dz divides by the number of entries.",
                 "Each weight meets every example, so its gradient adds up over the batch: the chain rule gives a "
                 "matrix product for W and a sum over the rows for b.",
+            ],
+        ),
+        Written(
+            KERNEL["q7"],
+            title="How the tape computes a gradient",
+            points=2,
+            rubric=[
+                Criterion(
+                    "the tape records the operations run inside its with-block on watched variables or tensors", 1
+                ),
+                Criterion(
+                    "tape.gradient goes backwards through that record, applying the chain rule to each operation's "
+                    "known derivative",
+                    1,
+                ),
             ],
         ),
     ],

@@ -32,6 +32,7 @@ from ..kernel.lab06_mnist import DENSE_SHAPES, DENSE_UNITS, TRAIN_STEP_CASES, ne
 from ..kernel.lab06_mnist import EXERCISES as KERNEL
 from ..reference import FIRST_STEPS, cross_entropy, relu, softmax
 from ..training_step import StepCase, judge_returned_loss, judge_weights
+from ..written import Criterion, Written
 
 # Accuracy the model trained by Exercise 4's own fit must reach on the held-out images, by
 # setting: far below what that fit reaches and far above the known mistakes that get this far
@@ -534,6 +535,23 @@ LAB = Lab(
                 "The tape gives one gradient per trainable weight, and the optimiser applies (gradient, weight) pairs.",
                 "Return the loss computed before the update; the Keras guide 'Writing a training loop from "
                 "scratch in TensorFlow' (keras.io/guides) walks through one step.",
+            ],
+        ),
+        Written(
+            KERNEL["q6"],
+            title="Overfitting and the validation split",
+            points=2,
+            rubric=[
+                Criterion(
+                    "overfitting: the model learns the training images (noise included) so training loss keeps "
+                    "falling while held-out loss rises",
+                    1,
+                ),
+                Criterion(
+                    "the validation split is data the model never trains on, so its loss and accuracy show when to "
+                    "stop or change the model",
+                    1,
+                ),
             ],
         ),
     ],

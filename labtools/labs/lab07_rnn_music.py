@@ -21,6 +21,7 @@ from ..kernel.lab07_rnn_music import EXERCISES as KERNEL
 from ..kernel.lab07_rnn_music import SAMPLE_LENGTH, SAMPLE_START, SAMPLING_TEMPERATURES
 from ..reference import ACTIVATIONS, FIRST_STEPS, adam_first_step, lstm_sequence, lstm_step, softmax
 from ..training_step import StepCase, judge_returned_loss, judge_weights, same_loss
+from ..written import Criterion, Written
 
 
 @lru_cache(maxsize=1)
@@ -899,4 +900,18 @@ Q6 = Question(
 )
 
 
-LAB = Lab("07", [Q1, Q2, Q3, Q4, Q5, Q6])
+Q7 = Written(
+    KERNEL["q7"],
+    title="Why sampling carries the state",
+    points=2,
+    rubric=[
+        Criterion("the LSTM's state summarises every character generated so far", 1),
+        Criterion(
+            "feeding one character at a time with the carried state keeps that context (and is cheap); resetting it "
+            "would forget the tune so far",
+            1,
+        ),
+    ],
+)
+
+LAB = Lab("07", [Q1, Q2, Q3, Q4, Q5, Q6, Q7])
