@@ -53,27 +53,34 @@ def _parse_points(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _read_text(path: Path, problems: list[str]) -> str | None:
+    """The file's text (None when it is missing or unreadable; a problem line says which)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        problems.append(f"{FILENAME}: cannot read it ({exc.strerror or exc}); no manual grades were counted")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(
+            f"{FILENAME}: not all of it is UTF-8 text; unreadable characters were replaced (save it as UTF-8)"
+        )
+        return raw.decode("utf-8-sig", errors="replace")
+
+
 def read_manual(
     out: Path, results: dict[str, dict], max_points: dict[str, float]
 ) -> tuple[dict[tuple[str, str], ManualGrade], list[str]]:
     """The grades in ``out/manual.csv`` (the last valid line for each (row, question)) and the
     problems, one printable line each naming the file's line. ``results``: row id -> result dict;
     ``max_points``: written question id -> its points. A missing file is no grades, no problems."""
-    path = Path(out) / FILENAME
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}, []
-    except OSError as exc:
-        return {}, [f"{FILENAME}: cannot read it ({exc.strerror or exc}); no manual grades were counted"]
     problems: list[str] = []
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8-sig", errors="replace")
-        problems.append(
-            f"{FILENAME}: not all of it is UTF-8 text; unreadable characters were replaced (save it as UTF-8)"
-        )
+    text = _read_text(Path(out) / FILENAME, problems)
+    if text is None:
+        return {}, problems
     reader = csv.reader(io.StringIO(text, newline=""))
     grades: dict[tuple[str, str], ManualGrade] = {}
     columns: dict[str, int] | None = None
