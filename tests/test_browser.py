@@ -32,7 +32,7 @@ import urllib.request
 
 import pytest
 
-from notebooks import NOTEBOOKS, ROOT, SOLUTIONS
+from notebooks import LOG_LINE, NOTEBOOKS, NUMPY_REPR, ROOT, SOLUTIONS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -369,6 +369,9 @@ def _assert_ran_cleanly(page: Page, attempted: bool = False) -> list[dict]:
     for c in code:
         assert c["stderr"] == 0, f"{page.path}: a stderr box under\n{c['source']}\n{c['text']}"
         assert "Traceback" not in c["text"] and "Ellipsis" not in c["text"], c["source"]
+        for pattern, what in ((LOG_LINE, "a log line"), (NUMPY_REPR, "a NumPy repr")):
+            found = pattern.search(c["text"])
+            assert not found, f"{page.path}: {what} ({c['text'][found.start() :][:80]!r}) under {c['source'][:80]!r}"
         if "lab.q" in c["source"] and ".check(" in c["source"]:
             qid = re.search(r"lab\.(q\d+)\.check\(", c["source"])[1]
             verdict = ("RECORDED" if qid in written else "PASS") if attempted else "NOT ATTEMPTED"
