@@ -481,6 +481,24 @@ def test_the_cluster_examples_shard_consistently_and_keep_the_key_off_command_li
         assert "--key-file" not in text or "$" in text.split("--key-file")[1][:3]
 
 
+def test_the_kubernetes_example_is_valid_against_the_api_schema():
+    """docs/k8s-indexed-job.yaml against the Kubernetes API's schema (offline, strict: an unknown
+    field is an error), for the oldest Kubernetes it names and the newest the validator knows."""
+    import yaml
+
+    kv = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate is not installed (the dev extra)")
+    jobs = list(yaml.safe_load_all((ROOT / "docs" / "k8s-indexed-job.yaml").read_text()))
+    assert [j["kind"] for j in jobs] == ["Job", "Job"]
+    for version in ("1.30.0", kv.latest_version()):
+        for job in jobs:
+            kv.validate(job, version, strict=True)  # raises ValidationError, naming the field
+    typo = json.loads(json.dumps(jobs[0]))
+    grader = typo["spec"]["template"]["spec"]["containers"][0]
+    grader["volumeMount"] = grader.pop("volumeMounts")  # one letter short
+    with pytest.raises(kv.ValidationError, match="volumeMount"):
+        kv.validate(typo, "1.30.0", strict=True)
+
+
 def test_without_a_roster_the_gradebook_is_a_row_per_file_and_no_lms_files(tmp_path, fake_grader):
     subs, out = tmp_path / "subs", tmp_path / "out"
     submit(subs, "b.ipynb", [1, 2, 2, 1])
